@@ -1,0 +1,41 @@
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Actor } from '../audit/actor';
+import type { Principal } from '../auth/principal';
+import type { AccountContext } from '../common/account-context';
+import { Ctx, CurrentActor, CurrentPrincipal } from '../common/decorators/context.decorator';
+import { Authenticated, Permission } from '../common/decorators/route-access.decorator';
+import { ErrorResponseDto } from '../common/http/error-response.dto';
+import { PageQueryDto } from '../common/pagination/page-query.dto';
+import { AccountsService } from './accounts.service';
+import { AccountDto, AccountPageDto, CreateAccountDto, RenameAccountDto } from './dto/account.dto';
+
+@ApiTags('accounts')
+@Controller('accounts')
+export class AccountsController {
+  constructor(private readonly accounts: AccountsService) {}
+
+  @Post()
+  @HttpCode(201)
+  @Authenticated()
+  @ApiOperation({ summary: 'Create an account; the caller (a user token) becomes its owner' })
+  @ApiCreatedResponse({ type: AccountDto })
+  create(@CurrentPrincipal() principal: Principal, @CurrentActor() actor: Actor, @Body() dto: CreateAccountDto): Promise<AccountDto> {
+    return this.accounts.create(principal, actor, dto.name);
+  }
+
+  @Get()
+  @Authenticated()
+  @ApiOperation({ summary: "The caller's accounts, each with the caller's role" })
+  list(@CurrentPrincipal() principal: Principal, @Query() query: PageQueryDto): Promise<AccountPageDto> {
+    return this.accounts.list(principal, query);
+  }
+
+  @Patch(':id')
+  @Permission('account:rename')
+  @ApiOperation({ summary: 'Rename the account (owner; x-account-id must be the same id)' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'The id is not the x-account-id account' })
+  rename(@Ctx() ctx: AccountContext, @Param('id') id: string, @Body() dto: RenameAccountDto): Promise<AccountDto> {
+    return this.accounts.rename(ctx, id, dto.name);
+  }
+}

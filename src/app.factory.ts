@@ -1,0 +1,46 @@
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestFactory } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { Logger } from 'nestjs-pino';
+import { parse as parseJson } from 'secure-json-parse';
+import { AppModule } from './app.module';
+import { requestId } from './common/http/logger-options';
+import { setupSwagger } from './common/http/openapi';
+import type { AppConfig } from './config/app-config';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Builds the whole HTTP application (adapter, parsers, pipes, filters, docs); main.ts and tests both use it. */
+export async function createApp(config: AppConfig, options: { bufferLogs?: boolean } = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.trustProxy,
+    genReqId: requestId,
+    // Shutdown: requests on open keep-alive connections are answered normally (never 503), idle ones closed.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bodyParser: false,
+    bufferLogs: options.bufferLogs ?? true,
+  });
+  app.useLogger(app.get(Logger));
+  useJsonOnly(app.getHttpAdapter().getInstance());
+  setupSwagger(app);
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** JSON is the only body the API reads: anything else is 415, malformed JSON 400, prototype keys 400. */
+function useJsonOnly(fastify: FastifyInstance): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, parseJson(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+    } catch {
+      done(Object.assign(new Error('Malformed JSON in request body'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON' }), undefined);
+    }
+  });
+}

@@ -1,0 +1,45 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** One append-only audit log row. A database trigger rejects UPDATE, DELETE and TRUNCATE. */
+@Entity('audit_log')
+export class AuditEntryEntity {
+  /** bigint, handed over as a string. */
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'BY DEFAULT' })
+  id: string;
+
+  @Column({ name: 'account_id', type: 'bigint' })
+  accountId: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  event: string;
+
+  @Column({ name: 'entity_type', type: 'varchar', length: 32 })
+  entityType: string;
+
+  @Column({ name: 'entity_id', type: 'varchar', length: 64 })
+  entityId: string;
+
+  @Column({ name: 'user_email', type: 'varchar', length: 320 })
+  user: string;
+
+  @Column({ name: 'api_key_id', type: 'varchar', length: 64, nullable: true })
+  apiKeyId: string | null;
+
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  data: Record<string, unknown>;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt: Date;
+
+  @Column({ name: 'request_method', type: 'varchar', length: 16, nullable: true })
+  requestMethod: string | null;
+
+  @Column({ name: 'request_path', type: 'text', nullable: true })
+  requestPath: string | null;
+
+  @Column({ name: 'request_headers', type: 'jsonb', nullable: true })
+  requestHeaders: Record<string, unknown> | null;
+
+  @Column({ name: 'request_ip', type: 'varchar', length: 64, nullable: true })
+  requestIp: string | null;
+}

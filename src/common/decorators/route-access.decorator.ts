@@ -1,0 +1,40 @@
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiHeader, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { Permission as PermissionName } from '../../accounts/roles';
+import { PERMISSIONS } from '../../accounts/roles';
+import { ErrorResponseDto } from '../http/error-response.dto';
+
+export const PUBLIC_KEY = 'leaddesk:public';
+export const PERMISSION_KEY = 'leaddesk:permission';
+export const AUTHENTICATED_KEY = 'leaddesk:authenticated';
+
+/** No token needed (health, docs). Everything else is denied by default. */
+export const Public = () => SetMetadata(PUBLIC_KEY, true);
+
+const unauthorized = () =>
+  ApiUnauthorizedResponse({ description: 'Missing, malformed, expired or revoked token', type: ErrorResponseDto, example: { error: 'Authentication required' } });
+const rateLimited = () =>
+  ApiTooManyRequestsResponse({ description: 'Rate limited; see Retry-After', type: ErrorResponseDto, example: { error: 'Too many requests, retry later' } });
+
+/** A route for any authenticated caller that is not scoped to an account (accounts themselves). */
+export const Authenticated = () =>
+  applyDecorators(SetMetadata(AUTHENTICATED_KEY, true), ApiBearerAuth(), unauthorized(), rateLimited());
+
+/**
+ * An account-scoped route needing `permission`. Enforced by the account guard and documented here
+ * (bearer auth, the `x-account-id` header, 400/401/403), so docs and enforcement cannot drift.
+ */
+export const Permission = (permission: PermissionName) =>
+  applyDecorators(
+    SetMetadata(PERMISSION_KEY, permission),
+    ApiBearerAuth(),
+    ApiHeader({ name: 'x-account-id', required: true, description: 'Account ID for the request', example: '2311', schema: { type: 'string' } }),
+    unauthorized(),
+    ApiForbiddenResponse({
+      description: `Not an active member of the account, or the role is below ${PERMISSIONS[permission]}`,
+      type: ErrorResponseDto,
+      example: { error: 'You do not have access to this account' },
+    }),
+    ApiBadRequestResponse({ description: 'Missing x-account-id header, or invalid input', type: ErrorResponseDto, example: { error: 'x-account-id header is required' } }),
+    rateLimited(),
+  );

@@ -1,0 +1,83 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable, sqlState } from './database-errors';
+
+interface ErrorBody {
+  error: string;
+  details?: unknown;
+}
+
+/** Fastify's own errors (body parsing, limits) and what they mean to a client. */
+const FASTIFY_ERRORS: Record<string, [number, string]> = {
+  FST_ERR_CTP_INVALID_JSON: [400, 'Malformed JSON in request body'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'Malformed JSON in request body'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'Request body is larger than 1 MiB'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'Content-Type must be application/json'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'Content-Length does not match the body'],
+};
+
+/**
+ * The one place errors become responses: `{"error": ...}` (+ `details` on validation errors).
+ * Unknown errors are logged with the request id and answered 500 without details.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const [status, body] = this.toResponse(exception, request);
+    if (reply.sent) return;
+    if (status === 429 && exception instanceof HttpException) {
+      const retry = (exception as HttpException & { retryAfter?: number }).retryAfter;
+      if (retry !== undefined) reply.header('Retry-After', String(retry));
+    }
+    reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+
+  toResponse(exception: unknown, request?: FastifyRequest): [number, ErrorBody] {
+    if (exception instanceof HttpException) return [exception.getStatus(), fromHttpException(exception)];
+    const fastifyCode = (exception as { code?: unknown })?.code;
+    if (typeof fastifyCode === 'string' && FASTIFY_ERRORS[fastifyCode]) {
+      const [status, error] = FASTIFY_ERRORS[fastifyCode];
+      return [status, { error }];
+    }
+    if (typeof fastifyCode === 'string' && fastifyCode.startsWith('FST_')) {
+      const status = (exception as { statusCode?: number }).statusCode ?? 500;
+      if (status >= 400 && status < 500) return [status, { error: (exception as Error).message }];
+    }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn({ err: exception, reqId: request?.id }, 'database unavailable');
+      return [HttpStatus.SERVICE_UNAVAILABLE, { error: 'Database unavailable, try again shortly' }];
+    }
+    const state = sqlState(exception);
+    // Safety nets: input that validation should have refused but the database did.
+    if (state?.startsWith('22')) {
+      this.logger.warn({ err: exception, reqId: request?.id }, 'data exception reached the database');
+      return [HttpStatus.BAD_REQUEST, { error: 'A value in the request is out of range or malformed' }];
+    }
+    if (state === '23505') return [HttpStatus.CONFLICT, { error: 'The request conflicts with an existing record' }];
+    if (state === '40001' || state === '40P01') {
+      return [HttpStatus.CONFLICT, { error: 'The request conflicted with a concurrent change; retry it' }];
+    }
+    this.logger.error({ err: exception, reqId: request?.id }, 'unhandled error');
+    return [HttpStatus.INTERNAL_SERVER_ERROR, { error: 'Internal server error' }];
+  }
+}
+
+function fromHttpException(exception: HttpException): ErrorBody {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return { error: response };
+  const r = response as Record<string, unknown>;
+  if (typeof r.error === 'string' && !('statusCode' in r)) return r as unknown as ErrorBody;
+  const message = Array.isArray(r.message) ? r.message.join('; ') : r.message;
+  return { error: typeof message === 'string' && message ? sentence(message) : exception.message };
+}
+
+/** Nest's default messages ("Cannot GET /x") read better as a sentence. */
+function sentence(message: string): string {
+  const m = /^Cannot (\w+) (.*)$/.exec(message);
+  return m ? `Route ${m[1]} ${m[2]} not found` : message;
+}

@@ -1,0 +1,31 @@
+import { ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
+import { ValidationException } from '../http/validation.exception';
+
+/**
+ * The one global validation pipe: whitelist + forbid unknown fields + transform, errors in the
+ * contract's `details` shape. A body must be a JSON object; a missing body validates as `{}`.
+ */
+@Injectable()
+export class AppValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      transformOptions: { enableImplicitConversion: false },
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => ValidationException.fromErrors(errors),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object) {
+      if (value === undefined || value === null) value = {};
+      else if (typeof value !== 'object' || Array.isArray(value)) {
+        throw new ValidationException([{ field: '', message: 'the request body must be a JSON object' }], 'Request body must be a JSON object');
+      }
+    }
+    return super.transform(value, metadata);
+  }
+}

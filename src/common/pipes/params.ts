@@ -1,0 +1,25 @@
+import { BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
+import { isEmail } from 'class-validator';
+
+const MAX_INT = 2_147_483_647;
+
+/** A path id: a positive 32-bit integer written in decimal; anything else is 400. */
+@Injectable()
+export class IdParamPipe implements PipeTransform<string, number> {
+  transform(value: string): number {
+    if (!/^[1-9]\d{0,9}$/.test(value) || Number(value) > MAX_INT) {
+      throw new BadRequestException(`id must be a positive integer, got "${value.slice(0, 40)}"`);
+    }
+    return Number(value);
+  }
+}
+
+/** A member's email in a path, lower-cased. */
+@Injectable()
+export class EmailParamPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    const email = decodeURIComponent(value).trim().toLowerCase();
+    if (email.length > 255 || !isEmail(email)) throw new BadRequestException('email in the path must be an email address');
+    return email;
+  }
+}

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { EnvironmentVariables, validateEnvironment } from './environment';
+
+/** Only for development: a warning is logged at boot when it is used. */
+export const DEVELOPMENT_JWT_SECRET = 'lead-desk-development-secret-do-not-use-in-production';
+
+export interface DatabaseConfig {
+  /** PostgreSQL URL; undefined means the embedded PGlite database in `dataDir`. */
+  url?: string;
+  dataDir: string;
+  poolSize: number;
+  migrationsRun: boolean;
+}
+
+/** Typed, validated configuration; the only reader of `process.env`. */
+@Injectable()
+export class AppConfig {
+  readonly nodeEnv: string;
+  readonly port: number;
+  readonly host: string;
+  readonly database: DatabaseConfig;
+  readonly jwt: { secret: string; usingDevelopmentSecret: boolean; issuer?: string; audience?: string };
+  readonly trustProxy: boolean;
+  readonly logLevel: string;
+  readonly rateLimit: { perMinute: number; anonPerMinute: number; redisUrl?: string };
+  readonly corsOrigins: string[];
+
+  constructor(env: EnvironmentVariables) {
+    this.nodeEnv = env.NODE_ENV ?? 'development';
+    this.port = env.PORT ?? 3000;
+    this.host = env.HOST ?? '0.0.0.0';
+    this.database = {
+      url: env.DATABASE_URL,
+      dataDir: env.DATA_DIR ?? './.data',
+      poolSize: env.DATABASE_POOL_SIZE ?? 10,
+      migrationsRun: env.MIGRATIONS_RUN ?? true,
+    };
+    this.jwt = {
+      secret: env.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
+      usingDevelopmentSecret: !env.JWT_SECRET,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+    };
+    this.trustProxy = env.TRUST_PROXY ?? false;
+    this.logLevel = env.LOG_LEVEL ?? (this.nodeEnv === 'test' ? 'silent' : 'info');
+    this.rateLimit = {
+      perMinute: env.RATE_LIMIT_PER_MINUTE ?? 1200,
+      anonPerMinute: env.RATE_LIMIT_ANON_PER_MINUTE ?? 60,
+      redisUrl: env.REDIS_URL,
+    };
+    this.corsOrigins = (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  }
+}
