@@ -12,17 +12,13 @@ module.exports = {
       'ts-jest',
       {
         tsconfig: 'tsconfig.json',
-        astTransformers: {
-          before: [
-            {
-              path: '@nestjs/swagger/plugin',
-              options: { classValidatorShim: true, introspectComments: true, dtoFileNameSuffix: ['.dto.ts'] },
-            },
-          ],
-        },
+        astTransformers: { before: ['<rootDir>/test/support/swagger-transformer.js'] },
       },
     ],
   },
+  // @fastify/static requires content-disposition 3, which is ES-module only; Node 20 loads it natively
+  // but Jest's module system cannot. Tests get the CommonJS 1.x line, same API.
+  moduleNameMapper: { '^content-disposition$': 'content-disposition-cjs' },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   maxWorkers: 2,

@@ -11,7 +11,7 @@ import type { AppConfig } from './config/app-config';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Builds the whole HTTP application (adapter, parsers, pipes, filters, docs); main.ts and tests both use it. */
-export async function createApp(config: AppConfig, options: { bufferLogs?: boolean } = {}): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
@@ -22,7 +22,7 @@ export async function createApp(config: AppConfig, options: { bufferLogs?: boole
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,
-    bufferLogs: options.bufferLogs ?? true,
+    bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
   useJsonOnly(app.getHttpAdapter().getInstance());

@@ -7,6 +7,7 @@ import type { AccountContext } from '../common/account-context';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { toPage } from '../common/pagination/page';
+import { sqlRows } from '../database/sql';
 import type { Principal } from '../auth/principal';
 import { AccountErrors } from './accounts.errors';
 import { AccountDto, AccountPageDto } from './dto/account.dto';
@@ -72,7 +73,8 @@ export class AccountsService {
     if (id !== ctx.accountId) throw AccountErrors.accountNotFound();
     return this.dataSource.transaction(async (m) => {
       const [before]: { name: string }[] = await m.query('SELECT name FROM accounts WHERE id = $1 FOR UPDATE', [id]);
-      const [account]: AccountRow[] = await m.query(
+      const [account] = await sqlRows<AccountRow>(
+        m,
         `UPDATE accounts SET name = $2, updated_at = now() WHERE id = $1 RETURNING id, name, created_at, $3::text AS role`,
         [id, name, ctx.role],
       );

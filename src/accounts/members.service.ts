@@ -6,6 +6,7 @@ import type { AccountContext } from '../common/account-context';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { toPage } from '../common/pagination/page';
+import { sqlRows } from '../database/sql';
 import { AccountErrors } from './accounts.errors';
 import { AddMemberDto, MemberDto, MemberPageDto, UpdateMemberDto } from './dto/member.dto';
 import { canManageRole, type Role } from './roles';
@@ -69,7 +70,8 @@ export class MembersService {
       if (next.role !== current.role) changes.role = { from: current.role, to: next.role };
       if (next.active !== current.active) changes.active = { from: current.active, to: next.active };
       if (Object.keys(changes).length === 0) return toDto(current);
-      const [row]: MemberRow[] = await m.query(
+      const [row] = await sqlRows<MemberRow>(
+        m,
         `UPDATE memberships SET role = $3, active = $4, updated_at = now() WHERE account_id = $1 AND email = $2 RETURNING ${COLUMNS}`,
         [ctx.accountId, email, next.role, next.active],
       );
