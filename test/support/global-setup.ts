@@ -1,7 +1,6 @@
 import 'reflect-metadata';
-import { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config/config.module';
-import { postgresOptions } from '../../src/database/data-source-options';
+import { openDataSource } from '../../src/database/open-data-source';
 import { runMigrationsLocked } from '../../src/database/migration-runner';
 import { createRunDatabase, RUN_DATABASE_ENV } from './test-database';
 
@@ -9,8 +8,7 @@ import { createRunDatabase, RUN_DATABASE_ENV } from './test-database';
 export default async function globalSetup(): Promise<void> {
   const url = await createRunDatabase();
   const config = loadConfig({ DATABASE_URL: url, NODE_ENV: 'test' });
-  const dataSource = new DataSource(postgresOptions(config.database));
-  await dataSource.initialize();
+  const dataSource = await openDataSource(config.database);
   try {
     await runMigrationsLocked(dataSource);
   } finally {
