@@ -35,3 +35,11 @@ export async function dropRunDatabase(url: string): Promise<void> {
     await admin.end();
   }
 }
+
+/**
+ * Whether this run's database is a real PostgreSQL server (several connections and processes work).
+ * Suites that need that (concurrency, multi-process) skip themselves otherwise, saying so.
+ */
+export function usingRealPostgres(): boolean {
+  return Boolean(process.env[RUN_DATABASE_ENV]);
+}
