@@ -62,7 +62,7 @@ describe('smooth weighted round robin', () => {
     );
   });
 
-  it('matches nginx's published sequence for weights 5,1,1 (a a b a c a a)', () => {
+  it("matches nginx's published sequence for weights 5,1,1 (a a b a c a a)", () => {
     expect(Array.from(smoothWeightedSchedule([5, 1, 1]))).toEqual([0, 0, 1, 0, 2, 0, 0]);
     expect(Array.from(smoothWeightedSchedule([1, 2, 3]))).toEqual([2, 1, 0, 2, 1, 2]);
   });
