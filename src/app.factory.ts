@@ -23,6 +23,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,
     bufferLogs: true,
+    abortOnError: false, // throw instead of process.exit, so callers (main.ts, tests, hosts) decide
   });
   app.useLogger(app.get(Logger));
   useJsonOnly(app.getHttpAdapter().getInstance());

@@ -74,9 +74,9 @@ export class ApiKeysService {
   /** Newest first, without secrets; revoked keys are listed with `revokedAt`. */
   async list(ctx: AccountContext, query: PageQueryDto): Promise<ApiKeyPageDto> {
     const limit = query.limit!;
-    const before = query.cursor ? Number(this.cursors.decode('api-keys', query.cursor, 1)[0]) : 2 ** 31;
+    const before = query.cursor ? Number(this.cursors.decode('api-keys', query.cursor, 1)[0]) : null;
     const rows: ApiKeyRow[] = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM api_keys WHERE account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
+      `SELECT ${COLUMNS} FROM api_keys WHERE account_id = $1 AND ($2::int IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`,
       [ctx.accountId, before, limit + 1],
     );
     return toPage(rows, limit, this.cursors, 'api-keys', (r) => [r.id], toDto);

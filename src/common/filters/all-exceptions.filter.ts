@@ -38,7 +38,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   toResponse(exception: unknown, request?: FastifyRequest): [number, ErrorBody] {
-    if (exception instanceof HttpException) return [exception.getStatus(), fromHttpException(exception)];
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      // Nest re-wraps Fastify's parser errors (413, 415) with Fastify's wording; answer with ours.
+      if (status === 413) return [status, { error: FASTIFY_ERRORS.FST_ERR_CTP_BODY_TOO_LARGE[1] }];
+      if (status === 415) return [status, { error: FASTIFY_ERRORS.FST_ERR_CTP_INVALID_MEDIA_TYPE[1] }];
+      return [status, fromHttpException(exception)];
+    }
     const fastifyCode = (exception as { code?: unknown })?.code;
     if (typeof fastifyCode === 'string' && FASTIFY_ERRORS[fastifyCode]) {
       const [status, error] = FASTIFY_ERRORS[fastifyCode];

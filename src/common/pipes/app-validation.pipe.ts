@@ -19,6 +19,11 @@ export class AppValidationPipe extends ValidationPipe {
     });
   }
 
+  /** Path and query primitives are left as strings: dedicated pipes (IdParamPipe…) check and convert them. */
+  protected override transformPrimitive(value: unknown): unknown {
+    return value;
+  }
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object) {
       if (value === undefined || value === null) value = {};
