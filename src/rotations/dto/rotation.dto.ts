@@ -1,0 +1,125 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsInt, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { IsName, IsUserEmail, OptionalNotNull } from '../../common/validation/decorators';
+
+export const MAX_ROTATION_MEMBERS = 100;
+
+export class RotationMemberInputDto {
+  /** Email of an active member of the account; lower-cased */
+  @IsUserEmail()
+  user: string;
+
+  /** How many turns of every W (sum of the weights) this member gets: an integer 1..100, default 1 */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 100, default: 1, required: false, example: 2 })
+  weight?: number | null;
+}
+
+const membersRules = () => [
+  IsArray(),
+  ArrayMinSize(1, { message: 'members must list at least one member' }),
+  ArrayMaxSize(MAX_ROTATION_MEMBERS),
+  ArrayUnique((m: RotationMemberInputDto | null) => (m && typeof m === 'object' ? m.user : m), { message: 'members must not list the same user twice' }),
+  ValidateNested({ each: true }),
+  Type(() => RotationMemberInputDto),
+];
+
+function MembersRules(): PropertyDecorator {
+  return (target, key) => membersRules().forEach((decorate) => decorate(target, key));
+}
+
+export class CreateRotationDto {
+  /** Display name; trimmed, 1..255 characters */
+  @IsName()
+  @ApiProperty({ example: 'Enterprise round robin' })
+  name: string;
+
+  /** The team whose leads this rotation assigns; absent or null makes it the account's default rotation */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(2_147_483_647)
+  @ApiProperty({ type: 'integer', nullable: true, required: false, example: 12 })
+  teamId?: number | null;
+
+  /** Members in turn order (strict round robin with equal weights, starting with the first) */
+  @MembersRules()
+  members: RotationMemberInputDto[];
+
+  /** Whether the rotation assigns leads (default true). One active rotation per team, one active default */
+  @IsOptional()
+  @IsBoolean()
+  @ApiProperty({ required: false, default: true })
+  active?: boolean | null;
+}
+
+export class UpdateRotationDto {
+  /** New name */
+  @OptionalNotNull()
+  @IsName()
+  @ApiProperty({ required: false })
+  name?: string;
+
+  /** The new member list, in turn order. A different list restarts the rotation at its first member */
+  @OptionalNotNull()
+  @MembersRules()
+  @ApiProperty({ type: [RotationMemberInputDto], required: false })
+  members?: RotationMemberInputDto[];
+
+  /** Activate or deactivate the rotation */
+  @OptionalNotNull()
+  @IsBoolean()
+  @ApiProperty({ required: false })
+  active?: boolean;
+}
+
+export class RotationMemberDto {
+  @ApiProperty({ format: 'email', example: 'alice@example.com' })
+  user: string;
+
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 100, example: 1 })
+  weight: number;
+}
+
+export class RotationDto {
+  @ApiProperty({ type: 'integer', example: 5 })
+  id: number;
+
+  @ApiProperty({ example: '2311' })
+  accountId: string;
+
+  /** The team whose leads it assigns; null for the account's default rotation */
+  @ApiProperty({ type: 'integer', nullable: true, example: 12 })
+  teamId: number | null;
+
+  @ApiProperty({ example: 'Enterprise round robin' })
+  name: string;
+
+  /** Whether it assigns leads */
+  active: boolean;
+
+  /** Members in turn order */
+  @ApiProperty({ type: [RotationMemberDto] })
+  members: RotationMemberDto[];
+
+  /** Who would get the next lead through this rotation (members no longer active in the account are skipped); null when no member is active */
+  @ApiProperty({ type: 'string', format: 'email', nullable: true, example: 'alice@example.com' })
+  nextUser: string | null;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  createdAt: Date;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  updatedAt: Date;
+}
+
+export class RotationPageDto {
+  data: RotationDto[];
+  /** Pass as `cursor` for the next page; null on the last page */
+  @ApiProperty({ type: 'string', nullable: true })
+  nextCursor: string | null;
+}

@@ -1,0 +1,65 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { AccountContext } from '../common/account-context';
+import { Ctx } from '../common/decorators/context.decorator';
+import { Permission } from '../common/decorators/route-access.decorator';
+import { ErrorResponseDto } from '../common/http/error-response.dto';
+import { PageQueryDto } from '../common/pagination/page-query.dto';
+import { IdParamPipe } from '../common/pipes/params';
+import { CreateRotationDto, RotationDto, RotationPageDto, UpdateRotationDto } from './dto/rotation.dto';
+import { RotationsService } from './rotations.service';
+
+const ONE_ACTIVE = 'The team (or, without a team, the account) already has an active rotation';
+
+@ApiTags('rotations')
+@Controller('rotations')
+export class RotationsController {
+  constructor(private readonly rotations: RotationsService) {}
+
+  @Post()
+  @HttpCode(201)
+  @Permission('config:manage')
+  @ApiOperation({ summary: "Create a team's rotation, or (without teamId) the account's default rotation" })
+  @ApiCreatedResponse({ type: RotationDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: ONE_ACTIVE })
+  create(@Ctx() ctx: AccountContext, @Body() dto: CreateRotationDto): Promise<RotationDto> {
+    return this.rotations.create(ctx, dto);
+  }
+
+  @Get()
+  @Permission('account:read')
+  @ApiOperation({ summary: "List the account's rotations, oldest first" })
+  @ApiOkResponse({ type: RotationPageDto })
+  list(@Ctx() ctx: AccountContext, @Query() query: PageQueryDto): Promise<RotationPageDto> {
+    return this.rotations.list(ctx, query);
+  }
+
+  @Get(':id')
+  @Permission('account:read')
+  @ApiOperation({ summary: 'Read a rotation: its members in turn order and who gets the next lead' })
+  @ApiOkResponse({ type: RotationDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  get(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number): Promise<RotationDto> {
+    return this.rotations.get(ctx, id);
+  }
+
+  @Patch(':id')
+  @Permission('config:manage')
+  @ApiOperation({ summary: 'Rename, (de)activate, or change the members (a different member list restarts at the first member)' })
+  @ApiOkResponse({ type: RotationDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: ONE_ACTIVE })
+  update(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number, @Body() dto: UpdateRotationDto): Promise<RotationDto> {
+    return this.rotations.update(ctx, id, dto);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Permission('config:manage')
+  @ApiOperation({ summary: 'Delete a rotation (soft)' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  remove(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number): Promise<void> {
+    return this.rotations.remove(ctx, id);
+  }
+}
