@@ -12,6 +12,9 @@ import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { LeadSourcesModule } from './lead-sources/lead-sources.module';
+import { RotationsModule } from './rotations/rotations.module';
+import { TeamsModule } from './teams/teams.module';
 
 @Module({})
 export class AppModule {
@@ -27,6 +30,9 @@ export class AppModule {
         AccountsModule,
         AuthModule,
         HealthModule,
+        TeamsModule,
+        LeadSourcesModule,
+        RotationsModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: AppValidationPipe },
