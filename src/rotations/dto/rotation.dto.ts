@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsInt, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, Max, Min, registerDecorator, ValidateNested, type ValidationArguments } from 'class-validator';
 import { IsName, IsUserEmail, OptionalNotNull } from '../../common/validation/decorators';
 
 export const MAX_ROTATION_MEMBERS = 100;
@@ -12,24 +12,48 @@ export class RotationMemberInputDto {
 
   /** How many turns of every W (sum of the weights) this member gets: an integer 1..100, default 1 */
   @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @IsWeight()
   @ApiProperty({ type: 'integer', minimum: 1, maximum: 100, default: 1, required: false, example: 2 })
   weight?: number | null;
 }
 
-const membersRules = () => [
-  IsArray(),
-  ArrayMinSize(1, { message: 'members must list at least one member' }),
-  ArrayMaxSize(MAX_ROTATION_MEMBERS),
-  ArrayUnique((m: RotationMemberInputDto | null) => (m && typeof m === 'object' ? m.user : m), { message: 'members must not list the same user twice' }),
-  ValidateNested({ each: true }),
-  Type(() => RotationMemberInputDto),
-];
+/** An integer 1..100, with one message whatever is wrong with it. */
+function IsWeight(): PropertyDecorator {
+  return (target, key) =>
+    registerDecorator({
+      name: 'isWeight',
+      target: target.constructor,
+      propertyName: key as string,
+      validator: {
+        validate: (value: unknown) => Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 100,
+        defaultMessage: () => 'weight must be an integer from 1 to 100',
+      },
+    });
+}
 
-function MembersRules(): PropertyDecorator {
-  return (target, key) => membersRules().forEach((decorate) => decorate(target, key));
+/** The members' list: an array of 1..MAX objects, no user twice; the objects themselves are validated as RotationMemberInputDto. */
+function IsMemberList(): PropertyDecorator {
+  const problem = (value: unknown): string | null => {
+    if (!Array.isArray(value)) return `members must be an array of 1 to ${MAX_ROTATION_MEMBERS} members`;
+    if (value.length === 0) return 'members must list at least one member';
+    if (value.length > MAX_ROTATION_MEMBERS) return `members must list at most ${MAX_ROTATION_MEMBERS} members`;
+    const users = value.map((m: unknown) => (m && typeof m === 'object' ? (m as { user?: unknown }).user : undefined)).filter((u) => typeof u === 'string');
+    if (new Set(users).size !== users.length) return 'members must not list the same user twice';
+    return null;
+  };
+  return (target, key) => {
+    registerDecorator({
+      name: 'isMemberList',
+      target: target.constructor,
+      propertyName: key as string,
+      validator: {
+        validate: (value: unknown) => problem(value) === null,
+        defaultMessage: (args?: ValidationArguments) => problem(args?.value) ?? 'members is invalid',
+      },
+    });
+    ValidateNested({ each: true, message: 'each member must be an object {user, weight?}' })(target, key);
+    Type(() => RotationMemberInputDto)(target, key as string);
+  };
 }
 
 export class CreateRotationDto {
@@ -47,7 +71,7 @@ export class CreateRotationDto {
   teamId?: number | null;
 
   /** Members in turn order (strict round robin with equal weights, starting with the first) */
-  @MembersRules()
+  @IsMemberList()
   members: RotationMemberInputDto[];
 
   /** Whether the rotation assigns leads (default true). One active rotation per team, one active default */
@@ -66,7 +90,7 @@ export class UpdateRotationDto {
 
   /** The new member list, in turn order. A different list restarts the rotation at its first member */
   @OptionalNotNull()
-  @MembersRules()
+  @IsMemberList()
   @ApiProperty({ type: [RotationMemberInputDto], required: false })
   members?: RotationMemberInputDto[];
 
