@@ -13,6 +13,7 @@ import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LeadSourcesModule } from './lead-sources/lead-sources.module';
+import { LeadsModule } from './leads/leads.module';
 import { RotationsModule } from './rotations/rotations.module';
 import { TeamsModule } from './teams/teams.module';
 
@@ -33,6 +34,7 @@ export class AppModule {
         TeamsModule,
         LeadSourcesModule,
         RotationsModule,
+        LeadsModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: AppValidationPipe },

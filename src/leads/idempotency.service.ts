@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { sqlState } from '../common/filters/database-errors';
+import type { IdempotentRequest } from './idempotency';
+import { IdempotencyErrors } from './leads.errors';
+
+/** A stored answer: what a repeated request gets again. */
+export interface StoredResponse<T = unknown> {
+  status: number;
+  body: T;
+}
+
+/** How long a key is remembered. */
+export const IDEMPOTENCY_TTL = '24 hours';
+/** How long a request waits for the one running with its key before answering 409. */
+export const IDEMPOTENCY_WAIT = '10s';
+/** Expired keys purged per completed request (bounded, so no request pays for a large backlog). */
+const PURGE_BATCH = 100;
+
+/**
+ * Idempotency-Key, in the transaction of the change itself:
+ *
+ * 1. `claim` takes a transaction-scoped advisory lock on (account, key), so requests with one key run one
+ *    after the other, in every server process; then it looks for the key's stored answer (READ COMMITTED:
+ *    the statement after the lock sees what the previous holder committed).
+ * 2. The caller does its work and calls `complete` with its 2xx answer, which is stored in the same
+ *    transaction: the change and its answer commit together. An error rolls both back, so the key may be
+ *    retried after a 4xx or 5xx.
+ */
+@Injectable()
+export class IdempotencyService {
+  /**
+   * The stored answer for the same request (a replay), null when the key is new or expired;
+   * 409 when the key was used for a different request, or when the request running with it does not
+   * finish within IDEMPOTENCY_WAIT.
+   */
+  async claim<T>(m: EntityManager, accountId: string, request: IdempotentRequest): Promise<StoredResponse<T> | null> {
+    await m.query(`SET LOCAL lock_timeout = '${IDEMPOTENCY_WAIT}'`);
+    try {
+      await m.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockName(accountId, request.key)]);
+    } catch (error) {
+      if (sqlState(error) === '55P03') throw IdempotencyErrors.stillRunning();
+      throw error;
+    }
+    await m.query('SET LOCAL lock_timeout = DEFAULT');
+    const [row]: { request_hash: string; response_status: number; response_body: T }[] = await m.query(
+      `SELECT request_hash, response_status, response_body FROM idempotency_keys
+        WHERE account_id = $1 AND key = $2 AND created_at > now() - interval '${IDEMPOTENCY_TTL}'`,
+      [accountId, request.key],
+    );
+    if (!row) return null;
+    if (row.request_hash !== request.fingerprint) throw IdempotencyErrors.reusedWithDifferentRequest();
+    return { status: row.response_status, body: row.response_body };
+  }
+
+  /** Stores the answer of a request that `claim` let through (replacing an expired row of the key). */
+  async complete(m: EntityManager, accountId: string, request: IdempotentRequest, response: StoredResponse): Promise<void> {
+    const stored: unknown[] = await m.query(
+      `INSERT INTO idempotency_keys (account_id, key, request_hash, response_status, response_body)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (account_id, key) DO UPDATE
+         SET request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status,
+             response_body = EXCLUDED.response_body, created_at = EXCLUDED.created_at
+         WHERE idempotency_keys.created_at <= now() - interval '${IDEMPOTENCY_TTL}'
+       RETURNING 1`,
+      [accountId, request.key, request.fingerprint, response.status, JSON.stringify(response.body)],
+    );
+    // claim() holds the key's lock and found no live row, so one was written; anything else is a bug.
+    if (stored.length !== 1) throw new Error(`idempotency key of account ${accountId} was not stored`);
+    await m.query(
+      `DELETE FROM idempotency_keys WHERE (account_id, key) IN (
+         SELECT account_id, key FROM idempotency_keys
+          WHERE account_id = $1 AND created_at <= now() - interval '${IDEMPOTENCY_TTL}'
+          LIMIT ${PURGE_BATCH} FOR UPDATE SKIP LOCKED)`,
+      [accountId],
+    );
+  }
+}
+
+/** The advisory lock's name; hashed to 64 bits by PostgreSQL (a collision only makes two keys wait on each other). */
+function lockName(accountId: string, key: string): string {
+  return `idempotency-key:${accountId}:${key}`;
+}

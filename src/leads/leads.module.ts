@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { RotationsModule } from '../rotations/rotations.module';
+import { IdempotencyService } from './idempotency.service';
+import { LeadsController } from './leads.controller';
+import { LeadsService } from './leads.service';
+
+@Module({
+  imports: [AuditModule, RotationsModule],
+  controllers: [LeadsController],
+  providers: [LeadsService, IdempotencyService],
+})
+export class LeadsModule {}

@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { hasPermission } from '../accounts/roles';
+import { AuditService } from '../audit/audit.service';
+import type { AccountContext } from '../common/account-context';
+import { AssignmentService, type Assignment } from '../rotations/assignment.service';
+import { LeadInputDto } from './dto/lead-input.dto';
+import { LEAD_COLUMNS, LeadDto, LeadRow, toLeadDto } from './dto/lead.dto';
+import type { IdempotentRequest } from './idempotency';
+import { IdempotencyService, type StoredResponse } from './idempotency.service';
+import { assertAssignee, assertTeamAndSource } from './lead-rules';
+import { LeadErrors } from './leads.errors';
+
+export interface CreateLeadOptions {
+  skipTeamAndSourceRequirement: boolean;
+}
+
+/** An answer of POST /leads: a new lead, or the stored answer of an earlier request with the same key. */
+export interface CreateLeadResult extends StoredResponse<LeadDto> {
+  replayed: boolean;
+}
+
+/** The fields a create writes, in the order of the seed's LeadInput, with their columns. */
+const INPUT_COLUMNS = [
+  ['teamId', 'team_id'],
+  ['leadSourceId', 'lead_source_id'],
+  ['firstName', 'first_name'],
+  ['lastName', 'last_name'],
+  ['imgSrc', 'img_src'],
+  ['email', 'email'],
+  ['phone', 'phone'],
+  ['company', 'company'],
+  ['jobTitle', 'job_title'],
+  ['branch', 'branch'],
+  ['source', 'source'],
+  ['position', 'position'],
+  ['location', 'location'],
+  ['productsServicesSold', 'products_services_sold'],
+  ['numberOfEmployees', 'number_of_employees'],
+  ['currentPaymentProcessor', 'current_payment_processor'],
+  ['monthlyTransactionVolume', 'monthly_transaction_volume'],
+  ['interestedInSwitching', 'interested_in_switching'],
+  ['processStage', 'process_stage'],
+  ['buyingRole', 'buying_role'],
+  ['assignedTo', 'assigned_to'],
+  ['notes', 'notes'],
+  ['lastContacted', 'last_contacted'],
+  ['archived', 'archived'],
+  ['createdBy', 'created_by'],
+] as const satisfies readonly (readonly [keyof LeadInputDto & keyof LeadDto, string])[];
+
+type InputField = (typeof INPUT_COLUMNS)[number][0];
+type LeadValues = { [K in InputField]: unknown };
+
+@Injectable()
+export class LeadsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly assignment: AssignmentService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  /**
+   * POST /leads. One transaction: [Idempotency-Key lock and lookup] → rules 1-5 (reads) → rotation step →
+   * lead → `lead_created` entry → [stored answer]. The rotation step comes after every check, so its row
+   * lock is held only for the three inserts that follow it.
+   */
+  async create(ctx: AccountContext, input: LeadInputDto, options: CreateLeadOptions, idempotency: IdempotentRequest | null): Promise<CreateLeadResult> {
+    if (input.archived === true && !hasPermission(ctx.role, 'leads:archive')) throw LeadErrors.archiveNotAllowed();
+    return this.dataSource.transaction(async (m) => {
+      if (idempotency) {
+        const replay = await this.idempotency.claim<LeadDto>(m, ctx.accountId, idempotency);
+        if (replay) return { ...replay, replayed: true };
+      }
+      const lead = await this.insertLead(m, ctx, input, options);
+      const answer: StoredResponse<LeadDto> = { status: 201, body: lead };
+      if (idempotency) await this.idempotency.complete(m, ctx.accountId, idempotency, answer);
+      return { ...answer, replayed: false };
+    });
+  }
+
+  private async insertLead(m: EntityManager, ctx: AccountContext, input: LeadInputDto, options: CreateLeadOptions): Promise<LeadDto> {
+    const values = {} as LeadValues;
+    for (const [field] of INPUT_COLUMNS) values[field] = input[field] ?? null; // null means absent in a create
+    values.archived ??= false;
+    values.createdBy ??= ctx.user;
+
+    const teamAndSource = { teamId: input.teamId ?? null, leadSourceId: input.leadSourceId ?? null };
+    await assertTeamAndSource(m, ctx.accountId, teamAndSource, options.skipTeamAndSourceRequirement);
+    if (values.assignedTo !== null) await assertAssignee(m, ctx.accountId, values.assignedTo as string);
+
+    let assignment: Assignment | null = null;
+    if (values.assignedTo === null) {
+      assignment = await this.assignment.nextAssignee(m, ctx.accountId, teamAndSource.teamId);
+      values.assignedTo = assignment?.user ?? null;
+    }
+
+    const [row]: LeadRow[] = await m.query(
+      `INSERT INTO leads (account_id, ${INPUT_COLUMNS.map(([, column]) => column).join(', ')})
+       VALUES ($1, ${INPUT_COLUMNS.map((_, i) => `$${i + 2}`).join(', ')})
+       RETURNING ${LEAD_COLUMNS}`,
+      [ctx.accountId, ...INPUT_COLUMNS.map(([field]) => values[field])],
+    );
+    const lead = toLeadDto(row);
+    const created = Object.fromEntries(INPUT_COLUMNS.map(([field]) => [field, lead[field]]));
+    const entries = await this.audit.record(m, ctx.accountId, ctx, {
+      event: 'lead_created',
+      entityType: 'lead',
+      entityId: lead.id,
+      data: assignment ? { ...created, assignment: describeAssignment(assignment) } : created,
+    });
+    return { ...lead, auditLog: entries };
+  }
+}
+
+/** How the rotation chose the assignee, as the audit entry keeps it. */
+function describeAssignment(a: Assignment) {
+  return { rotationId: a.rotationId, user: a.user, skipped: a.skipped, fallbackFromTeamRotationId: a.fallbackFromTeamRotationId };
+}
