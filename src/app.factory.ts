@@ -1,3 +1,4 @@
+import helmet from '@fastify/helmet';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
@@ -27,6 +28,19 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   app.useLogger(app.get(Logger));
   useJsonOnly(app.getHttpAdapter().getInstance());
+  await app.register(helmet, {
+    // The Swagger UI at /docs loads its own scripts and styles from this origin.
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
+    },
+  });
+  // CORS is closed unless CORS_ORIGINS lists the browser origins allowed to call the API.
+  app.enableCors({
+    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
+    allowedHeaders: ['authorization', 'content-type', 'x-account-id', 'idempotency-key', 'x-request-id'],
+    exposedHeaders: ['retry-after', 'x-request-id'],
+    maxAge: 600,
+  });
   setupSwagger(app);
   app.enableShutdownHooks();
   return app;

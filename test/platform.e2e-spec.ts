@@ -78,9 +78,38 @@ describe('platform: errors, body parsing, health and docs', () => {
     expect(doc.components.schemas.ErrorResponseDto.properties.error.type).toBe('string');
   });
 
+  it('sends security headers and keeps CORS closed by default', async () => {
+    const res = await call(t.app, { method: 'GET', url: '/health/live', headers: { origin: 'https://evil.example' } });
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['strict-transport-security']).toEqual(expect.any(String));
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    const preflight = await call(t.app, {
+      method: 'OPTIONS',
+      url: '/accounts',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('tags every response with a request id, reusing a sane X-Request-Id', async () => {
     const res = await call(t.app, { method: 'GET', url: '/health/live', headers: { 'x-request-id': 'abc-123' } });
     expect(res.status).toBe(200);
+  });
+});
+
+describe('CORS when CORS_ORIGINS is set', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ CORS_ORIGINS: 'https://app.example' });
+  });
+  afterAll(() => t.close());
+
+  it('allows exactly the listed origins', async () => {
+    const ok = await call(t.app, { method: 'GET', url: '/health/live', headers: { origin: 'https://app.example' } });
+    expect(ok.headers['access-control-allow-origin']).toBe('https://app.example');
+    const other = await call(t.app, { method: 'GET', url: '/health/live', headers: { origin: 'https://evil.example' } });
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
 

@@ -1,4 +1,4 @@
-import { BadRequestException, CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
+import { BadRequestException, CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AccountAccessService } from '../accounts/account-access.service';
 import { AccountErrors } from '../accounts/accounts.errors';
@@ -9,7 +9,7 @@ import type { RequestWithContext } from '../common/decorators/context.decorator'
 import { AUTHENTICATED_KEY, PERMISSION_KEY, PUBLIC_KEY } from '../common/decorators/route-access.decorator';
 
 /**
- * Global, after AuthGuard: resolves `x-account-id` + principal into the request's AccountContext and
+ * Global, after AuthGuard and the rate limiter: 401 without a principal; then resolves `x-account-id` + principal into the request's AccountContext and
  * enforces the route's @Permission. A route with neither @Public, @Authenticated nor @Permission is
  * refused: deny by default.
  */
@@ -24,7 +24,8 @@ export class AccountGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = context.switchToHttp().getRequest<RequestWithContext>();
-    const principal = request.user!;
+    const principal = request.user;
+    if (!principal) throw new UnauthorizedException('Authentication required: send a valid bearer token (JWT or API key)');
     const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, targets);
     if (!permission) {
       if (!this.reflector.getAllAndOverride<boolean>(AUTHENTICATED_KEY, targets)) {

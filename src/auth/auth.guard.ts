@@ -4,7 +4,11 @@ import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import { PUBLIC_KEY } from '../common/decorators/route-access.decorator';
 import type { Principal } from './principal';
 
-/** Global: every route needs a valid JWT or API key unless it is @Public(). */
+/**
+ * Global, first: attaches the principal proven by the bearer token (a JWT or an API key) to the request,
+ * or none. It does not refuse: the rate limiter runs next and counts unauthenticated requests per IP,
+ * then AccountGuard answers 401 on every route that is not @Public() and has no principal.
+ */
 @Injectable()
 export class AuthGuard extends PassportAuthGuard(['api-key', 'jwt']) {
   constructor(private readonly reflector: Reflector) {
@@ -16,8 +20,8 @@ export class AuthGuard extends PassportAuthGuard(['api-key', 'jwt']) {
     return super.canActivate(context);
   }
 
-  override handleRequest<T = Principal>(error: unknown, principal: T | false): T {
-    if (error || !principal) throw new UnauthorizedException('Authentication required: send a valid bearer token (JWT or API key)');
-    return principal;
+  override handleRequest<T = Principal>(error: unknown, principal: T | false): T | undefined {
+    if (error && !(error instanceof UnauthorizedException)) throw error; // e.g. the database is down: 503, not 401
+    return principal || undefined;
   }
 }

@@ -35,6 +35,7 @@ export function testConfig(overrides: EnvironmentOverrides = {}): AppConfig {
     JWT_AUDIENCE: undefined,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     RATE_LIMIT_PER_MINUTE: '0',
+    RATE_LIMIT_ANON_PER_MINUTE: '0',
     ...overrides,
   });
 }

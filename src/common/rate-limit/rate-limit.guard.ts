@@ -1,0 +1,26 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ThrottlerException, ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import type { RequestWithContext } from '../decorators/context.decorator';
+
+/**
+ * Global, after authentication and before the account check: one counter per principal (user or API
+ * key) across every route, or per client IP for requests without valid credentials, with the limits of
+ * RATE_LIMIT_PER_MINUTE / RATE_LIMIT_ANON_PER_MINUTE (0 = off). Public routes (health) are never limited.
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  protected override async getTracker(req: RequestWithContext): Promise<string> {
+    const principal = req.user;
+    if (!principal) return `ip:${await super.getTracker(req)}`;
+    return principal.kind === 'api-key' ? `key:${principal.apiKeyId}` : `user:${principal.email}`;
+  }
+
+  protected override generateKey(_context: ExecutionContext, tracker: string, name: string): string {
+    return `leaddesk:${name}:${tracker}`;
+  }
+
+  protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    const exception = new ThrottlerException('Too many requests: slow down and retry after the time in Retry-After');
+    throw Object.assign(exception, { retryAfter: Math.max(1, detail.timeToBlockExpire) });
+  }
+}
