@@ -72,6 +72,7 @@ export class CreateRotationDto {
 
   /** Members in turn order (strict round robin with equal weights, starting with the first) */
   @IsMemberList()
+  @ApiProperty({ type: [RotationMemberInputDto], minItems: 1, maxItems: MAX_ROTATION_MEMBERS })
   members: RotationMemberInputDto[];
 
   /** Whether the rotation assigns leads (default true). One active rotation per team, one active default */
@@ -91,7 +92,7 @@ export class UpdateRotationDto {
   /** The new member list, in turn order. A different list restarts the rotation at its first member */
   @OptionalNotNull()
   @IsMemberList()
-  @ApiProperty({ type: [RotationMemberInputDto], required: false })
+  @ApiProperty({ type: [RotationMemberInputDto], minItems: 1, maxItems: MAX_ROTATION_MEMBERS, required: false })
   members?: RotationMemberInputDto[];
 
   /** Activate or deactivate the rotation */
