@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { parse as parseJson } from 'secure-json-parse';
 import { AppModule } from './app.module';
+import { installDrainHook } from './common/http/drain';
 import { requestId } from './common/http/logger-options';
 import { setupSwagger } from './common/http/openapi';
 import type { AppConfig } from './config/app-config';
@@ -28,6 +29,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   app.useLogger(app.get(Logger));
   useJsonOnly(app.getHttpAdapter().getInstance());
+  installDrainHook(app.getHttpAdapter().getInstance());
   await app.register(helmet, {
     // The Swagger UI at /docs loads its own scripts and styles from this origin.
     contentSecurityPolicy: {
@@ -42,7 +44,6 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     maxAge: 600,
   });
   setupSwagger(app);
-  app.enableShutdownHooks();
   return app;
 }
 
