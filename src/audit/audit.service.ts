@@ -81,12 +81,13 @@ export class AuditService {
       add('entity_type = ?', 'lead');
       add('entity_id = ?', String(query.leadId));
     }
-    if (query.entityType) add('entity_type = ?', query.entityType);
-    if (query.entityId) add('entity_id = ?', query.entityId);
-    if (query.event) add('event = ?', query.event);
-    if (query.user) add('user_email = ?', query.user.toLowerCase());
-    if (query.from) add('created_at >= ?', query.from);
-    if (query.to) add('created_at < ?', query.to);
+    if (query.entityType !== undefined) add('entity_type = ?', query.entityType);
+    if (query.entityId !== undefined) add('entity_id = ?', query.entityId);
+    if (query.event !== undefined) add('event = ?', query.event);
+    if (query.user !== undefined) add('user_email = ?', query.user.toLowerCase());
+    // Dates are handed over as UTC instants, never left to the session's time zone.
+    if (query.from !== undefined) add('created_at >= ?', new Date(query.from).toISOString());
+    if (query.to !== undefined) add('created_at < ?', new Date(query.to).toISOString());
     if (query.cursor) {
       const [lastId] = this.cursors.decode(CURSOR_SCOPE, query.cursor, 1);
       add('id < ?', lastId);

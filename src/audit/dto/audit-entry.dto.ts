@@ -1,7 +1,8 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import type { AuditRow } from '../audit.service';
 
 /** One audit log entry (the seed's `auditLog` item, plus the record it is about). */
+@ApiSchema({ name: 'AuditEntry', description: "One audit log entry: the seed's auditLog item, plus the kind and id of the record it is about" })
 export class AuditEntryDto {
   /** Unique identifier for the audit log entry */
   @ApiProperty({ type: 'integer', example: 1 })
@@ -56,6 +57,7 @@ export class AuditEntryDto {
   entityId: string;
 }
 
+@ApiSchema({ name: 'AuditPage' })
 export class AuditPageDto {
   data: AuditEntryDto[];
   /** Pass as `cursor` for the next page; null on the last page */
