@@ -1,0 +1,293 @@
+// npm run bench: the built Lead Desk server against a raw Fastify + pg baseline doing the same transaction,
+// in the same run, alternating rounds; then GET /leads on an account holding a million leads.
+// Environment: BENCH_DATABASE_URL (a PostgreSQL server to create throwaway databases on; default the local one),
+// BENCH_ROUNDS (2), BENCH_DURATION (10 s), BENCH_CONNECTIONS (50), BENCH_LIST_LEADS (1000000).
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { sign } from 'jsonwebtoken';
+import { Client } from 'pg';
+import { BASELINE_SCHEMA } from './baseline-server';
+
+const ROOT = join(__dirname, '..');
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const LIST_LEADS = Number(process.env.BENCH_LIST_LEADS ?? 1_000_000);
+const SECRET = 'bench-secret-0123456789abcdef';
+const ACCOUNTS = 20;
+const TEAMS_PER_ACCOUNT = 2;
+const AGENTS = 3;
+
+interface Target {
+  accountId: string;
+  teamId: number;
+  token: string;
+  user: string;
+}
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const url = (db: string) => Object.assign(new URL(ADMIN_URL), { pathname: `/${db}` }).toString();
+
+async function admin<T>(fn: (c: Client) => Promise<T>, database?: string): Promise<T> {
+  const c = new Client({ connectionString: database ? url(database) : ADMIN_URL });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function startProcess(args: string[], env: Record<string, string>, health: string): Promise<{ child: ChildProcess; base: string; readyMs: number }> {
+  const port = await freePort();
+  const started = Date.now();
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH!, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    if (await fetch(base + health).then((r) => r.ok, () => false)) return { child, base, readyMs: Date.now() - started };
+    await sleep(50);
+  }
+  throw new Error(`${args.join(' ')} did not become ready`);
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+async function api(base: string, token: string, method: string, path: string, account?: string, body?: unknown) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(account ? { 'x-account-id': account } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = (await res.json()) as any;
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+const tokenFor = (email: string) => sign({ sub: email, email }, SECRET, { algorithm: 'HS256', expiresIn: '6h' });
+
+/** Accounts, agents, teams and one rotation per team, made through the API as a user would. */
+async function setUpApp(base: string, accounts: number, teams: number): Promise<Target[]> {
+  const targets: Target[] = [];
+  await Promise.all(
+    Array.from({ length: accounts }, async (_, a) => {
+      const owner = `owner${a}-${randomBytes(3).toString('hex')}@bench.example`;
+      const token = tokenFor(owner);
+      const { id } = await api(base, token, 'POST', '/accounts', undefined, { name: `Bench ${a}` });
+      const agents = Array.from({ length: AGENTS }, (_, i) => `agent${i}-${a}@bench.example`);
+      for (const email of agents) await api(base, token, 'POST', '/members', id, { email, role: 'agent' });
+      for (let t = 0; t < teams; t++) {
+        const team = await api(base, token, 'POST', '/teams', id, { name: `Team ${t}` });
+        await api(base, token, 'POST', '/rotations', id, { name: `Rotation ${t}`, teamId: team.id, members: agents.map((user) => ({ user })) });
+        targets.push({ accountId: id, teamId: team.id, token, user: owner });
+      }
+    }),
+  );
+  return targets;
+}
+
+async function setUpBaseline(db: string, accounts: number, teams: number, offset: number): Promise<Target[]> {
+  return admin(async (c) => {
+    await c.query(BASELINE_SCHEMA);
+    const targets: Target[] = [];
+    for (let a = offset; a < offset + accounts; a++) {
+      const user = `owner${a}@bench.example`;
+      await c.query(`INSERT INTO memberships VALUES ($1, $2, 'owner', true)`, [a, user]);
+      for (let t = 1; t <= teams; t++) {
+        await c.query('INSERT INTO teams VALUES ($1, $2, $3)', [a, t, `Team ${t}`]);
+        await c.query('INSERT INTO rotations (account_id, id, team_id, members) VALUES ($1, $2, $2, $3)', [a, t, [0, 1, 2].map((i) => `agent${i}-${a}@bench.example`)]);
+        targets.push({ accountId: String(a), teamId: t, token: '', user });
+      }
+    }
+    return targets;
+  }, db);
+}
+
+async function load(base: string, targets: Target[], baseline: boolean, duration: number): Promise<Figures> {
+  let i = 0;
+  const result = await autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    duration,
+    requests: [
+      {
+        method: 'POST',
+        path: '/leads',
+        setupRequest: (req: autocannon.Request) => {
+          const t = targets[i++ % targets.length];
+          return {
+            ...req,
+            headers: {
+              'content-type': 'application/json',
+              'x-account-id': t.accountId,
+              ...(baseline ? { 'x-user': t.user } : { authorization: `Bearer ${t.token}` }),
+            },
+            body: JSON.stringify({ teamId: t.teamId, firstName: 'Ada', lastName: `Lovelace ${i}`, email: `ada${i}@example.com`, company: 'Analytical Engines' }),
+          };
+        },
+      },
+    ],
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + result.errors + result.timeouts };
+}
+
+async function main(): Promise<void> {
+  const stamp = `${Date.now()}_${randomBytes(2).toString('hex')}`;
+  const appDb = `leaddesk_bench_${stamp}`;
+  const baseDb = `leaddesk_bench_raw_${stamp}`;
+  await admin(async (c) => {
+    await c.query(`CREATE DATABASE ${appDb}`);
+    await c.query(`CREATE DATABASE ${baseDb}`);
+  });
+  const children: ChildProcess[] = [];
+  try {
+    const app = await startProcess(['dist/main.js'], { DATABASE_URL: url(appDb), JWT_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_ANON_PER_MINUTE: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production' }, '/health/ready');
+    children.push(app.child);
+    const raw = await startProcess(['-r', 'ts-node/register/transpile-only', 'bench/baseline-server.ts'], { DATABASE_URL: url(baseDb) }, '/health');
+    children.push(raw.child);
+    console.log(`app ready in ${app.readyMs} ms (includes migrations on an empty database)`);
+
+    const scenarios = {
+      spread: { app: await setUpApp(app.base, ACCOUNTS, TEAMS_PER_ACCOUNT), raw: await setUpBaseline(baseDb, ACCOUNTS, TEAMS_PER_ACCOUNT, 1) },
+      oneRotation: { app: await setUpApp(app.base, 1, 1), raw: await setUpBaseline(baseDb, 1, 1, 1000) },
+    };
+    // warm both servers (JIT, pools, caches)
+    await load(app.base, scenarios.spread.app, false, 3);
+    await load(raw.base, scenarios.spread.raw, true, 3);
+
+    const runs: Record<string, Figures[]> = {};
+    let peakRss = 0;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(app.child.pid!))), 250);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, s] of Object.entries(scenarios)) {
+        const order = round % 2 === 0 ? (['raw', 'app'] as const) : (['app', 'raw'] as const);
+        for (const who of order) {
+          const figures = await load(who === 'app' ? app.base : raw.base, s[who], who === 'raw', DURATION);
+          (runs[`${name}/${who}`] ??= []).push(figures);
+          console.log(`round ${round + 1} ${name.padEnd(11)} ${who.padEnd(3)} ${figures.rps.toFixed(0).padStart(5)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms  non-2xx ${figures.non2xx}`);
+        }
+      }
+    }
+    clearInterval(sampler);
+    const med = (key: string): Figures => {
+      const rs = runs[key];
+      return { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: rs.reduce((n, r) => n + r.non2xx, 0) };
+    };
+    const summary = {
+      machine: `${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+      settings: { rounds: ROUNDS, durationSeconds: DURATION, connections: CONNECTIONS },
+      startupMs: app.readyMs,
+      peakRssMb: Math.round(peakRss),
+      post: {
+        spread: { app: med('spread/app'), raw: med('spread/raw') },
+        oneRotation: { app: med('oneRotation/app'), raw: med('oneRotation/raw') },
+      },
+      list: LIST_LEADS > 0 ? await listBench(app.base, appDb) : null,
+    };
+    printSummary(summary);
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench', 'results', `${stamp}.json`), JSON.stringify(summary, null, 2));
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await sleep(1500);
+    await admin(async (c) => {
+      await c.query(`DROP DATABASE IF EXISTS ${appDb} WITH (FORCE)`);
+      await c.query(`DROP DATABASE IF EXISTS ${baseDb} WITH (FORCE)`);
+    });
+  }
+}
+
+/** GET /leads on one account holding LIST_LEADS leads, bulk-loaded by SQL. */
+async function listBench(base: string, appDb: string) {
+  const owner = `lister-${randomUUID()}@bench.example`;
+  const token = tokenFor(owner);
+  const { id: accountId } = await api(base, token, 'POST', '/accounts', undefined, { name: 'Million' });
+  const loadStart = Date.now();
+  await admin(async (c) => {
+    await c.query(
+      `INSERT INTO leads (account_id, first_name, last_name, email, company, phone, created_by, created_at, updated_at)
+       SELECT $1, 'First' || g, 'Last' || g, 'lead' || g || '@example.com', 'Company ' || (g % 5000), '+1555' || lpad(g::text, 7, '0'), $2,
+              now() - (g || ' seconds')::interval, now()
+         FROM generate_series(1, $3) g`,
+      [accountId, owner, LIST_LEADS],
+    );
+    await c.query('ANALYZE leads');
+  }, appDb);
+  console.log(`loaded ${LIST_LEADS} leads in ${Date.now() - loadStart} ms`);
+  // a deep cursor: follow nextCursor from a page that starts deep in the list
+  const deepFrom = await admin(
+    async (c) => (await c.query('SELECT created_at, id FROM leads WHERE account_id = $1 ORDER BY created_at DESC, id DESC OFFSET $2 LIMIT 1', [accountId, Math.floor(LIST_LEADS * 0.9)])).rows[0],
+    appDb,
+  );
+  const deepCursor = await deepCursorFor(base, token, accountId, deepFrom);
+  const measure = async (path: string) => {
+    const r = await autocannon({ url: base + path, connections: 10, duration: Math.max(5, Math.round(DURATION / 2)), headers: { authorization: `Bearer ${token}`, 'x-account-id': accountId } });
+    return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx + r.errors + r.timeouts };
+  };
+  const rounds: Record<string, Figures[]> = { first: [], deep: [], search: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    rounds.first.push(await measure('/leads?limit=25'));
+    rounds.deep.push(await measure(`/leads?limit=25&cursor=${encodeURIComponent(deepCursor)}`));
+    rounds.search.push(await measure('/leads?limit=25&q=company%2012'));
+  }
+  const med = (rs: Figures[]) => ({ rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: rs.reduce((n, r) => n + r.non2xx, 0) });
+  return { leads: LIST_LEADS, first: med(rounds.first), deep: med(rounds.deep), search: med(rounds.search) };
+}
+
+/** The API's own cursor for the row just before `from`: asked of the API with createdTo, then one page walked. */
+async function deepCursorFor(base: string, token: string, accountId: string, from: { created_at: Date }): Promise<string> {
+  const page = await api(base, token, 'GET', `/leads?limit=1&createdTo=${encodeURIComponent(new Date(from.created_at.getTime() + 1000).toISOString())}`, accountId);
+  if (!page.nextCursor) throw new Error('no deep cursor');
+  return page.nextCursor;
+}
+
+function printSummary(s: Record<string, any>): void {
+  const row = (label: string, a: Figures, b?: Figures, ratioLabel = 'app/raw') =>
+    `${label.padEnd(28)} ${a.rps.toFixed(0).padStart(6)} req/s  p50 ${String(a.p50).padStart(4)} ms  p99 ${String(a.p99).padStart(4)} ms  non-2xx ${a.non2xx}` +
+    (b ? `   ${ratioLabel} req/s ${(a.rps / b.rps).toFixed(2)}x  p99 ${(a.p99 / b.p99).toFixed(2)}x` : '');
+  console.log(`\n== Lead Desk benchmark (${s.machine}) ==`);
+  console.log(`medians of ${s.settings.rounds} alternating rounds, ${s.settings.durationSeconds} s each, ${s.settings.connections} connections`);
+  console.log(row('POST /leads spread   raw', s.post.spread.raw));
+  console.log(row('POST /leads spread   app', s.post.spread.app, s.post.spread.raw));
+  console.log(row('POST /leads 1 rot.   raw', s.post.oneRotation.raw));
+  console.log(row('POST /leads 1 rot.   app', s.post.oneRotation.app, s.post.oneRotation.raw));
+  console.log(`one busy rotation vs spread (app): ${(s.post.oneRotation.app.rps / s.post.spread.app.rps).toFixed(2)}x`);
+  if (s.list) {
+    console.log(row(`GET /leads first page (${s.list.leads})`, s.list.first));
+    console.log(row('GET /leads deep page', s.list.deep, s.list.first, 'deep/first'));
+    console.log(`deep page p50 / first page p50: ${(s.list.deep.p50 / Math.max(1, s.list.first.p50)).toFixed(2)}x`);
+    console.log(row('GET /leads q search', s.list.search));
+  }
+  console.log(`start-up to ready: ${s.startupMs} ms; peak RSS under load: ${s.peakRssMb} MB`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
