@@ -14,7 +14,7 @@ export interface StoredResponse<T = unknown> {
 export const IDEMPOTENCY_TTL = '24 hours';
 /** How long a request waits for the one running with its key before answering 409. */
 export const IDEMPOTENCY_WAIT = '10s';
-/** Expired keys purged per completed request (bounded, so no request pays for a large backlog). */
+/** Expired keys purged per stored answer (bounded, so no request pays for a large backlog). */
 const PURGE_BATCH = 100;
 
 /**
@@ -67,6 +67,16 @@ export class IdempotencyService {
     );
     // claim() holds the key's lock and found no live row, so one was written; anything else is a bug.
     if (stored.length !== 1) throw new Error(`idempotency key of account ${accountId} was not stored`);
+    await this.purgeExpired(m, accountId);
+  }
+
+  /**
+   * Deletes a bounded batch of the account's expired keys. Last in the transaction and SKIP LOCKED, so it never
+   * waits: a row lock it takes can only make another transaction wait for this one's commit, never form a
+   * cycle (done earlier, while this transaction still had the rotation's lock to take, it could deadlock with
+   * a request replacing one of those expired keys).
+   */
+  private async purgeExpired(m: EntityManager, accountId: string): Promise<void> {
     await m.query(
       `DELETE FROM idempotency_keys WHERE (account_id, key) IN (
          SELECT account_id, key FROM idempotency_keys

@@ -63,9 +63,10 @@ export class LeadsService {
   ) {}
 
   /**
-   * POST /leads. One transaction: [Idempotency-Key lock and lookup] → rules 1-5 (reads) → rotation step →
-   * lead → `lead_created` entry → [stored answer]. The rotation step comes after every check, so its row
-   * lock is held only for the three inserts that follow it.
+   * POST /leads. One transaction: [Idempotency-Key lock and lookup] → rules 1-5 (reads, share-locking the
+   * team, source and assignee) → rotation step → lead → `lead_created` entry → [stored answer, purge of
+   * expired keys]. The rotation step comes after every check, so its row lock is held only for the few inserts
+   * that follow it, then released by the commit.
    */
   async create(ctx: AccountContext, input: LeadInputDto, options: CreateLeadOptions, idempotency: IdempotentRequest | null): Promise<CreateLeadResult> {
     if (input.archived === true && !hasPermission(ctx.role, 'leads:archive')) throw LeadErrors.archiveNotAllowed();
