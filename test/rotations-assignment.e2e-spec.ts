@@ -2,6 +2,11 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AssignmentService, type Assignment } from '../src/rotations/assignment.service';
 import { startTestApp, type TestApp } from './support/app';
 import { createAccount, type TestAccount, type TestUser } from './support/builders';
+import { usingRealPostgres } from './support/test-database';
+
+/** Tests that commit a change from a second connection while a transaction is open need a real server. */
+const itReal = usingRealPostgres() ? it : it.skip;
+if (!usingRealPostgres()) console.warn('rotations-assignment: the interleaving tests are skipped, they need a real PostgreSQL server (several connections)');
 
 /** The assignment engine as POST /leads uses it: inside the caller's transaction, on real PostgreSQL. */
 describe('rotations: assignment engine (nextAssignee)', () => {
@@ -145,6 +150,28 @@ describe('rotations: assignment engine (nextAssignee)', () => {
     expect((await assign(account))!.user).toBe(b.email);
   });
 
+  itReal("a team delete does not deadlock with a lead being created for that team through its rotation", async () => {
+    const account = await createAccount(t);
+    const [a] = await agents(account, 1);
+    const team = await newTeam(account);
+    await rotation(account, { name: 'T', teamId: team, members: users([a]) });
+    let deleted: Promise<{ status: number }> | undefined;
+    await dataSource.transaction(async (m) => {
+      expect((await engine.nextAssignee(m, account.id, team))!.user).toBe(a.email);
+      // The delete locks the team, then waits for the rotation row this transaction holds...
+      deleted = account.owner.api.delete(`/teams/${team}`);
+      await waitUntil(async () => {
+        const [{ n }] = await dataSource.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'UPDATE rotations SET deleted_at%'`,
+        );
+        return n > 0;
+      });
+      // ...while this one, like a lead insert's foreign-key check, key-share-locks the team: no deadlock.
+      await m.query(`SELECT 1 FROM teams WHERE account_id = $1 AND id = $2 FOR KEY SHARE`, [account.id, team]);
+    });
+    expect((await deleted!).status).toBe(204);
+  });
+
   /** A manager whose first position update is preceded by `before` (an HTTP change committed in between). */
   const interleaved = (m: EntityManager, before: () => Promise<void>): EntityManager => {
     let done = false;
@@ -162,7 +189,7 @@ describe('rotations: assignment engine (nextAssignee)', () => {
     });
   };
 
-  it('uses the new member list when it changed between reading the members and taking the slot', async () => {
+  itReal('uses the new member list when it changed between reading the members and taking the slot', async () => {
     const account = await createAccount(t);
     const [a, b, c] = await agents(account, 3);
     const id = await rotation(account, { name: 'R', members: users([a, b, c]) });
@@ -183,7 +210,7 @@ describe('rotations: assignment engine (nextAssignee)', () => {
     expect((await assign(account))!.user).toBe(b.email);
   });
 
-  it('reads again when the chosen rotation was deactivated before its slot was taken', async () => {
+  itReal('reads again when the chosen rotation was deactivated before its slot was taken', async () => {
     const account = await createAccount(t);
     const [a, b] = await agents(account, 2);
     const team = await newTeam(account);
@@ -201,3 +228,11 @@ describe('rotations: assignment engine (nextAssignee)', () => {
     expect(got).toEqual({ user: b.email, rotationId: defaultRotation, skipped: [], fallbackFromTeamRotationId: null });
   });
 });
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

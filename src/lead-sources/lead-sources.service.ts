@@ -140,7 +140,7 @@ export class LeadSourcesService {
 
   private async lockForChange(m: EntityManager, accountId: string, id: number): Promise<LeadSourceRow> {
     const [row]: LeadSourceRow[] = await m.query(
-      `SELECT ${LEAD_SOURCE_COLUMNS} FROM lead_sources WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`,
+      `SELECT ${LEAD_SOURCE_COLUMNS} FROM lead_sources WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL FOR NO KEY UPDATE`,
       [accountId, id],
     );
     if (!row) throw LeadSourceErrors.notFound();

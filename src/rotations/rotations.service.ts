@@ -188,7 +188,7 @@ export class RotationsService {
 
   private async lockForChange(m: EntityManager, accountId: string, id: number): Promise<RotationRow> {
     const [row]: RotationRow[] = await m.query(
-      `SELECT ${COLUMNS} FROM rotations WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`,
+      `SELECT ${COLUMNS} FROM rotations WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL FOR NO KEY UPDATE`,
       [accountId, id],
     );
     if (!row) throw RotationErrors.notFound();

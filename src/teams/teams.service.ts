@@ -140,9 +140,14 @@ export class TeamsService {
     return rows.length > 0;
   }
 
+  /**
+   * NO KEY UPDATE, not UPDATE: it must not block the key-share lock of a foreign-key check (a lead being
+   * inserted for this team while its transaction holds the team rotation's row lock), or a team delete,
+   * which then waits for that rotation row, would deadlock with it.
+   */
   private async lockForChange(m: EntityManager, accountId: string, id: number): Promise<TeamRow> {
     const [row]: TeamRow[] = await m.query(
-      `SELECT ${TEAM_COLUMNS} FROM teams WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL FOR UPDATE`,
+      `SELECT ${TEAM_COLUMNS} FROM teams WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL FOR NO KEY UPDATE`,
       [accountId, id],
     );
     if (!row) throw TeamErrors.notFound();
