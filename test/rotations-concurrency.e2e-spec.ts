@@ -16,7 +16,7 @@ if (!real) console.warn('rotations-concurrency: skipped, it needs a real Postgre
 const describeReal = real ? describe : describe.skip;
 
 const CALLS = 300;
-const POOL_SIZE = '15';
+const POOL_SIZE = 15;
 
 interface Turn {
   user: string;
@@ -26,9 +26,18 @@ interface Turn {
 describeReal('rotations: concurrent assignment on real PostgreSQL', () => {
   let first: TestApp;
   let second: TestApp;
+  const slots = new Map<TestApp, <T>(task: () => Promise<T>) => Promise<T>>();
+  /** Transactions inside nextAssignee at once, in all and per app: the test must really be concurrent. */
+  const open = { now: 0, peak: 0, byApp: new Map<TestApp, number>(), bothApps: false };
+  beforeEach(() => {
+    open.peak = 0;
+    open.bothApps = false;
+  });
   beforeAll(async () => {
-    first = await startTestApp({ DATABASE_POOL_SIZE: POOL_SIZE });
-    second = await startTestApp({ DATABASE_POOL_SIZE: POOL_SIZE });
+    first = await startTestApp({ DATABASE_POOL_SIZE: String(POOL_SIZE) });
+    second = await startTestApp({ DATABASE_POOL_SIZE: String(POOL_SIZE) });
+    slots.set(first, limiter(POOL_SIZE));
+    slots.set(second, limiter(POOL_SIZE));
   });
   afterAll(async () => {
     await first?.close();
@@ -37,12 +46,22 @@ describeReal('rotations: concurrent assignment on real PostgreSQL', () => {
 
   /** One assignment in its own transaction on `app`; the slot it took is the position it left, minus one. */
   const turn = (app: TestApp, account: TestAccount, rotationId: number): Promise<Turn> =>
-    app.app.get(DataSource).transaction(async (m) => {
-      const assignment = await app.app.get(AssignmentService).nextAssignee(m, account.id, null);
+    slots.get(app)!(() => app.app.get(DataSource).transaction(async (m) => {
+      open.now++;
+      open.peak = Math.max(open.peak, open.now);
+      open.byApp.set(app, (open.byApp.get(app) ?? 0) + 1);
+      if ((open.byApp.get(first) ?? 0) > 0 && (open.byApp.get(second) ?? 0) > 0) open.bothApps = true;
+      const assignment = await app.app
+        .get(AssignmentService)
+        .nextAssignee(m, account.id, null)
+        .finally(() => {
+          open.now--;
+          open.byApp.set(app, open.byApp.get(app)! - 1);
+        });
       if (!assignment || assignment.rotationId !== rotationId) throw new Error(`unexpected assignment ${JSON.stringify(assignment)}`);
       const [{ position }]: { position: string }[] = await m.query('SELECT position FROM rotations WHERE account_id = $1 AND id = $2', [account.id, rotationId]);
       return { user: assignment.user, slot: Number(position) - 1 };
-    });
+    }));
 
   async function setUp(weights: number[]) {
     const account = await createAccount(first);
@@ -59,6 +78,8 @@ describeReal('rotations: concurrent assignment on real PostgreSQL', () => {
     for (const x of turns) expect({ slot: x.slot, user: x.user }).toEqual({ slot: x.slot, user: emails[schedule[x.slot % schedule.length]] });
     const rotation = await account.owner.api.get(`/rotations/${rotationId}`);
     expect(rotation.body.nextUser).toBe(emails[schedule[CALLS % schedule.length]]);
+    console.log(`rotations-concurrency: up to ${open.peak} assignments in flight at once`);
+    expect(open.peak).toBeGreaterThanOrEqual(5);
     return emails.map((e) => turns.filter((x) => x.user === e).length);
   }
 
@@ -72,11 +93,35 @@ describeReal('rotations: concurrent assignment on real PostgreSQL', () => {
     const { account, emails, rotationId } = await setUp([1, 1, 1]);
     const turns = await Promise.all(Array.from({ length: CALLS }, (_, i) => turn(i % 2 ? second : first, account, rotationId)));
     expect(await check(turns, emails, [1, 1, 1], account, rotationId)).toEqual([100, 100, 100]);
+    expect(open.bothApps).toBe(true);
   });
 
   it(`weights 1, 2, 3: ${CALLS} concurrent assignments from two instances give 50, 100 and 150`, async () => {
     const { account, emails, rotationId } = await setUp([1, 2, 3]);
     const turns = await Promise.all(Array.from({ length: CALLS }, (_, i) => turn(i % 3 ? first : second, account, rotationId)));
     expect(await check(turns, emails, [1, 2, 3], account, rotationId)).toEqual([50, 100, 150]);
+    expect(open.bothApps).toBe(true);
   });
 });
+
+/**
+ * At most `limit` tasks in flight, the others queued here. With `limit` = the pool size every transaction
+ * gets a connection at once: the database sees `limit` transactions per app contending for the rotation's
+ * row lock, and no call waits in the pool's own queue, whose 5 s acquire timeout (meant for requests, not
+ * for a queue of 300 serialised transactions on a loaded machine) would fail it.
+ */
+function limiter(limit: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active < limit) active++;
+    else await new Promise<void>((resolve) => waiting.push(resolve)); // the slot is handed over by release
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}
