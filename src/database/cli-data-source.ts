@@ -1,10 +1,19 @@
 // The data source for TypeORM's CLI (`npm run migration:generate -- migrations/Name`): entities from the
-// source tree, compared with the database in DATABASE_URL. Read the generated SQL before keeping it.
+// source tree, compared with the configured database (DATABASE_URL, or PGlite in DATA_DIR, which the CLI then
+// holds locked while it runs). Read the generated SQL before keeping it.
 import 'reflect-metadata';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
 import { loadConfig } from '../config/config.module';
-import { postgresOptions } from './data-source-options';
+import { openDatabase } from './data-source-options';
+import { OwningDataSource } from './open-data-source';
 
-const config = loadConfig();
-export default new DataSource({ ...postgresOptions(config.database), entities: [join(__dirname, '..', '**', '*.entity.{ts,js}')] });
+async function cliDataSource(): Promise<OwningDataSource> {
+  const database = await openDatabase(loadConfig().database);
+  return new OwningDataSource({
+    ...database,
+    options: { ...database.options, entities: [join(__dirname, '..', '**', '*.entity.{ts,js}')] },
+  });
+}
+
+// TypeORM's CLI awaits an exported promise of a DataSource.
+export default cliDataSource();

@@ -1,6 +1,7 @@
-import { join } from 'node:path';
-import { DataSourceOptions } from 'typeorm';
+import { join, resolve } from 'node:path';
+import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { DatabaseConfig } from '../config/app-config';
+import { openEmbeddedDatabase } from './pglite';
 
 /** Compiled (dist/) and source (src/) trees both sit two levels below the project root. */
 export const MIGRATIONS_GLOB = join(__dirname, '..', '..', 'migrations', '*.js');
@@ -8,28 +9,67 @@ export const MIGRATIONS_GLOB = join(__dirname, '..', '..', 'migrations', '*.js')
 /** How long a request may wait for a pooled connection before answering 503. */
 export const CONNECT_TIMEOUT_MS = 5000;
 
-/** TypeORM options for the PostgreSQL server in `config.url`. Shared by the app and the migration CLI. */
-export function postgresOptions(config: DatabaseConfig): DataSourceOptions {
-  return {
-    type: 'postgres',
-    url: config.url,
+export interface OpenedDatabase {
+  /** Options for TypeORM's ordinary postgres driver, whichever database is behind it. */
+  readonly options: PostgresConnectionOptions;
+  /**
+   * Frees what the options hold beyond TypeORM's pool: for PGlite, closes it (flushing DATA_DIR) and
+   * releases the folder's lock. Call it after the DataSource is destroyed. Idempotent; nothing to do for a server.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * The one place that turns the configuration into a database: the PostgreSQL server in `config.url`, or,
+ * when there is none, PGlite in `config.dataDir` (locked for this process, started) behind the same pg driver.
+ * The app, the migration CLI and the test harness all open their database here.
+ */
+export async function openDatabase(config: DatabaseConfig): Promise<OpenedDatabase> {
+  const common = {
+    type: 'postgres' as const,
     synchronize: false,
     migrationsRun: false, // MigrationRunner runs them under an advisory lock instead
     migrations: [MIGRATIONS_GLOB],
     migrationsTableName: 'migrations',
-    migrationsTransactionMode: 'each',
-    extra: {
-      max: config.poolSize,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      idleTimeoutMillis: 30000,
-      application_name: 'lead-desk',
+    migrationsTransactionMode: 'each' as const,
+  };
+  if (config.url) {
+    return {
+      options: {
+        ...common,
+        url: config.url,
+        extra: {
+          max: config.poolSize,
+          connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+          idleTimeoutMillis: 30000,
+          application_name: 'lead-desk',
+        },
+      },
+      close: async () => undefined,
+    };
+  }
+  const db = await openEmbeddedDatabase(config.dataDir);
+  return {
+    options: {
+      ...common,
+      extra: {
+        ...db.pgConfig,
+        // PGlite is one session: a second pooled client would interleave its statements with the first one's
+        // transaction. With one client, a query issued outside the transaction that holds it would wait
+        // forever; the timeout turns that into a fast error (503) instead.
+        max: 1,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        // Keep the client: there is nothing to reconnect to, and ending it ends the adapter's connection.
+        idleTimeoutMillis: 0,
+      },
     },
+    close: db.close,
   };
 }
 
 /** A URL safe to log: the password is never printed. */
 export function describeDatabase(config: DatabaseConfig): string {
-  if (!config.url) return `embedded PGlite in ${config.dataDir}`;
+  if (!config.url) return `embedded PGlite in ${resolve(config.dataDir)}`;
   try {
     const u = new URL(config.url);
     if (u.password) u.password = '***';
