@@ -15,7 +15,10 @@ module.exports = {
         astTransformers: { before: ['<rootDir>/test/support/swagger-transformer.js'] },
       },
     ],
+    // PGlite (the embedded database of TEST_DATABASE=pglite runs): see the transformer for why.
+    '/node_modules/@electric-sql/pglite/dist/.+\\.cjs$': '<rootDir>/test/pglite-jest-transformer.js',
   },
+  transformIgnorePatterns: ['/node_modules/(?!@electric-sql/pglite/)'],
   // @fastify/static requires content-disposition 3, which is ES-module only; Node 20 loads it natively
   // but Jest's module system cannot. Tests get the CommonJS 1.x line, same API.
   moduleNameMapper: { '^content-disposition$': 'content-disposition-cjs' },

@@ -4,7 +4,7 @@ import { createApp } from '../../src/app.factory';
 import { signDevelopmentToken } from '../../src/auth/dev-token';
 import type { AppConfig } from '../../src/config/app-config';
 import { loadConfig, type EnvironmentOverrides } from '../../src/config/config.module';
-import { RUN_DATABASE_ENV } from './test-database';
+import { newPgliteDataDir, removePgliteDataDir, RUN_DATABASE_ENV, RUN_PGLITE_ENV, seedPgliteDataDir } from './test-database';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef';
 
@@ -14,22 +14,44 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real application on this run's database, ready for `inject`. */
+/**
+ * The real application on this run's database, ready for `inject`. On PGlite each app has its own database
+ * (a copy of the run's migrated template in a fresh DATA_DIR, removed on close): apps in one test file do
+ * not share rows there, as they do on PostgreSQL.
+ */
 export async function startTestApp(overrides: EnvironmentOverrides = {}): Promise<TestApp> {
   const config = testConfig(overrides);
+  const embeddedDir = config.database.url ? undefined : config.database.dataDir;
+  if (embeddedDir) seedPgliteDataDir(embeddedDir);
   const app = await createApp(config);
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
-  return { app, config, close: () => app.close() };
+  try {
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+  return {
+    app,
+    config,
+    close: async () => {
+      await app.close();
+      if (embeddedDir) removePgliteDataDir(embeddedDir);
+    },
+  };
 }
 
+/**
+ * The configuration of a test app on this run's database. On PGlite it names a DATA_DIR of its own, created
+ * (from the template) only when an app starts on it; migrations then run at start, as in production.
+ */
 export function testConfig(overrides: EnvironmentOverrides = {}): AppConfig {
   const url = process.env[RUN_DATABASE_ENV];
-  if (!url) throw new Error(`${RUN_DATABASE_ENV} is not set: run the suites through jest (global setup creates the database)`);
+  const pglite = !url && process.env[RUN_PGLITE_ENV];
+  if (!url && !pglite) throw new Error(`${RUN_DATABASE_ENV} is not set: run the suites through jest (global setup creates the database)`);
   return loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: url,
-    MIGRATIONS_RUN: 'false',
+    ...(url ? { DATABASE_URL: url, MIGRATIONS_RUN: 'false' } : { DATABASE_URL: undefined, DATA_DIR: newPgliteDataDir(), MIGRATIONS_RUN: 'true' }),
     JWT_SECRET: TEST_JWT_SECRET,
     JWT_ISSUER: undefined,
     JWT_AUDIENCE: undefined,

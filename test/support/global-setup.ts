@@ -1,18 +1,42 @@
 import 'reflect-metadata';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config.module';
 import { openDataSource } from '../../src/database/open-data-source';
 import { runMigrationsLocked } from '../../src/database/migration-runner';
-import { createRunDatabase, RUN_DATABASE_ENV } from './test-database';
+import { chooseTestDatabase, createRunDatabase, pgliteTemplateDir, RUN_DATABASE_ENV, RUN_PGLITE_ENV } from './test-database';
 
-/** One throwaway database per run, migrated once; every worker inherits its URL. */
+/**
+ * One throwaway database per run, migrated once; every worker inherits where it is. On PostgreSQL, a fresh
+ * database that all workers share. On PGlite, a migrated template folder that each app copies (see app.ts).
+ */
 export default async function globalSetup(): Promise<void> {
-  const url = await createRunDatabase();
-  const config = loadConfig({ DATABASE_URL: url, NODE_ENV: 'test' });
+  const choice = await chooseTestDatabase();
+  if (choice.kind === 'postgres') {
+    const url = await createRunDatabase();
+    await migrate({ DATABASE_URL: url });
+    process.env[RUN_DATABASE_ENV] = url;
+    console.log(`\nTest database: PostgreSQL (${choice.reason}), ${new URL(url).pathname.slice(1)}`);
+    return;
+  }
+  delete process.env[RUN_DATABASE_ENV];
+  const runDir = mkdtempSync(join(tmpdir(), 'leaddesk-test-pglite-'));
+  const started = Date.now();
+  await migrate({ DATABASE_URL: undefined, DATA_DIR: pgliteTemplateDir(runDir) });
+  process.env[RUN_PGLITE_ENV] = runDir;
+  console.log(
+    `\nTest database: PGlite (${choice.reason}), template migrated in ${Date.now() - started} ms under ${runDir}.` +
+      '\nSuites that need a PostgreSQL server (several connections or processes) are skipped; they say so.',
+  );
+}
+
+async function migrate(database: Record<string, string | undefined>): Promise<void> {
+  const config = loadConfig({ ...database, NODE_ENV: 'test' });
   const dataSource = await openDataSource(config.database);
   try {
     await runMigrationsLocked(dataSource);
   } finally {
     await dataSource.destroy();
   }
-  process.env[RUN_DATABASE_ENV] = url;
 }

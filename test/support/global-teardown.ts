@@ -1,6 +1,10 @@
-import { dropRunDatabase, RUN_DATABASE_ENV } from './test-database';
+import { rmSync } from 'node:fs';
+import { dropRunDatabase, RUN_DATABASE_ENV, RUN_PGLITE_ENV } from './test-database';
 
 export default async function globalTeardown(): Promise<void> {
+  if (process.env.KEEP_TEST_DATABASE) return;
   const url = process.env[RUN_DATABASE_ENV];
-  if (url && !process.env.KEEP_TEST_DATABASE) await dropRunDatabase(url);
+  if (url) await dropRunDatabase(url);
+  const runDir = process.env[RUN_PGLITE_ENV];
+  if (runDir) rmSync(runDir, { recursive: true, force: true });
 }
