@@ -5,7 +5,6 @@ import { AccountsModule } from '../accounts/accounts.module';
 import { RateLimitGuard } from '../common/rate-limit/rate-limit.guard';
 import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
 import { AccountGuard } from './account.guard';
-import { ApiKeyStrategy } from './api-key.strategy';
 import { AuthGuard } from './auth.guard';
 import { JwtStrategy } from './jwt.strategy';
 
@@ -14,7 +13,6 @@ import { JwtStrategy } from './jwt.strategy';
   imports: [PassportModule, AccountsModule, RateLimitModule],
   providers: [
     JwtStrategy,
-    ApiKeyStrategy,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: AccountGuard },
