@@ -22,7 +22,15 @@ export interface TestApp {
 export async function startTestApp(overrides: EnvironmentOverrides = {}): Promise<TestApp> {
   const config = testConfig(overrides);
   const embeddedDir = config.database.url ? undefined : config.database.dataDir;
-  if (embeddedDir) seedPgliteDataDir(embeddedDir);
+  if (embeddedDir) {
+    if (openEmbeddedApps > 0) {
+      console.warn(
+        'startTestApp: another app of this test file is still open. On PGlite each app has its own database, so ' +
+          'rows made through one are not seen by the other; a suite that needs that must skip unless usingRealPostgres().',
+      );
+    }
+    seedPgliteDataDir(embeddedDir);
+  }
   const app = await createApp(config);
   try {
     await app.init();
@@ -31,15 +39,23 @@ export async function startTestApp(overrides: EnvironmentOverrides = {}): Promis
     await app.close().catch(() => undefined);
     throw error;
   }
+  if (embeddedDir) openEmbeddedApps++;
+  let closed = false;
   return {
     app,
     config,
     close: async () => {
       await app.close();
-      if (embeddedDir) removePgliteDataDir(embeddedDir);
+      if (!embeddedDir || closed) return;
+      closed = true;
+      openEmbeddedApps--;
+      removePgliteDataDir(embeddedDir);
     },
   };
 }
+
+/** Apps on PGlite started and not yet closed in this test file. */
+let openEmbeddedApps = 0;
 
 /**
  * The configuration of a test app on this run's database. On PGlite it names a DATA_DIR of its own, created
