@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { sqlRows } from '../database/sql';
-import { isActiveMember, toMemberState, userForSlot, type RotationMemberState } from './rotation-members';
+import { isActiveMember, toMemberState, type RotationMemberState } from './rotation-members';
+import { smoothWeightedSchedule } from './weighted-round-robin';
 import { RotationErrors } from './rotations.errors';
 
 export interface SkippedMember {
@@ -32,54 +33,103 @@ const MAX_ID = 2_147_483_647;
 const MAX_ATTEMPTS = 5;
 
 /**
+ * What the rotation that serves a lead would do, read without taking any lock. The turn itself is taken
+ * later by the caller, in the statement that inserts the lead (see `TURN_CTE`), or by `nextAssignee`.
+ */
+export interface AssignmentPlan {
+  rotationId: number;
+  /** The rotation's member list version the schedule was computed from: the turn is taken only if it still holds */
+  membersVersion: number;
+  /** The active members, in member order */
+  users: string[];
+  /** One period of the smooth weighted round robin, as indexes into `users`: turn s goes to users[schedule[s mod W]] */
+  schedule: number[];
+  skipped: SkippedMember[];
+  fallbackFromTeamRotationId: number | null;
+}
+
+/**
+ * Two CTEs, `turn_step` and `turn`, for the caller's INSERT: advances the planned rotation by one atomic
+ * `UPDATE … SET position = position + 1` and yields `(slot, assignee)`, or no row when the rotation changed
+ * since it was planned (new members, deactivated, deleted), in which case the caller's insert inserts nothing
+ * and the caller plans again. Parameters by name: `$account`, `$rotation`, `$version`, `$users` (text[]),
+ * `$schedule` (smallint[]), replaced by the caller's positional placeholders.
+ *
+ * The row lock the UPDATE takes is held until the caller commits; taking it in the same statement as the
+ * lead and audit inserts, right before COMMIT, keeps it as short as correctness allows.
+ */
+export function turnCte(p: { account: string; rotation: string; version: string; users: string; schedule: string }): string {
+  return `turn_step AS (
+      UPDATE rotations SET position = position + 1
+       WHERE account_id = ${p.account} AND id = ${p.rotation} AND active AND deleted_at IS NULL AND members_version = ${p.version}
+       RETURNING position - 1 AS slot),
+    turn AS (
+      SELECT slot, (${p.users}::text[])[(${p.schedule}::smallint[])[(slot % cardinality(${p.schedule}::smallint[])) + 1] + 1] AS assignee
+        FROM turn_step)`;
+}
+
+/**
  * The assignment engine: who gets the next lead without `assignedTo`.
  *
  * Each rotation's `position` counts the turns it handed out. Turn s goes to `schedule[s mod W]`, the smooth
  * weighted round robin over the members active in the account (in member order, W = sum of their weights).
- * The position is advanced by one atomic `UPDATE … SET position = position + 1 RETURNING position - 1`, which
- * row-locks the rotation until the caller's transaction ends: concurrent assignments, in any number of
+ * The position is advanced by one atomic `UPDATE … SET position = position + 1 … RETURNING position - 1`,
+ * which row-locks the rotation until the caller's transaction ends: concurrent assignments, in any number of
  * processes, serialise on that row and never get the same slot, and a rolled-back lead gives its slot back.
- * The members are read before that update so the lock is held for as short a time as possible; the update
- * also returns `members_version`, and if the member list changed in between (a PATCH, which resets the
- * position to 0) the engine undoes its step while still holding the lock and reads again, so a slot is always
- * interpreted with the member list it belongs to. A member deactivated after the read may still get that one
- * lead, exactly as if the lead had been created a moment earlier.
+ * The members are read before (`plan`, no lock) and the update only applies while the rotation's
+ * `members_version` is the one planned with, so a slot is always interpreted with the member list it belongs
+ * to; otherwise nothing is taken and the engine plans again. A member deactivated after the read may still get
+ * that one lead, exactly as if the lead had been created a moment earlier.
  */
 @Injectable()
 export class AssignmentService {
   /**
-   * Called inside the caller's transaction; picks the team's active rotation, else the account's active
-   * default (when the lead has no team, the team has no active rotation, or that rotation has no active member
-   * left); null when none serves. Advances the chosen rotation in the same transaction.
+   * The team's active rotation, else the account's active default (when the lead has no team, the team has no
+   * active rotation, or that rotation has no active member left); null when none serves.
+   */
+  async plan(manager: EntityManager, accountId: string, teamId: number | null): Promise<AssignmentPlan | null> {
+    const candidates = await this.readCandidates(manager, accountId, teamId);
+    const teamRotation = candidates.find((c) => c.teamId !== null);
+    const defaultRotation = candidates.find((c) => c.teamId === null);
+
+    let chosen: Candidate | undefined;
+    let fallbackFromTeamRotationId: number | null = null;
+    const passedOver: RotationMemberState[] = [];
+    if (teamRotation) {
+      if (teamRotation.members.some(isActiveMember)) chosen = teamRotation;
+      else {
+        fallbackFromTeamRotationId = teamRotation.id;
+        passedOver.push(...teamRotation.members);
+      }
+    }
+    if (!chosen && defaultRotation?.members.some(isActiveMember)) chosen = defaultRotation;
+    if (!chosen) return null;
+    passedOver.push(...chosen.members);
+    const active = chosen.members.filter(isActiveMember);
+    return {
+      rotationId: chosen.id,
+      membersVersion: chosen.membersVersion,
+      users: active.map((m) => m.user),
+      schedule: Array.from(smoothWeightedSchedule(active.map((m) => m.weight))),
+      skipped: skippedOf(passedOver),
+      fallbackFromTeamRotationId,
+    };
+  }
+
+  /**
+   * Called inside the caller's transaction; plans (see `plan`) and takes the turn at once, returning who gets
+   * it. Callers that insert a row for the turn should rather take it in their insert (`turnCte`).
    */
   async nextAssignee(manager: EntityManager, accountId: string, teamId: number | null): Promise<Assignment | null> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const candidates = await this.readCandidates(manager, accountId, teamId);
-      const teamRotation = candidates.find((c) => c.teamId !== null);
-      const defaultRotation = candidates.find((c) => c.teamId === null);
-
-      let chosen: Candidate | undefined;
-      let fallbackFromTeamRotationId: number | null = null;
-      const passedOver: RotationMemberState[] = [];
-      if (teamRotation) {
-        if (teamRotation.members.some(isActiveMember)) chosen = teamRotation;
-        else {
-          fallbackFromTeamRotationId = teamRotation.id;
-          passedOver.push(...teamRotation.members);
-        }
-      }
-      if (!chosen && defaultRotation?.members.some(isActiveMember)) chosen = defaultRotation;
-      if (!chosen) return null;
-      passedOver.push(...chosen.members);
-
-      const slot = await this.takeSlot(manager, accountId, chosen);
-      if (slot === null) continue;
-      return {
-        user: userForSlot(chosen.members, slot)!,
-        rotationId: chosen.id,
-        skipped: skippedOf(passedOver),
-        fallbackFromTeamRotationId,
-      };
+      const plan = await this.plan(manager, accountId, teamId);
+      if (!plan) return null;
+      const [row] = await sqlRows<{ assignee: string }>(
+        manager,
+        `WITH ${turnCte({ account: '$1', rotation: '$2', version: '$3', users: '$4', schedule: '$5' })} SELECT assignee FROM turn`,
+        [accountId, plan.rotationId, plan.membersVersion, plan.users, plan.schedule],
+      );
+      if (row) return toAssignment(plan, row.assignee);
     }
     throw RotationErrors.keptChanging();
   }
@@ -106,27 +156,11 @@ export class AssignmentService {
     }
     return [...byId.values()];
   }
+}
 
-  /**
-   * Takes the rotation's next slot with one atomic statement (the row stays locked until the caller commits).
-   * Null when the rotation changed since `c` was read: deactivated or deleted (nothing taken), or given new
-   * members (the step is undone under the lock); the caller then reads again.
-   */
-  private async takeSlot(m: EntityManager, accountId: string, c: Candidate): Promise<bigint | null> {
-    const [row] = await sqlRows<{ slot: string; members_version: number }>(
-      m,
-      `UPDATE rotations SET position = position + 1
-        WHERE account_id = $1 AND id = $2 AND active AND deleted_at IS NULL
-        RETURNING position - 1 AS slot, members_version`,
-      [accountId, c.id],
-    );
-    if (!row) return null;
-    if (row.members_version !== c.membersVersion) {
-      await m.query(`UPDATE rotations SET position = position - 1 WHERE account_id = $1 AND id = $2`, [accountId, c.id]);
-      return null;
-    }
-    return BigInt(row.slot);
-  }
+/** The assignment a plan made once its turn went to `user`. */
+export function toAssignment(plan: AssignmentPlan, user: string): Assignment {
+  return { user, rotationId: plan.rotationId, skipped: plan.skipped, fallbackFromTeamRotationId: plan.fallbackFromTeamRotationId };
 }
 
 function skippedOf(members: RotationMemberState[]): SkippedMember[] {
