@@ -1,7 +1,8 @@
 import helmet from '@fastify/helmet';
+import { BadRequestException } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { parse as parseJson } from 'secure-json-parse';
 import { AppModule } from './app.module';
@@ -21,6 +22,17 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // Shutdown: requests on open keep-alive connections are answered normally (never 503), idle ones closed.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // Errors Fastify's router raises before any route (and so before Nest's filter) runs: a malformed
+    // percent-encoding or an overlong path parameter. Without this Fastify answers them in its own shape.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const [status, message] =
+        error.code === 'FST_ERR_BAD_URL'
+          ? [400, 'The URL is malformed (bad percent-encoding)']
+          : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+            ? [400, 'A path parameter is too long']
+            : [500, 'Internal server error'];
+      void reply.code(status).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify({ error: message }));
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,
@@ -47,16 +59,42 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   return app;
 }
 
-/** JSON is the only body the API reads: anything else is 415, malformed JSON 400, prototype keys 400. */
+/** No API body nests anywhere near this deep; deeper ones would overflow the stack of the validation pipe. */
+export const MAX_BODY_DEPTH = 32;
+/** Half of a UTF-16 surrogate pair on its own: JSON can write it (`"\ud83d"`), no Unicode text contains it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * JSON is the only body the API reads: anything else is 415, malformed JSON 400, prototype keys 400,
+ * nesting deeper than MAX_BODY_DEPTH 400, and text that is not valid Unicode 400 (the validators throw on it,
+ * and PostgreSQL would silently store U+FFFD instead).
+ */
 function useJsonOnly(fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
+    let value: unknown;
     try {
-      done(null, parseJson(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+      value = parseJson(text, undefined, { protoAction: 'error', constructorAction: 'error' });
     } catch {
-      done(Object.assign(new Error('Malformed JSON in request body'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON' }), undefined);
+      return done(Object.assign(new Error('Malformed JSON in request body'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON' }), undefined);
     }
+    const problem = bodyProblem(value);
+    if (problem) return done(new BadRequestException(problem), undefined);
+    done(null, value);
   });
+}
+
+/** What makes a parsed body unreadable for the API, or null. Iterative, so it cannot overflow the stack itself. */
+function bodyProblem(value: unknown): string | null {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v === 'string' && LONE_SURROGATE.test(v)) return 'Request body contains text that is not valid Unicode (a lone surrogate)';
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= MAX_BODY_DEPTH) return `Request body is nested more than ${MAX_BODY_DEPTH} levels deep`;
+    for (const [key, child] of Object.entries(v)) stack.push([key, depth + 1], [child, depth + 1]);
+  }
+  return null;
 }

@@ -14,11 +14,14 @@ export class IdParamPipe implements PipeTransform<string, number> {
   }
 }
 
-/** A member's email in a path, lower-cased. */
+/**
+ * A member's email in a path, lower-cased. Fastify has already percent-decoded it: decoding again would turn
+ * `%25` into a lone `%` and throw (a 500), and would read an email that contains `%` as another one.
+ */
 @Injectable()
 export class EmailParamPipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    const email = decodeURIComponent(value).trim().toLowerCase();
+    const email = value.trim().toLowerCase();
     if (email.length > 255 || !isEmail(email)) throw new BadRequestException('email in the path must be an email address');
     return email;
   }
