@@ -1,0 +1,199 @@
+import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { Client as PgClient } from 'pg';
+import { TEST_JWT_SECRET, testConfig, tokenFor } from './support/app';
+import { newEmail } from './support/builders';
+import { startServer, type ServerProcess } from './support/server-process';
+import { RUN_DATABASE_ENV, usingRealPostgres } from './support/test-database';
+
+/**
+ * Scale-out: three real server processes (the built dist/main.js) on one PostgreSQL database and one Redis.
+ * Nothing that matters for correctness may live in a process's memory: 600 concurrent POST /leads spread over
+ * the three must give an exact round robin, one lead and one `lead_created` entry per request, and the rate
+ * limit must count one principal's requests across all three.
+ */
+const real = usingRealPostgres();
+if (!real) console.log('scale-out: skipped (needs a PostgreSQL server that several server processes can share)');
+const describeReal = real ? describe : describe.skip;
+
+const PROCESSES = 3;
+const LEADS = 600; // divisible by the 3 agents: exactly LEADS / 3 each
+const LOADERS = 3; // agents that send the leads, LEADS / LOADERS each (below the rate limit)
+const RATE_LIMIT = 250; // per principal per minute, shared through Redis
+const RATE_PROBES = RATE_LIMIT + 12;
+const REDIS_URL = 'redis://127.0.0.1:6379';
+
+interface Answer {
+  status: number;
+  body: any;
+  server: number;
+  ms: number;
+}
+
+async function send(servers: ServerProcess[], server: number, method: string, path: string, token: string, account?: string, body?: unknown): Promise<Answer> {
+  const started = Date.now();
+  const res = await fetch(`${servers[server].url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(account ? { 'x-account-id': account } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30000),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, server, ms: Date.now() - started };
+}
+
+function histogram(values: (number | string)[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+async function redisAnswers(): Promise<boolean> {
+  const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+  const up = await probe.connect().then(() => true, () => false);
+  probe.disconnect();
+  return up;
+}
+
+describeReal(`scale-out: ${PROCESSES} server processes on one database`, () => {
+  let servers: ServerProcess[] = [];
+  let redisUp = false;
+  let db: PgClient;
+
+  beforeAll(async () => {
+    redisUp = await redisAnswers();
+    if (!redisUp) console.log(`scale-out: no Redis at ${REDIS_URL}, so the shared rate-limit check is skipped (limits off)`);
+    const env = {
+      DATABASE_URL: process.env[RUN_DATABASE_ENV],
+      MIGRATIONS_RUN: 'false',
+      JWT_SECRET: TEST_JWT_SECRET,
+      RATE_LIMIT_PER_MINUTE: redisUp ? String(RATE_LIMIT) : '0',
+      REDIS_URL: redisUp ? REDIS_URL : undefined,
+    };
+    const started = await Promise.allSettled(Array.from({ length: PROCESSES }, () => startServer(env, 30000)));
+    servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    db = new PgClient({ connectionString: process.env[RUN_DATABASE_ENV] });
+    await db.connect();
+  }, 60000);
+
+  afterAll(async () => {
+    await db?.end();
+    for (const s of servers) s.child.kill('SIGTERM');
+    await Promise.all(servers.map((s) => Promise.race([s.exited, new Promise((r) => setTimeout(r, 12000))])));
+    for (const s of servers) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+  });
+
+  it(`${LEADS} concurrent POST /leads over ${PROCESSES} processes: all 201, exact round robin, one lead_created entry per lead`, async () => {
+    const config = testConfig();
+    const ownerToken = tokenFor(config, newEmail('owner'));
+    const created = await send(servers, 0, 'POST', '/accounts', ownerToken, undefined, { name: 'Scale-out' });
+    expect(created.status).toBe(201);
+    const accountId: string = created.body.id;
+
+    // Set up through the API, each step on a different process.
+    const agents = Array.from({ length: 3 }, () => newEmail('agent'));
+    const loaders = Array.from({ length: LOADERS }, () => newEmail('loader'));
+    for (const [i, email] of [...agents, ...loaders].entries()) {
+      const added = await send(servers, i % PROCESSES, 'POST', '/members', ownerToken, accountId, { email, role: 'agent' });
+      expect(added.status).toBe(201);
+    }
+    const team = await send(servers, 1, 'POST', '/teams', ownerToken, accountId, { name: 'Scale-out team' });
+    expect(team.status).toBe(201);
+    const rotation = await send(servers, 2, 'POST', '/rotations', ownerToken, accountId, {
+      name: 'Scale-out rotation',
+      teamId: team.body.id,
+      members: agents.map((user) => ({ user })),
+    });
+    expect(rotation.status).toBe(201);
+    const rotationId: number = rotation.body.id;
+
+    // Every request in flight at once, spread round robin over the processes; each lead tagged by its lastName.
+    const run = randomBytes(4).toString('hex');
+    const loaderTokens = loaders.map((email) => tokenFor(config, email));
+    const started = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: LEADS }, (_, i) =>
+        send(servers, i % PROCESSES, 'POST', '/leads', loaderTokens[i % LOADERS], accountId, {
+          firstName: 'Scale',
+          lastName: `out-${run}-${i}`,
+          teamId: team.body.id,
+        }).catch((error: Error) => ({ status: 0, body: { error: error.message }, server: i % PROCESSES, ms: Date.now() - started })),
+      ),
+    );
+    const tookMs = Date.now() - started;
+
+    const statuses = histogram(answers.map((a) => a.status));
+    const perServer = histogram(answers.filter((a) => a.status === 201).map((a) => a.server));
+    const perAgentAnswered = agents.map((e) => answers.filter((a) => a.status === 201 && a.body.assignedTo === e).length);
+    const slowest = Math.max(...answers.map((a) => a.ms));
+
+    // Behind the API: the leads, their entries and the rotation's position.
+    const leads: { id: number; last_name: string; assigned_to: string }[] = (
+      await db.query('SELECT id, last_name, assigned_to FROM leads WHERE account_id = $1 ORDER BY id', [accountId])
+    ).rows;
+    const entries: { entity_id: string; rotation_id: string | null; user: string | null }[] = (
+      await db.query(
+        `SELECT entity_id, data->'assignment'->>'rotationId' AS rotation_id, data->'assignment'->>'user' AS "user"
+           FROM audit_log WHERE account_id = $1 AND event = 'lead_created'`,
+        [accountId],
+      )
+    ).rows;
+    const [{ position }] = (await db.query('SELECT position::int FROM rotations WHERE account_id = $1 AND id = $2', [accountId, rotationId])).rows;
+
+    const entriesPerLead = histogram(entries.map((e) => e.entity_id));
+    const leadIds = new Set(leads.map((l) => String(l.id)));
+    const withoutEntry = leads.filter((l) => entriesPerLead[l.id] !== 1);
+    const entriesWithoutLead = entries.filter((e) => !leadIds.has(e.entity_id));
+    const duplicateNames = leads.length - new Set(leads.map((l) => l.last_name)).size;
+    const perAgentStored = agents.map((e) => leads.filter((l) => l.assigned_to === e).length);
+    // The rotation row is locked from the slot's UPDATE until commit, and the lead is inserted under that lock,
+    // so lead ids follow slot order: the assignees by id must be the members' exact cyclic order.
+    const outOfTurn = leads.filter((l, i) => l.assigned_to !== agents[i % agents.length]).length;
+
+    console.log(
+      `scale-out: ${LEADS} concurrent POST /leads over ${PROCESSES} processes in ${tookMs} ms (slowest ${slowest} ms): ` +
+        `statuses ${JSON.stringify(statuses)}, 201s per process ${JSON.stringify(perServer)}; ` +
+        `per agent ${perAgentStored.join('/')} (answers ${perAgentAnswered.join('/')}), rotation position ${position}; ` +
+        `${leads.length} leads, ${entries.length} lead_created entries, ${duplicateNames} duplicates, ${withoutEntry.length} leads without exactly one entry, ` +
+        `${entriesWithoutLead.length} entries without a lead, ${outOfTurn} out of turn`,
+    );
+
+    expect(statuses).toEqual({ 201: LEADS });
+    expect(answers.every((a) => a.body.auditLog?.length === 1 && a.body.auditLog[0].event === 'lead_created')).toBe(true);
+    expect(new Set(answers.map((a) => String(a.body.id)))).toEqual(leadIds);
+    expect(leads.length).toBe(LEADS);
+    expect(duplicateNames).toBe(0);
+    expect(new Set(leads.map((l) => l.last_name))).toEqual(new Set(Array.from({ length: LEADS }, (_, i) => `out-${run}-${i}`)));
+    expect(withoutEntry).toEqual([]);
+    expect(entriesWithoutLead).toEqual([]);
+    expect(entries.length).toBe(LEADS);
+    expect(entries.every((e) => e.rotation_id === String(rotationId))).toBe(true);
+    expect(perAgentStored).toEqual([LEADS / 3, LEADS / 3, LEADS / 3]);
+    expect(perAgentAnswered).toEqual(perAgentStored);
+    expect(outOfTurn).toBe(0);
+    expect(position).toBe(LEADS);
+    const next = await send(servers, 1, 'GET', `/rotations/${rotationId}`, ownerToken, accountId);
+    expect(next.body.nextUser).toBe(agents[LEADS % agents.length]);
+    for (const s of servers) expect(s.output()).not.toMatch(/"level":50/);
+  });
+
+  it(`one principal's rate limit is counted across the ${PROCESSES} processes (Redis)`, async () => {
+    if (!redisUp) return; // said so in beforeAll
+    const token = tokenFor(testConfig(), newEmail('busy'));
+    const answers = await Promise.all(Array.from({ length: RATE_PROBES }, (_, i) => send(servers, i % PROCESSES, 'GET', '/accounts', token)));
+    const statuses = histogram(answers.map((a) => a.status));
+    const limitedPerServer = histogram(answers.filter((a) => a.status === 429).map((a) => a.server));
+    console.log(
+      `scale-out rate limit: ${RATE_PROBES} concurrent GET /accounts by one user over ${PROCESSES} processes, limit ${RATE_LIMIT}/min shared through Redis: ` +
+        `statuses ${JSON.stringify(statuses)}, 429s per process ${JSON.stringify(limitedPerServer)}`,
+    );
+    // Each process saw about RATE_PROBES / 3 requests, far below the limit: only a shared counter refuses any.
+    expect(statuses).toEqual({ 200: RATE_LIMIT, 429: RATE_PROBES - RATE_LIMIT });
+  });
+});
