@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/actor';
 import type { Principal } from '../auth/principal';
 import type { AccountContext } from '../common/account-context';
@@ -20,6 +20,7 @@ export class AccountsController {
   @Authenticated()
   @ApiOperation({ summary: 'Create an account; the caller (a user token) becomes its owner' })
   @ApiCreatedResponse({ type: AccountDto })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'The caller is an API key', example: { error: 'API keys cannot create accounts; use a user token' } })
   create(@CurrentPrincipal() principal: Principal, @CurrentActor() actor: Actor, @Body() dto: CreateAccountDto): Promise<AccountDto> {
     return this.accounts.create(principal, actor, dto.name);
   }

@@ -18,13 +18,13 @@ export class UpdateMemberDto {
   /** New role */
   @OptionalNotNull()
   @IsIn(ROLES)
-  @ApiProperty({ enum: ROLES, enumName: 'Role', required: false })
+  @ApiProperty({ enum: ROLES, enumName: 'Role', required: false, example: 'manager' })
   role?: Role;
 
   /** false deactivates the member: they can no longer act in the account and rotations skip them */
   @OptionalNotNull()
   @IsBoolean()
-  @ApiProperty({ required: false })
+  @ApiProperty({ required: false, example: true })
   active?: boolean;
 }
 

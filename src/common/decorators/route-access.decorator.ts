@@ -18,7 +18,13 @@ const rateLimited = () =>
 
 /** A route for any authenticated caller that is not scoped to an account (accounts themselves). */
 export const Authenticated = () =>
-  applyDecorators(SetMetadata(AUTHENTICATED_KEY, true), ApiBearerAuth(), unauthorized(), rateLimited());
+  applyDecorators(
+    SetMetadata(AUTHENTICATED_KEY, true),
+    ApiBearerAuth(),
+    ApiBadRequestResponse({ description: 'Invalid input', type: ErrorResponseDto, example: { error: 'Request validation failed' } }),
+    unauthorized(),
+    rateLimited(),
+  );
 
 /**
  * An account-scoped route needing `permission`. Enforced by the account guard and documented here

@@ -86,7 +86,7 @@ export class UpdateRotationDto {
   /** New name */
   @OptionalNotNull()
   @IsName()
-  @ApiProperty({ required: false })
+  @ApiProperty({ required: false, example: 'Enterprise round robin' })
   name?: string;
 
   /** The new member list, in turn order. A different list restarts the rotation at its first member */
@@ -98,7 +98,7 @@ export class UpdateRotationDto {
   /** Activate or deactivate the rotation */
   @OptionalNotNull()
   @IsBoolean()
-  @ApiProperty({ required: false })
+  @ApiProperty({ required: false, example: true })
   active?: boolean;
 }
 
