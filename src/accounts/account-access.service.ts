@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal';
+import { preparedRows } from '../database/sql';
 import { AccountErrors } from './accounts.errors';
 import { isRole, lowerRole, type Role } from './roles';
 
@@ -20,10 +21,10 @@ export class AccountAccessService {
   async effectiveRole(principal: Principal, accountId: string): Promise<Role> {
     if (!ACCOUNT_ID.test(accountId)) throw AccountErrors.noAccess();
     if (principal.kind === 'api-key' && principal.accountId !== accountId) throw AccountErrors.noAccess();
-    const rows: { role: string }[] = await this.dataSource.query(
-      'SELECT role FROM memberships WHERE account_id = $1 AND email = $2 AND active',
-      [accountId, principal.email],
-    );
+    const rows = await preparedRows<{ role: string }>(this.dataSource, 'SELECT role FROM memberships WHERE account_id = $1 AND email = $2 AND active', [
+      accountId,
+      principal.email,
+    ]);
     const role = rows[0]?.role;
     if (!isRole(role)) throw AccountErrors.noAccess();
     return principal.kind === 'api-key' ? lowerRole(principal.role, role) : role;

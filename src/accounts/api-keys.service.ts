@@ -8,6 +8,7 @@ import type { AccountContext } from '../common/account-context';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { toPage } from '../common/pagination/page';
+import { preparedRows } from '../database/sql';
 import { AccountErrors } from './accounts.errors';
 import { ApiKeyDto, ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
 import { roleRank, type Role } from './roles';
@@ -99,7 +100,8 @@ export class ApiKeysService {
   /** The principal of a live key, or null (unknown, malformed or revoked). */
   async authenticate(key: string): Promise<Principal | null> {
     if (!KEY_FORMAT.test(key)) return null;
-    const rows: { id: number; account_id: string; role: Role; key_hash: string; created_by: string }[] = await this.dataSource.query(
+    const rows = await preparedRows<{ id: number; account_id: string; role: Role; key_hash: string; created_by: string }>(
+      this.dataSource,
       'SELECT id, account_id, role, key_hash, created_by FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL',
       [key.slice(0, LOOKUP_LENGTH)],
     );
