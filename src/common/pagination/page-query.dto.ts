@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
@@ -13,6 +14,7 @@ export class PageQueryDto {
   @IsInt()
   @Min(1)
   @Max(100)
+  @ApiProperty({ type: 'integer', required: false, example: DEFAULT_PAGE_SIZE })
   limit?: number = DEFAULT_PAGE_SIZE;
 
   /** A `nextCursor` from the previous page */
