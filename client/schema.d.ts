@@ -1522,6 +1522,8 @@ export interface operations {
     AuditController_list: {
         parameters: {
             query?: {
+                /** @description Page size, 1..100 */
+                limit?: number;
                 /** @description Only entries about this kind of record */
                 entityType?: components["schemas"]["AuditEntityType"];
                 /** @description Entries created at or after this ISO 8601 date-time */
@@ -1536,8 +1538,6 @@ export interface operations {
                 event?: string;
                 /** @description Only entries made by this user (email) */
                 user?: string;
-                /** @description Page size, 1..100 */
-                limit?: number;
                 /** @description A `nextCursor` from the previous page */
                 cursor?: string;
             };
@@ -1946,6 +1946,8 @@ export interface operations {
     LeadsController_list: {
         parameters: {
             query?: {
+                /** @description Page size, 1..100 */
+                limit?: number;
                 /** @description Only leads of this team */
                 teamId?: number;
                 /** @description Only leads of this lead source */
@@ -1967,8 +1969,6 @@ export interface operations {
                 createdFrom?: string;
                 /** @description Leads created before this instant (exclusive): an ISO 8601 date-time with a time zone, or a date (midnight UTC) */
                 createdTo?: string;
-                /** @description Page size, 1..100 */
-                limit?: number;
                 /** @description A `nextCursor` from the previous page */
                 cursor?: string;
             };
