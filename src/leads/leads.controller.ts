@@ -1,12 +1,16 @@
-import { Body, Controller, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiHeader,
   ApiInternalServerErrorResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -15,10 +19,17 @@ import type { AccountContext } from '../common/account-context';
 import { Ctx } from '../common/decorators/context.decorator';
 import { Permission } from '../common/decorators/route-access.decorator';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
+import { IdParamPipe } from '../common/pipes/params';
+import { ConvertLeadDto } from './dto/convert-lead.dto';
 import { CreateLeadQueryDto } from './dto/create-lead-query.dto';
 import { LeadInputDto } from './dto/lead-input.dto';
+import { LeadPageDto } from './dto/lead-page.dto';
+import { LeadPatchDto } from './dto/lead-patch.dto';
 import { LeadDto } from './dto/lead.dto';
+import { ListLeadsQueryDto } from './dto/list-leads-query.dto';
 import { IDEMPOTENCY_KEY_MAX, idempotentRequest } from './idempotency';
+import { LeadChangesService } from './lead-changes.service';
+import { LeadReadsService } from './lead-reads.service';
 import { LeadsService } from './leads.service';
 
 /** Set on an answer that repeats a stored one (same Idempotency-Key, same request). */
@@ -27,7 +38,11 @@ export const REPLAYED_HEADER = 'idempotent-replayed';
 @ApiTags('leads')
 @Controller('leads')
 export class LeadsController {
-  constructor(private readonly leads: LeadsService) {}
+  constructor(
+    private readonly leads: LeadsService,
+    private readonly reads: LeadReadsService,
+    private readonly changes: LeadChangesService,
+  ) {}
 
   // The documentation decorators sit above @Permission so that their 400/401/403 (the seed's) win.
   @Post()
@@ -80,5 +95,112 @@ export class LeadsController {
     reply.status(result.status);
     if (result.replayed) reply.header(REPLAYED_HEADER, 'true');
     return result.body;
+  }
+
+  @Get()
+  @ApiOperation({
+    summary: 'List leads, newest first',
+    description:
+      'Newest first (createdAt, then id, descending), without auditLog. Filters combine with AND; archived leads are left out unless ' +
+      '`archived` is `true` or `all`. Keyset pagination: pass `nextCursor` as `cursor` for the next page; a page costs the same ' +
+      'wherever it starts, and a lead created meanwhile never shifts the pages still to come.',
+  })
+  @ApiOkResponse({ type: LeadPageDto, description: 'One page of leads' })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'A filter, limit or cursor that cannot be read',
+    example: { error: 'Request validation failed', details: [{ field: 'q', message: 'q must be 2 to 255 characters (after trimming spaces)' }] },
+  })
+  @Permission('account:read')
+  list(@Ctx() ctx: AccountContext, @Query() query: ListLeadsQueryDto): Promise<LeadPageDto> {
+    return this.reads.list(ctx, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Read a lead', description: 'The lead with its whole audit log, oldest entry first.' })
+  @ApiParam({ name: 'id', description: 'The lead id', schema: { type: 'integer', minimum: 1 } })
+  @ApiOkResponse({ type: LeadDto, description: 'The lead, with auditLog' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such lead in this account', example: { error: 'lead not found' } })
+  @Permission('account:read')
+  get(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number): Promise<LeadDto> {
+    return this.reads.get(ctx, id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary: 'Update a lead',
+    description:
+      'Changes the fields given (a partial LeadInput, same bounds; null clears an optional field). A changed teamId or leadSourceId is ' +
+      'checked by rules 1-4 for the resulting lead (skipTeamAndSourceRequirement accepted), a changed assignedTo by rule 5. One audit entry, ' +
+      '`lead_updated`, with data.changes = {field: {from, to}} for each field whose value changed; a PATCH that changes nothing writes ' +
+      'nothing. Changing `archived` needs the archive permission (manager and up) and records `lead_archived` / `lead_unarchived` instead. ' +
+      'Answers the Lead with its whole audit log.',
+  })
+  @ApiParam({ name: 'id', description: 'The lead id', schema: { type: 'integer', minimum: 1 } })
+  @ApiBody({ type: LeadPatchDto })
+  @ApiOkResponse({ type: LeadDto, description: 'The lead after the change, with auditLog' })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'Invalid fields (read-only ones included), or a rule of POST /leads broken by the resulting lead',
+    example: { error: 'team not found' },
+  })
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description: 'Not an active member of the account, a role below agent, or a change of archived by a role below manager',
+    example: { error: 'Your role does not allow archiving or unarchiving a lead' },
+  })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such lead in this account', example: { error: 'lead not found' } })
+  @Permission('leads:write')
+  update(
+    @Ctx() ctx: AccountContext,
+    @Param('id', IdParamPipe) id: number,
+    @Body() patch: LeadPatchDto,
+    @Query() query: CreateLeadQueryDto,
+  ): Promise<LeadDto> {
+    return this.changes.update(ctx, id, patch, { skipTeamAndSourceRequirement: query.skipTeamAndSourceRequirement ?? false });
+  }
+
+  @Post(':id/archive')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Archive a lead', description: 'Records `lead_archived`. A lead archived already is answered as it is, with no new entry.' })
+  @ApiParam({ name: 'id', description: 'The lead id', schema: { type: 'integer', minimum: 1 } })
+  @ApiOkResponse({ type: LeadDto, description: 'The archived lead, with auditLog' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such lead in this account', example: { error: 'lead not found' } })
+  @Permission('leads:archive')
+  archive(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number): Promise<LeadDto> {
+    return this.changes.setArchived(ctx, id, true);
+  }
+
+  @Post(':id/unarchive')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Unarchive a lead', description: 'Records `lead_unarchived`. A lead that is not archived is answered as it is, with no new entry.' })
+  @ApiParam({ name: 'id', description: 'The lead id', schema: { type: 'integer', minimum: 1 } })
+  @ApiOkResponse({ type: LeadDto, description: 'The unarchived lead, with auditLog' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such lead in this account', example: { error: 'lead not found' } })
+  @Permission('leads:archive')
+  unarchive(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number): Promise<LeadDto> {
+    return this.changes.setArchived(ctx, id, false);
+  }
+
+  @Post(':id/convert')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Convert a lead',
+    description:
+      'Sets applicationId: the one given, or a generated one (`app_` followed by 24 hexadecimal characters). Records `lead_converted`. ' +
+      'A lead converted already: 409.',
+  })
+  @ApiParam({ name: 'id', description: 'The lead id', schema: { type: 'integer', minimum: 1 } })
+  @ApiBody({ type: ConvertLeadDto, required: false })
+  @ApiOkResponse({ type: LeadDto, description: 'The converted lead, with auditLog' })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such lead in this account', example: { error: 'lead not found' } })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'The lead is converted already',
+    example: { error: 'lead is already converted (applicationId "app_3f9c1e0b7a5d4c2e8f6a9b1d")' },
+  })
+  @Permission('leads:write')
+  convert(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number, @Body() dto: ConvertLeadDto): Promise<LeadDto> {
+    return this.changes.convert(ctx, id, dto);
   }
 }

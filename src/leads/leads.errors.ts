@@ -1,6 +1,6 @@
-import { BadRequestException, ConflictException, ForbiddenException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, NotFoundException } from '@nestjs/common';
 
-/** The user-facing sentences of POST /leads (API.md section 7), in one place. */
+/** The user-facing sentences of the leads routes (API.md section 7), in one place. */
 export const LeadErrors = {
   // Rules 1-5, in the order they are checked; the wording is the contract's.
   teamRequired: () => new BadRequestException('team ID is required when teams exist in the account'),
@@ -10,6 +10,19 @@ export const LeadErrors = {
   assigneeNotActiveMember: () => new BadRequestException('assignedTo must be an active member of the account'),
 
   archiveNotAllowed: () => new ForbiddenException('Your role does not allow creating an archived lead'),
+  archiveChangeNotAllowed: () => new ForbiddenException('Your role does not allow archiving or unarchiving a lead'),
+
+  // A lead of another account is not found either: the answer must not tell whether it exists.
+  notFound: () => new NotFoundException('lead not found'),
+  alreadyConverted: (applicationId: string) =>
+    new ConflictException(`lead is already converted (applicationId "${applicationId}")`),
+};
+
+/** GET /leads: filters and cursor that cannot be read. */
+export const LeadListErrors = {
+  // CursorCodec's own sentence, for a cursor that is signed but not one this list makes
+  invalidCursor: () => new BadRequestException('cursor is invalid; pass a nextCursor returned by this list'),
+  createdRangeInverted: () => new BadRequestException('createdFrom must not be after createdTo'),
 };
 
 /** The Idempotency-Key header's sentences. */

@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { RotationsModule } from '../rotations/rotations.module';
 import { IdempotencyService } from './idempotency.service';
+import { LeadChangesService } from './lead-changes.service';
+import { LeadReadsService } from './lead-reads.service';
 import { LeadsController } from './leads.controller';
 import { LeadsService } from './leads.service';
 
 @Module({
   imports: [AuditModule, RotationsModule],
   controllers: [LeadsController],
-  providers: [LeadsService, IdempotencyService],
+  providers: [LeadsService, LeadReadsService, LeadChangesService, IdempotencyService],
 })
 export class LeadsModule {}

@@ -9,6 +9,7 @@ import { LeadInputDto } from './dto/lead-input.dto';
 import { LEAD_COLUMNS, LeadDto, LeadRow, toLeadDto } from './dto/lead.dto';
 import type { IdempotentRequest } from './idempotency';
 import { IdempotencyService, type StoredResponse } from './idempotency.service';
+import { INPUT_COLUMNS, type LeadValues } from './lead-columns';
 import { assertAssignee, assertTeamAndSource } from './lead-rules';
 import { LeadErrors } from './leads.errors';
 
@@ -20,38 +21,6 @@ export interface CreateLeadOptions {
 export interface CreateLeadResult extends StoredResponse<LeadDto> {
   replayed: boolean;
 }
-
-/** The fields a create writes, in the order of the seed's LeadInput, with their columns. */
-const INPUT_COLUMNS = [
-  ['teamId', 'team_id'],
-  ['leadSourceId', 'lead_source_id'],
-  ['firstName', 'first_name'],
-  ['lastName', 'last_name'],
-  ['imgSrc', 'img_src'],
-  ['email', 'email'],
-  ['phone', 'phone'],
-  ['company', 'company'],
-  ['jobTitle', 'job_title'],
-  ['branch', 'branch'],
-  ['source', 'source'],
-  ['position', 'position'],
-  ['location', 'location'],
-  ['productsServicesSold', 'products_services_sold'],
-  ['numberOfEmployees', 'number_of_employees'],
-  ['currentPaymentProcessor', 'current_payment_processor'],
-  ['monthlyTransactionVolume', 'monthly_transaction_volume'],
-  ['interestedInSwitching', 'interested_in_switching'],
-  ['processStage', 'process_stage'],
-  ['buyingRole', 'buying_role'],
-  ['assignedTo', 'assigned_to'],
-  ['notes', 'notes'],
-  ['lastContacted', 'last_contacted'],
-  ['archived', 'archived'],
-  ['createdBy', 'created_by'],
-] as const satisfies readonly (readonly [keyof LeadInputDto & keyof LeadDto, string])[];
-
-type InputField = (typeof INPUT_COLUMNS)[number][0];
-type LeadValues = { [K in InputField]: unknown };
 
 @Injectable()
 export class LeadsService {

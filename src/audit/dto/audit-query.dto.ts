@@ -8,7 +8,7 @@ import { PageQueryDto, toInteger } from '../../common/pagination/page-query.dto'
  * A date (midnight UTC) or a date-time with its UTC offset: a date-time without one would be read in the
  * database session's time zone, so it is refused rather than guessed.
  */
-const IsInstant = () =>
+export const IsInstant = () =>
   applyDecorators(
     IsDateString({ strict: true }, { message: '$property must be an ISO 8601 date or date-time, e.g. 2025-05-01 or 2025-05-01T14:30:00Z' }),
     Matches(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/, {

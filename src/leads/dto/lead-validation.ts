@@ -42,3 +42,13 @@ export const ReadOnlyField = () =>
 
 /** Strictly `true` or `false` in a query string; anything else stays as is, so IsBoolean refuses it. */
 export const toStrictBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+
+/**
+ * Refuses `null`, with a sentence saying why, for a field a PATCH may change but not clear (firstName,
+ * lastName, archived, createdBy). Only meaningful on a property without IsOptional, which skips null.
+ */
+export const NotNull = () =>
+  ValidateBy({
+    name: 'notNull',
+    validator: { validate: (value) => value !== null, defaultMessage: (a) => `${a?.property} cannot be null: the field cannot be cleared` },
+  });

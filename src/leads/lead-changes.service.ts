@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { hasPermission } from '../accounts/roles';
+import { AuditService } from '../audit/audit.service';
+import type { AccountContext } from '../common/account-context';
+import { sqlRows } from '../database/sql';
+import { ConvertLeadDto } from './dto/convert-lead.dto';
+import { LeadPatchDto } from './dto/lead-patch.dto';
+import { LEAD_COLUMNS, LeadDto, LeadRow, toLeadDto } from './dto/lead.dto';
+import { INPUT_COLUMNS, type InputField } from './lead-columns';
+import { LeadReadsService } from './lead-reads.service';
+import { assertAssignee, assertTeamAndSource } from './lead-rules';
+import { LeadErrors } from './leads.errors';
+
+export interface UpdateLeadOptions {
+  skipTeamAndSourceRequirement: boolean;
+}
+
+/** data.changes of a lead's audit entry: each changed field's value before and after, as the API shows them. */
+type Changes = Partial<Record<InputField | 'applicationId', { from: unknown; to: unknown }>>;
+
+/** A locked lead, and whether a PATCH's lastContacted differs from it (compared in SQL, to the microsecond). */
+type LockedLead = LeadRow & { last_contacted_differs: boolean | null };
+
+/**
+ * PATCH /leads/{id}, archive, unarchive and convert. Each is one transaction that first locks the lead's row
+ * (FOR NO KEY UPDATE: nothing references a lead by key, and it serialises every change of the lead), so two
+ * concurrent changes of one lead run one after the other and each audit entry's `from` is the value that
+ * change replaced. Then the rules, the change, its audit entry, and the answer: the Lead with its whole
+ * audit log, read in the same transaction.
+ *
+ * Lock order: the lead, then (rules) its team and lead source FOR SHARE, then the assignee's membership
+ * FOR SHARE. Nothing that locks those rows first ever waits for a lead, so no cycle can form.
+ */
+@Injectable()
+export class LeadChangesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly reads: LeadReadsService,
+  ) {}
+
+  /**
+   * Changes the fields the patch carries whose value differs. Nothing differs: no write, no entry. Changing
+   * `archived` needs the archive permission and records lead_archived / lead_unarchived; a new team or source
+   * is checked by rules 1-4 (for the resulting pair), a new assignee by rule 5.
+   */
+  async update(ctx: AccountContext, id: number, patch: LeadPatchDto, options: UpdateLeadOptions): Promise<LeadDto> {
+    return this.dataSource.transaction(async (m) => {
+      const current = await this.lock(m, ctx.accountId, id, patch.lastContacted ?? null);
+      const before = toLeadDto(current);
+      const changed = INPUT_COLUMNS.filter(([field]) => {
+        const value = patch[field];
+        if (value === undefined) return false;
+        return field === 'lastContacted' ? current.last_contacted_differs === true : value !== before[field];
+      });
+      if (changed.length === 0) return this.reads.withHistory(m, ctx.accountId, current);
+      const fields = new Set<InputField>(changed.map(([field]) => field));
+
+      if (fields.has('archived') && !hasPermission(ctx.role, 'leads:archive')) throw LeadErrors.archiveChangeNotAllowed();
+      if (fields.has('teamId') || fields.has('leadSourceId')) {
+        const resulting = {
+          teamId: patch.teamId === undefined ? before.teamId : patch.teamId,
+          leadSourceId: patch.leadSourceId === undefined ? before.leadSourceId : patch.leadSourceId,
+        };
+        await assertTeamAndSource(m, ctx.accountId, resulting, options.skipTeamAndSourceRequirement);
+      }
+      if (fields.has('assignedTo') && patch.assignedTo !== null) await assertAssignee(m, ctx.accountId, patch.assignedTo as string);
+
+      const [row] = await sqlRows<LeadRow>(
+        m,
+        `UPDATE leads SET ${changed.map(([, column], i) => `${column} = $${i + 3}`).join(', ')}, updated_at = now()
+          WHERE account_id = $1 AND id = $2 RETURNING ${LEAD_COLUMNS}`,
+        [ctx.accountId, id, ...changed.map(([field]) => patch[field])],
+      );
+      const after = toLeadDto(row);
+      const changes: Changes = {};
+      for (const [field] of changed) changes[field] = { from: before[field], to: after[field] };
+      const event = fields.has('archived') ? (after.archived ? 'lead_archived' : 'lead_unarchived') : 'lead_updated';
+      await this.audit.record(m, ctx.accountId, ctx, { event, entityType: 'lead', entityId: id, data: { changes } });
+      return this.reads.withHistory(m, ctx.accountId, row);
+    });
+  }
+
+  /** Archives or unarchives; a lead already in that state is answered as it is, with no new entry. */
+  async setArchived(ctx: AccountContext, id: number, archived: boolean): Promise<LeadDto> {
+    return this.dataSource.transaction(async (m) => {
+      const current = await this.lock(m, ctx.accountId, id);
+      if (current.archived === archived) return this.reads.withHistory(m, ctx.accountId, current);
+      const row = await this.set(m, ctx.accountId, id, 'archived = $3', [archived]);
+      await this.audit.record(m, ctx.accountId, ctx, {
+        event: archived ? 'lead_archived' : 'lead_unarchived',
+        entityType: 'lead',
+        entityId: id,
+        data: { changes: { archived: { from: current.archived, to: row.archived } } satisfies Changes },
+      });
+      return this.reads.withHistory(m, ctx.accountId, row);
+    });
+  }
+
+  /** Sets applicationId (the given one, or `app_` + 24 hex characters); a lead converted already → 409. */
+  async convert(ctx: AccountContext, id: number, dto: ConvertLeadDto): Promise<LeadDto> {
+    return this.dataSource.transaction(async (m) => {
+      const current = await this.lock(m, ctx.accountId, id);
+      if (current.application_id !== null) throw LeadErrors.alreadyConverted(current.application_id);
+      const generated = dto.applicationId === undefined || dto.applicationId === null;
+      const applicationId = generated ? newApplicationId() : dto.applicationId;
+      const row = await this.set(m, ctx.accountId, id, 'application_id = $3', [applicationId]);
+      await this.audit.record(m, ctx.accountId, ctx, {
+        event: 'lead_converted',
+        entityType: 'lead',
+        entityId: id,
+        data: { changes: { applicationId: { from: null, to: row.application_id } } satisfies Changes, generated },
+      });
+      return this.reads.withHistory(m, ctx.accountId, row);
+    });
+  }
+
+  /** The lead's row, locked until the transaction ends; 404 when the account has no such lead. */
+  private async lock(m: EntityManager, accountId: string, id: number, lastContacted: string | null = null): Promise<LockedLead> {
+    // The comparison is made on the row as locked: after waiting for a concurrent change, on its result.
+    const [row]: LockedLead[] = await m.query(
+      `SELECT ${LEAD_COLUMNS}, last_contacted IS DISTINCT FROM $3::timestamptz AS last_contacted_differs
+         FROM leads WHERE account_id = $1 AND id = $2 FOR NO KEY UPDATE`,
+      [accountId, id, lastContacted],
+    );
+    if (!row) throw LeadErrors.notFound();
+    return row;
+  }
+
+  private async set(m: EntityManager, accountId: string, id: number, assignment: string, values: unknown[]): Promise<LeadRow> {
+    const [row] = await sqlRows<LeadRow>(
+      m,
+      `UPDATE leads SET ${assignment}, updated_at = now() WHERE account_id = $1 AND id = $2 RETURNING ${LEAD_COLUMNS}`,
+      [accountId, id, ...values],
+    );
+    return row;
+  }
+}
+
+function newApplicationId(): string {
+  return `app_${randomBytes(12).toString('hex')}`;
+}

@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import type { AccountContext } from '../common/account-context';
+import { CursorCodec } from '../common/pagination/cursor-codec';
+import { toPage } from '../common/pagination/page';
+import { ListLeadsQueryDto } from './dto/list-leads-query.dto';
+import { LeadPageDto } from './dto/lead-page.dto';
+import { LEAD_COLUMNS, LeadDto, LeadRow, toLeadDto } from './dto/lead.dto';
+import { MAX_ID } from './dto/lead-validation';
+import {
+  CURSOR_CREATED_AT_PATTERN,
+  leadListStatement,
+  leadListSteps,
+  type LeadListFilters,
+  type LeadListSqlRow,
+  type Statement,
+  TRIGRAM_STEP_SETTINGS,
+  walkWindow,
+} from './lead-list.sql';
+import { LeadErrors, LeadListErrors } from './leads.errors';
+
+const CURSOR_SCOPE = 'leads';
+
+type ListRow = LeadRow & LeadListSqlRow;
+
+/** GET /leads and GET /leads/{id}. */
+@Injectable()
+export class LeadReadsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+    private readonly cursors: CursorCodec,
+  ) {}
+
+  /** The lead with its whole audit log, oldest first, both read in one snapshot. */
+  async get(ctx: AccountContext, id: number): Promise<LeadDto> {
+    return this.dataSource.transaction('REPEATABLE READ', async (m) => {
+      const [row]: LeadRow[] = await m.query(`SELECT ${LEAD_COLUMNS} FROM leads WHERE account_id = $1 AND id = $2`, [ctx.accountId, id]);
+      if (!row) throw LeadErrors.notFound();
+      return this.withHistory(m, ctx.accountId, row);
+    });
+  }
+
+  /** A lead row as the API answers it: with its whole audit log, read with `m` (the caller's transaction). */
+  async withHistory(m: EntityManager, accountId: string, row: LeadRow): Promise<LeadDto> {
+    return toLeadDto(row, await this.audit.history(m, accountId, 'lead', row.id));
+  }
+
+  /** One page of leads, newest first; the steps and their SQL are explained in lead-list.sql.ts. */
+  async list(ctx: AccountContext, query: ListLeadsQueryDto): Promise<LeadPageDto> {
+    const limit = query.limit!;
+    const filters = this.filters(ctx.accountId, query);
+    const steps = leadListSteps(filters);
+    let rows: ListRow[];
+    if (steps[0] === 'keyset') {
+      rows = await this.run(this.dataSource.manager, leadListStatement(filters, 'keyset', limit));
+    } else {
+      const walked = await this.run(this.dataSource.manager, leadListStatement(filters, 'walk', limit));
+      rows = walked.filter((r) => r.hit);
+      const window = walkWindow(filters, limit);
+      const windowFilled = walked.some((r) => Number(r.pos) === window);
+      if (rows.length <= limit && windowFilled && steps.includes('trigram')) {
+        rows = await this.dataSource.transaction(async (m) => {
+          await m.query(TRIGRAM_STEP_SETTINGS);
+          return this.run(m, leadListStatement(filters, 'trigram', limit));
+        });
+      }
+    }
+    return toPage(rows, limit, this.cursors, CURSOR_SCOPE, (r) => [r.cursor_created_at, r.id], (r) => toLeadDto(r));
+  }
+
+  private run(m: EntityManager, statement: Statement): Promise<ListRow[]> {
+    return m.query(statement.text, statement.params);
+  }
+
+  private filters(accountId: string, query: ListLeadsQueryDto): LeadListFilters {
+    const createdFrom = query.createdFrom === undefined ? undefined : asInstant(query.createdFrom);
+    const createdTo = query.createdTo === undefined ? undefined : asInstant(query.createdTo);
+    if (createdFrom !== undefined && createdTo !== undefined && Date.parse(createdFrom) > Date.parse(createdTo)) {
+      throw LeadListErrors.createdRangeInverted();
+    }
+    return {
+      accountId,
+      archived: query.archived === 'all' ? null : query.archived === 'true',
+      teamId: query.teamId,
+      leadSourceId: query.leadSourceId,
+      assignedTo: query.assignedTo,
+      processStage: query.processStage,
+      createdBy: query.createdBy,
+      createdFrom,
+      createdTo,
+      q: query.q,
+      after: query.cursor === undefined ? undefined : this.decodeCursor(query.cursor),
+    };
+  }
+
+  private decodeCursor(cursor: string): { createdAt: string; id: number } {
+    const [createdAt, id] = this.cursors.decode(CURSOR_SCOPE, cursor, 2);
+    // Signed by this server, so well formed; checked anyway rather than handed to SQL on trust.
+    if (typeof createdAt !== 'string' || !CURSOR_CREATED_AT_PATTERN.test(createdAt) || !Number.isInteger(id) || (id as number) < 1 || (id as number) > MAX_ID) {
+      throw LeadListErrors.invalidCursor();
+    }
+    return { createdAt, id: id as number };
+  }
+}
+
+/** A filter instant as PostgreSQL reads it exactly: a date alone is midnight UTC (never the session's zone). */
+function asInstant(value: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
+}
