@@ -43,9 +43,18 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   useJsonOnly(app.getHttpAdapter().getInstance());
   installDrainHook(app.getHttpAdapter().getInstance());
   await app.register(helmet, {
-    // The Swagger UI at /docs loads its own scripts and styles from this origin.
+    // The Swagger UI at /docs loads its own scripts and styles from this origin. No upgrade-insecure-requests
+    // (helmet's default): over plain HTTP at any host but localhost (docker-compose on another machine, a LAN
+    // address) the browser would fetch those same-origin files over HTTPS and the page would stay blank. Behind
+    // TLS it changes nothing: every resource is same-origin and relative.
     contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        upgradeInsecureRequests: null,
+      },
     },
   });
   // CORS is closed unless CORS_ORIGINS lists the browser origins allowed to call the API.
