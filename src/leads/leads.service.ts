@@ -4,14 +4,19 @@ import { DataSource, EntityManager } from 'typeorm';
 import { hasPermission } from '../accounts/roles';
 import { AuditService } from '../audit/audit.service';
 import type { AccountContext } from '../common/account-context';
-import { AssignmentService, type Assignment } from '../rotations/assignment.service';
+import { AssignmentService } from '../rotations/assignment.service';
+import { RotationErrors } from '../rotations/rotations.errors';
 import { LeadInputDto } from './dto/lead-input.dto';
 import { LEAD_COLUMNS, LeadDto, LeadRow, toLeadDto } from './dto/lead.dto';
 import type { IdempotentRequest } from './idempotency';
 import { IdempotencyService, type StoredResponse } from './idempotency.service';
 import { INPUT_COLUMNS, type LeadValues } from './lead-columns';
+import { insertLeadWithEntry } from './lead-insert';
 import { assertAssignee, assertTeamAndSource } from './lead-rules';
 import { LeadErrors } from './leads.errors';
+
+/** A rotation changing between its plan and its turn makes us plan again; a few tries always suffice in practice. */
+const MAX_PLAN_ATTEMPTS = 5;
 
 export interface CreateLeadOptions {
   skipTeamAndSourceRequirement: boolean;
@@ -61,31 +66,15 @@ export class LeadsService {
     await assertTeamAndSource(m, ctx.accountId, teamAndSource, options.skipTeamAndSourceRequirement);
     if (values.assignedTo !== null) await assertAssignee(m, ctx.accountId, values.assignedTo as string);
 
-    let assignment: Assignment | null = null;
-    if (values.assignedTo === null) {
-      assignment = await this.assignment.nextAssignee(m, ctx.accountId, teamAndSource.teamId);
-      values.assignedTo = assignment?.user ?? null;
+    if (values.assignedTo !== null) {
+      const lead = await insertLeadWithEntry(m, ctx.accountId, ctx, values, null);
+      return lead!;
     }
-
-    const [row]: LeadRow[] = await m.query(
-      `INSERT INTO leads (account_id, ${INPUT_COLUMNS.map(([, column]) => column).join(', ')})
-       VALUES ($1, ${INPUT_COLUMNS.map((_, i) => `$${i + 2}`).join(', ')})
-       RETURNING ${LEAD_COLUMNS}`,
-      [ctx.accountId, ...INPUT_COLUMNS.map(([field]) => values[field])],
-    );
-    const lead = toLeadDto(row);
-    const created = Object.fromEntries(INPUT_COLUMNS.map(([field]) => [field, lead[field]]));
-    const entries = await this.audit.record(m, ctx.accountId, ctx, {
-      event: 'lead_created',
-      entityType: 'lead',
-      entityId: lead.id,
-      data: assignment ? { ...created, assignment: describeAssignment(assignment) } : created,
-    });
-    return { ...lead, auditLog: entries };
+    for (let attempt = 1; attempt <= MAX_PLAN_ATTEMPTS; attempt++) {
+      const plan = await this.assignment.plan(m, ctx.accountId, teamAndSource.teamId);
+      const lead = await insertLeadWithEntry(m, ctx.accountId, ctx, values, plan);
+      if (lead) return lead; // null: the rotation changed between the plan and the turn; nothing was written
+    }
+    throw RotationErrors.keptChanging();
   }
-}
-
-/** How the rotation chose the assignee, as the audit entry keeps it. */
-function describeAssignment(a: Assignment) {
-  return { rotationId: a.rotationId, user: a.user, skipped: a.skipped, fallbackFromTeamRotationId: a.fallbackFromTeamRotationId };
 }
