@@ -522,14 +522,6 @@ export interface components {
             nextCursor: string | null;
             data: components["schemas"]["AuditEntry"][];
         };
-        ConvertLeadDto: {
-            /**
-             * @description The application the lead became, 1 to 255 characters; absent or null: the server generates one,
-             *     `app_` followed by 24 hexadecimal characters
-             * @example app_3f9c1e0b7a5d4c2e8f6a9b1d
-             */
-            applicationId?: string | null;
-        };
         CreateAccountDto: {
             /**
              * @description Display name of the account
@@ -714,6 +706,15 @@ export interface components {
             readonly updatedAt?: string;
             /** @description Comprehensive audit log of all significant events and actions performed on the lead */
             readonly auditLog?: components["schemas"]["AuditEntry"][];
+        };
+        /** @description What a lead was converted into (the body may be empty) */
+        LeadConversion: {
+            /**
+             * @description The application the lead became, 1 to 255 characters; absent or null: the server generates one,
+             *     `app_` followed by 24 hexadecimal characters
+             * @example app_3f9c1e0b7a5d4c2e8f6a9b1d
+             */
+            applicationId?: string | null;
         };
         /** @description Input for creating a new lead */
         LeadInput: {
@@ -1440,6 +1441,7 @@ export interface operations {
                 "x-account-id": string;
             };
             path: {
+                /** @description The API key id */
                 id: number;
             };
             cookie?: never;
@@ -1526,14 +1528,14 @@ export interface operations {
                 limit?: number;
                 /** @description Only entries about this kind of record */
                 entityType?: components["schemas"]["AuditEntityType"];
+                /** @description Only entries about this lead (same as entityType=lead&entityId=…) */
+                leadId?: number;
                 /** @description Entries created at or after this ISO 8601 date-time */
                 from?: string;
                 /** @description Entries created before this ISO 8601 date-time */
                 to?: string;
                 /** @description Only entries about the record with this id */
                 entityId?: string;
-                /** @description Only entries about this lead (same as entityType=lead&entityId=…) */
-                leadId?: number;
                 /** @description Only entries of this event, e.g. `lead_created` */
                 event?: string;
                 /** @description Only entries made by this user (email) */
@@ -1675,6 +1677,7 @@ export interface operations {
                 "x-account-id": string;
             };
             path: {
+                /** @description The lead source id */
                 id: number;
             };
             cookie?: never;
@@ -1763,6 +1766,7 @@ export interface operations {
                 "x-account-id": string;
             };
             path: {
+                /** @description The lead source id */
                 id: number;
             };
             cookie?: never;
@@ -1850,6 +1854,7 @@ export interface operations {
                 "x-account-id": string;
             };
             path: {
+                /** @description The lead source id */
                 id: number;
             };
             cookie?: never;
@@ -2504,7 +2509,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["ConvertLeadDto"];
+                "application/json": components["schemas"]["LeadConversion"];
             };
         };
         responses: {
@@ -3252,6 +3257,7 @@ export interface operations {
                 "x-account-id": string;
             };
             path: {
+                /** @description The rotation id */
                 id: number;
             };
             cookie?: never;
@@ -3340,6 +3346,7 @@ export interface operations {
                 "x-account-id": string;
             };
             path: {
+                /** @description The rotation id */
                 id: number;
             };
             cookie?: never;
@@ -3427,6 +3434,7 @@ export interface operations {
                 "x-account-id": string;
             };
             path: {
+                /** @description The rotation id */
                 id: number;
             };
             cookie?: never;
@@ -3702,6 +3710,7 @@ export interface operations {
                 "x-account-id": string;
             };
             path: {
+                /** @description The team id */
                 id: number;
             };
             cookie?: never;
@@ -3790,6 +3799,7 @@ export interface operations {
                 "x-account-id": string;
             };
             path: {
+                /** @description The team id */
                 id: number;
             };
             cookie?: never;
@@ -3877,6 +3887,7 @@ export interface operations {
                 "x-account-id": string;
             };
             path: {
+                /** @description The team id */
                 id: number;
             };
             cookie?: never;
@@ -3983,6 +3994,7 @@ export interface operations {
                 "x-account-id": string;
             };
             path: {
+                /** @description The team id */
                 teamId: number;
             };
             cookie?: never;
@@ -4072,6 +4084,7 @@ export interface operations {
                 "x-account-id": string;
             };
             path: {
+                /** @description The team id */
                 teamId: number;
             };
             cookie?: never;

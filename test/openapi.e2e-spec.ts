@@ -161,6 +161,19 @@ describe('openapi.json', () => {
     expect(gaps).toEqual([]);
   });
 
+  it('types every number as an integer (the API has no fractional quantity: ids, counts, cents, weights, page sizes)', () => {
+    const numbers: string[] = [];
+    const visit = (node: Json, where: string) => {
+      if (Array.isArray(node)) node.forEach((child, i) => visit(child, `${where}/${child?.name ?? i}`));
+      else if (node && typeof node === 'object') {
+        if (node.type === 'number') numbers.push(where);
+        for (const [key, child] of Object.entries(node)) visit(child, `${where}/${key}`);
+      }
+    };
+    visit(document, '#');
+    expect(numbers).toEqual([]);
+  });
+
   it('gives every schema property a type or a $ref', () => {
     const gaps: string[] = [];
     const typed = (s: Json): boolean => {

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AccountContext } from '../common/account-context';
 import { Ctx } from '../common/decorators/context.decorator';
+import { ApiIdParam } from '../common/decorators/api-id-param.decorator';
 import { Permission } from '../common/decorators/route-access.decorator';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
@@ -36,6 +37,7 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Revoke an API key' })
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiIdParam('id', 'The API key id')
   revoke(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number): Promise<void> {
     return this.apiKeys.revoke(ctx, id);
   }

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AccountContext } from '../common/account-context';
 import { Ctx } from '../common/decorators/context.decorator';
+import { ApiIdParam } from '../common/decorators/api-id-param.decorator';
 import { Permission } from '../common/decorators/route-access.decorator';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
@@ -22,6 +23,7 @@ export class LeadSourcesController {
   @ApiCreatedResponse({ type: LeadSourceDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such team' })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'A live source of the team already has this name (case-insensitive)' })
+  @ApiIdParam('teamId', 'The team id')
   create(@Ctx() ctx: AccountContext, @Param('teamId', IdParamPipe) teamId: number, @Body() dto: CreateLeadSourceDto): Promise<LeadSourceDto> {
     return this.sources.create(ctx, teamId, dto);
   }
@@ -31,6 +33,7 @@ export class LeadSourcesController {
   @ApiOperation({ summary: "List a team's lead sources, oldest first" })
   @ApiOkResponse({ type: LeadSourcePageDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such team' })
+  @ApiIdParam('teamId', 'The team id')
   list(@Ctx() ctx: AccountContext, @Param('teamId', IdParamPipe) teamId: number, @Query() query: PageQueryDto): Promise<LeadSourcePageDto> {
     return this.sources.listForTeam(ctx, teamId, query);
   }
@@ -40,6 +43,7 @@ export class LeadSourcesController {
   @ApiOperation({ summary: 'Read a lead source' })
   @ApiOkResponse({ type: LeadSourceDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiIdParam('id', 'The lead source id')
   get(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number): Promise<LeadSourceDto> {
     return this.sources.get(ctx, id);
   }
@@ -50,6 +54,7 @@ export class LeadSourcesController {
   @ApiOkResponse({ type: LeadSourceDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'A live source of the team already has this name (case-insensitive)' })
+  @ApiIdParam('id', 'The lead source id')
   update(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number, @Body() dto: UpdateLeadSourceDto): Promise<LeadSourceDto> {
     return this.sources.update(ctx, id, dto);
   }
@@ -60,6 +65,7 @@ export class LeadSourcesController {
   @ApiOperation({ summary: 'Delete a lead source (soft: its leads keep their leadSourceId)' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiIdParam('id', 'The lead source id')
   remove(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number): Promise<void> {
     return this.sources.remove(ctx, id);
   }

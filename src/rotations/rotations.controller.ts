@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AccountContext } from '../common/account-context';
 import { Ctx } from '../common/decorators/context.decorator';
+import { ApiIdParam } from '../common/decorators/api-id-param.decorator';
 import { Permission } from '../common/decorators/route-access.decorator';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
@@ -39,6 +40,7 @@ export class RotationsController {
   @ApiOperation({ summary: 'Read a rotation: its members in turn order and who gets the next lead' })
   @ApiOkResponse({ type: RotationDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiIdParam('id', 'The rotation id')
   get(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number): Promise<RotationDto> {
     return this.rotations.get(ctx, id);
   }
@@ -49,6 +51,7 @@ export class RotationsController {
   @ApiOkResponse({ type: RotationDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: ONE_ACTIVE })
+  @ApiIdParam('id', 'The rotation id')
   update(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number, @Body() dto: UpdateRotationDto): Promise<RotationDto> {
     return this.rotations.update(ctx, id, dto);
   }
@@ -59,6 +62,7 @@ export class RotationsController {
   @ApiOperation({ summary: 'Delete a rotation (soft)' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiIdParam('id', 'The rotation id')
   remove(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number): Promise<void> {
     return this.rotations.remove(ctx, id);
   }

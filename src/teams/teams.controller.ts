@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AccountContext } from '../common/account-context';
 import { Ctx } from '../common/decorators/context.decorator';
+import { ApiIdParam } from '../common/decorators/api-id-param.decorator';
 import { Permission } from '../common/decorators/route-access.decorator';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
@@ -37,6 +38,7 @@ export class TeamsController {
   @ApiOperation({ summary: 'Read a team' })
   @ApiOkResponse({ type: TeamDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiIdParam('id', 'The team id')
   get(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number): Promise<TeamDto> {
     return this.teams.get(ctx, id);
   }
@@ -47,6 +49,7 @@ export class TeamsController {
   @ApiOkResponse({ type: TeamDto })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'A live team of the account already has this name (case-insensitive)' })
+  @ApiIdParam('id', 'The team id')
   update(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number, @Body() dto: UpdateTeamDto): Promise<TeamDto> {
     return this.teams.update(ctx, id, dto);
   }
@@ -57,6 +60,7 @@ export class TeamsController {
   @ApiOperation({ summary: 'Delete a team (soft: its leads keep their teamId; its lead sources and rotations are deleted with it)' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiIdParam('id', 'The team id')
   remove(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number): Promise<void> {
     return this.teams.remove(ctx, id);
   }

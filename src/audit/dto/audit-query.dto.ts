@@ -36,6 +36,7 @@ export class AuditQueryDto extends PageQueryDto {
   @Transform(toInteger)
   @IsInt()
   @Min(1)
+  @ApiProperty({ type: 'integer', minimum: 1, required: false, example: 42 })
   leadId?: number;
 
   /** Only entries of this event, e.g. `lead_created` */

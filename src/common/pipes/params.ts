@@ -1,13 +1,14 @@
 import { BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
 import { isEmail } from 'class-validator';
 
-const MAX_INT = 2_147_483_647;
+/** The largest id: ids are PostgreSQL `integer`s. */
+export const MAX_ID = 2_147_483_647;
 
 /** A path id: a positive 32-bit integer written in decimal; anything else is 400. */
 @Injectable()
 export class IdParamPipe implements PipeTransform<string, number> {
   transform(value: string): number {
-    if (!/^[1-9]\d{0,9}$/.test(value) || Number(value) > MAX_INT) {
+    if (!/^[1-9]\d{0,9}$/.test(value) || Number(value) > MAX_ID) {
       throw new BadRequestException(`id must be a positive integer, got "${value.slice(0, 40)}"`);
     }
     return Number(value);
