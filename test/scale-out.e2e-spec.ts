@@ -74,13 +74,13 @@ describeReal(`scale-out: ${PROCESSES} server processes on one database`, () => {
       RATE_LIMIT_PER_MINUTE: redisUp ? String(RATE_LIMIT) : '0',
       REDIS_URL: redisUp ? REDIS_URL : undefined,
     };
-    const started = await Promise.allSettled(Array.from({ length: PROCESSES }, () => startServer(env, 30000)));
+    const started = await Promise.allSettled(Array.from({ length: PROCESSES }, () => startServer(env, 90000)));
     servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
     db = new PgClient({ connectionString: process.env[RUN_DATABASE_ENV] });
     await db.connect();
-  }, 60000);
+  }, 150000);
 
   afterAll(async () => {
     await db?.end();
