@@ -22,6 +22,7 @@ const LOADERS = 3; // agents that send the leads, LEADS / LOADERS each (below th
 const RATE_LIMIT = 250; // per principal per minute, shared through Redis
 const RATE_PROBES = RATE_LIMIT + 12;
 const REDIS_URL = 'redis://127.0.0.1:6379';
+const CLIENT_TIMEOUT_MS = 150_000;
 
 interface Answer {
   status: number;
@@ -40,7 +41,8 @@ async function send(servers: ServerProcess[], server: number, method: string, pa
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(30000),
+    // Long enough that every request is answered (201 or 503): one given up on would go on in the server.
+    signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined, server, ms: Date.now() - started };
@@ -102,6 +104,22 @@ describeReal(`scale-out: ${PROCESSES} server processes on one database`, () => {
   }
   let burst: Burst | undefined;
 
+  /** Waits (up to a minute) until the account's leads and entries have not changed for a second. */
+  async function settled(accountId: string): Promise<void> {
+    let last = '';
+    for (let i = 0; i < 120; i++) {
+      const [row] = (
+        await db.query(
+          `SELECT (SELECT count(*) FROM leads WHERE account_id = $1) || '/' || (SELECT count(*) FROM audit_log WHERE account_id = $1) AS n`,
+          [accountId],
+        )
+      ).rows;
+      if (row.n === last) return;
+      last = row.n;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
   /** Sets up an account through the API and fires the burst once; the tests below each judge one side of it. */
   async function fireBurst(): Promise<Burst> {
     if (burst) return burst;
@@ -143,7 +161,10 @@ describeReal(`scale-out: ${PROCESSES} server processes on one database`, () => {
     );
     const tookMs = Date.now() - started;
 
-    // Behind the API: the leads, their entries and the rotation's position.
+    // Behind the API: the leads, their entries and the rotation's position, read in one snapshot once nothing
+    // changes any more (a request the client gave up on would still be running in its server).
+    await settled(accountId);
+    await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     const leads = (await db.query('SELECT id, last_name, assigned_to FROM leads WHERE account_id = $1 ORDER BY id', [accountId])).rows;
     const entries = (
       await db.query(
@@ -152,6 +173,7 @@ describeReal(`scale-out: ${PROCESSES} server processes on one database`, () => {
       )
     ).rows;
     const [{ position }] = (await db.query('SELECT position::int FROM rotations WHERE account_id = $1 AND id = $2', [accountId, rotationId])).rows;
+    await db.query('COMMIT');
     const nextUser = (await send(servers, 1, 'GET', `/rotations/${rotationId}`, ownerToken, accountId)).body.nextUser;
     burst = { answers, agents, rotationId, run, tookMs, leads, entries, position, nextUser };
 
@@ -174,7 +196,7 @@ describeReal(`scale-out: ${PROCESSES} server processes on one database`, () => {
     expect({ statuses: histogram(answers.map((a) => a.status)), example: unanswered[0]?.body }).toEqual({ statuses: { 201: LEADS }, example: undefined });
     expect(answers.every((a) => a.body.auditLog?.length === 1 && a.body.auditLog[0].event === 'lead_created')).toBe(true);
     for (const s of servers) expect(s.output()).not.toMatch(/"level":50/);
-  }, 120000);
+  }, 300000);
 
   it('nothing lost, doubled or half-written: the leads stored are exactly those answered 201, each with one lead_created entry', async () => {
     const { answers, leads, entries, run } = await fireBurst();
@@ -187,7 +209,7 @@ describeReal(`scale-out: ${PROCESSES} server processes on one database`, () => {
     expect(leads.every((l) => l.last_name.startsWith(`out-${run}-`))).toBe(true);
     expect(leads.filter((l) => entriesPerLead[l.id] !== 1)).toEqual([]);
     expect(entries.filter((e) => !leadIds.has(e.entity_id))).toEqual([]);
-  }, 120000);
+  }, 300000);
 
   it('exact round robin across the processes: the cyclic member order by lead id, position = leads assigned, no slot twice', async () => {
     const { answers, leads, entries, agents, rotationId, position, nextUser } = await fireBurst();
@@ -201,7 +223,7 @@ describeReal(`scale-out: ${PROCESSES} server processes on one database`, () => {
     expect(leads.filter((l, i) => l.assigned_to !== agents[i % agents.length]).map((l) => l.id)).toEqual([]);
     expect(position).toBe(n);
     expect(nextUser).toBe(agents[n % agents.length]);
-  }, 120000);
+  }, 300000);
 
   it(`one principal's rate limit is counted across the ${PROCESSES} processes (Redis)`, async () => {
     if (!redisUp) return; // said so in beforeAll
