@@ -19,7 +19,7 @@ import { usingRealPostgres } from './support/test-database';
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20231108);
 /** On PGlite (one embedded session, about half as fast) fewer by default: the fuzz is mostly about the app. */
-const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? (usingRealPostgres() ? 120 : 30));
+const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? (usingRealPostgres() ? 100 : 30));
 /** To reproduce or study one route: FUZZ_ROUTES='^POST /leads$' (a regex over "METHOD /path"); FUZZ_VERBOSE=1 prints every case. */
 const ROUTE_FILTER = new RegExp(process.env.FUZZ_ROUTES ?? '');
 const VERBOSE = process.env.FUZZ_VERBOSE === '1';
