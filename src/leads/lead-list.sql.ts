@@ -10,10 +10,13 @@ import { LEAD_COLUMNS } from './dto/lead.dto';
  *
  * `q` has no index that is both ordered by created_at and able to find a substring, so it runs in up to two
  * steps, each bounded:
- * - `walk`: the newest `window` rows that pass the other filters, read along the keyset index, tested one
- *   by one. A common term fills the page within a few hundred rows.
- * - `trigram`: only when the walk's window filled up without finding a page (the term is rare among recent
- *   leads): every match found through the pg_trgm GIN index, then sorted. A rare term has few matches.
+ * - `walk`: the newest rows that pass the other filters, read along the keyset index and tested one by one,
+ *   at most 200 per row of the page (5,200 for a page of 25). A common term fills the page within a few
+ *   hundred rows.
+ * - `trigram`: only when the walk's window filled up without filling the page (the term matches fewer than
+ *   1 lead in 200 of the recent ones): every match found through the pg_trgm GIN index, then sorted; such a
+ *   term has few matches. So a search costs at most the window's walk plus a sort of a rare term's matches.
+ *   (Worst case: a term rare among recent leads but common among old ones, which sorts many matches.)
  * A term without three letters or digits in a row gives pg_trgm nothing to look up, so it only walks
  * (without a window).
  */
@@ -26,12 +29,17 @@ export const LEAD_SEARCH_TEXT = `lower(coalesce(first_name, '') || E'\\x1f' || c
   || E'\\x1f' || coalesce(company, '') || E'\\x1f' || coalesce(phone, ''))`;
 
 /** The cursor's created_at: text with the column's full (microsecond) precision, which a JS Date would lose. */
-const CURSOR_CREATED_AT = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const cursorCreatedAt = (table = '') => `to_char(${table}created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
-/** The shape of CURSOR_CREATED_AT, checked again when a cursor comes back. */
+/** LEAD_COLUMNS of the table aliased `l`. */
+const LEAD_COLUMNS_OF_L = LEAD_COLUMNS.split(',')
+  .map((column) => `l.${column.trim()}`)
+  .join(', ');
+
+/** The shape of cursorCreatedAt(), checked again when a cursor comes back. */
 export const CURSOR_CREATED_AT_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
-/** Rows the walk reads per row of a page before the trigram index takes over (see LEAD_SEARCH_WINDOW). */
+/** Rows the walk reads per row of a page before the trigram index takes over (see walkWindow). */
 export const WALK_ROWS_PER_PAGE_ROW = 200;
 
 /** No window: the walk for terms that pg_trgm cannot look up goes on until the page is full. */
@@ -116,7 +124,7 @@ export function leadListStatement(f: LeadListFilters, step: LeadListStep, limit:
   if (f.createdTo !== undefined) where.push(`created_at < ${bind(f.createdTo)}::timestamptz`);
   if (f.after) where.push(`(created_at, id) < (${bind(f.after.createdAt)}::timestamptz, ${bind(f.after.id)})`);
   const order = 'ORDER BY created_at DESC, id DESC';
-  const columns = `${LEAD_COLUMNS}, ${CURSOR_CREATED_AT} AS cursor_created_at`;
+  const columns = `${LEAD_COLUMNS}, ${cursorCreatedAt()} AS cursor_created_at`;
 
   if (step === 'keyset') {
     return { text: `SELECT ${columns} FROM leads WHERE ${where.join(' AND ')} ${order} LIMIT ${bind(limit + 1)}`, params };
@@ -127,15 +135,18 @@ export function leadListStatement(f: LeadListFilters, step: LeadListStep, limit:
   if (step === 'trigram') {
     return { text: `SELECT ${columns} FROM leads WHERE ${where.join(' AND ')} AND ${matches} ${order} LIMIT ${bind(limit + 1)}`, params };
   }
-  // The inner LIMIT keeps the walk on the keyset index (and bounded); the outer one stops it at a full page.
+  // The inner LIMIT keeps the walk on the keyset index (and bounded), the outer one stops it at a full page.
+  // The walk reads only what it tests; the whole row is fetched for the few rows returned.
   const window = bind(walkWindow(f, limit));
   return {
-    text: `SELECT * FROM (
+    text: `SELECT ${LEAD_COLUMNS_OF_L}, ${cursorCreatedAt('l.')} AS cursor_created_at, s.hit, s.pos FROM (
              SELECT w.*, row_number() OVER (${order}) AS pos FROM (
-               SELECT ${columns}, ${matches} AS hit FROM leads WHERE ${where.join(' AND ')} ${order} LIMIT ${window}
+               SELECT id, created_at, ${matches} AS hit FROM leads WHERE ${where.join(' AND ')} ${order} LIMIT ${window}
              ) w
            ) s
-           WHERE hit OR pos = ${window} ${order} LIMIT ${bind(limit + 2)}`,
+           JOIN leads l ON l.account_id = $1 AND l.id = s.id
+           WHERE s.hit OR s.pos = ${window}
+           ORDER BY s.created_at DESC, s.id DESC LIMIT ${bind(limit + 2)}`,
     params,
   };
 }
