@@ -78,3 +78,55 @@ export async function insertLeads(t: TestApp, accountId: string, rows: LeadSeedR
   );
   return inserted.map((r) => r.id);
 }
+
+/** Picks from a SQL array literal by a hash column: `pick(NAMES, 'h.h3', 60)`. */
+const pick = (values: readonly string[], hash: string) =>
+  `(ARRAY[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')}])[1 + (${hash} % ${values.length})::int]`;
+
+export const VOLUME_FIRST_NAMES = ['James', 'Mary', 'Robert', 'Patricia', 'John', 'Jennifer', 'Michael', 'Linda', 'David', 'Elizabeth', 'William', 'Barbara', 'Richard', 'Susan', 'Joseph', 'Jessica', 'Thomas', 'Sarah', 'Charles', 'Karen', 'Christopher', 'Lisa', 'Daniel', 'Nancy', 'Matthew', 'Betty', 'Anthony', 'Margaret', 'Mark', 'Sandra', 'Donald', 'Ashley', 'Steven', 'Kimberly', 'Paul', 'Emily', 'Andrew', 'Donna', 'Joshua', 'Michelle', 'Kenneth', 'Carol', 'Kevin', 'Amanda', 'Brian', 'Dorothy', 'George', 'Melissa', 'Timothy', 'Deborah', 'Ronald', 'Stephanie', 'Edward', 'Rebecca', 'Jason', 'Sharon', 'Jeffrey', 'Laura', 'Ryan', 'Cynthia'];
+export const VOLUME_LAST_NAMES = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez', 'Hernandez', 'Lopez', 'Gonzalez', 'Wilson', 'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin', 'Lee', 'Perez', 'Thompson', 'White', 'Harris', 'Sanchez', 'Clark', 'Ramirez', 'Lewis', 'Robinson', 'Walker', 'Young', 'Allen', 'King', 'Wright', 'Scott', 'Torres', 'Nguyen', 'Hill', 'Flores', 'Green', 'Adams', 'Nelson', 'Baker', 'Hall', 'Rivera', 'Campbell', 'Mitchell', 'Carter', 'Roberts', 'Gomez', 'Phillips', 'Evans', 'Turner', 'Diaz', 'Parker', 'Cruz', 'Edwards', 'Collins', 'Reyes', 'Stewart', 'Morris', 'Morales', 'Murphy', 'Cook', 'Rogers', 'Gutierrez', 'Ortiz', 'Morgan', 'Cooper', 'Peterson', 'Bailey', 'Reed', 'Kelly', 'Howard', 'Ramos', 'Kim', 'Cox', 'Ward', 'Richardson', 'Watson', 'Brooks', 'Chavez', 'Wood', 'James', 'Bennett', 'Gray', 'Mendoza', 'Ruiz', 'Hughes', 'Price', 'Alvarez', 'Castillo', 'Sanders', 'Patel', 'Myers', 'Long', 'Ross', 'Foster', 'Jimenez'];
+const VOLUME_COMPANY_FIRST = ['Blue', 'Red', 'Green', 'Silver', 'Golden', 'North', 'South', 'East', 'West', 'Prime', 'Alpha', 'Beta', 'Delta', 'Omega', 'Summit', 'Harbor', 'River', 'Stone', 'Maple', 'Cedar', 'Pine', 'Oak', 'Iron', 'Bright', 'Swift', 'Nova', 'Apex', 'Vertex', 'Pioneer', 'Liberty', 'Eagle', 'Falcon', 'Lion', 'Tiger', 'Bear', 'Wolf', 'Fox', 'Hawk', 'Orca', 'Lynx'];
+const VOLUME_COMPANY_SECOND = ['Bakery', 'Coffee', 'Motors', 'Dental', 'Fitness', 'Salon', 'Pharmacy', 'Hardware', 'Books', 'Florist', 'Grill', 'Pizza', 'Tacos', 'Sushi', 'Bistro', 'Garage', 'Plumbing', 'Electric', 'Roofing', 'Cleaning', 'Logistics', 'Travel', 'Realty', 'Insurance', 'Consulting'];
+const VOLUME_DOMAINS = ['gmail.com', 'yahoo.com', 'outlook.com', 'acme.io', 'example.com', 'hotmail.com', 'icloud.com', 'fastmail.fm', 'proton.me', 'corp.net'];
+export const VOLUME_STAGES = ['new', 'contacted', 'qualified', 'proposal', 'negotiation', 'won'];
+/** 20 assignees, agent0@volume.test … agent19@volume.test; 5 creators, creator0@ … creator4@volume.test. */
+export const volumeAssignee = (i: number) => `agent${i}@volume.test`;
+export const volumeCreator = (i: number) => `creator${i}@volume.test`;
+
+/**
+ * Inserts `count` leads into one account in a single INSERT … SELECT over generate_series (a few seconds for
+ * 200,000 when the table's secondary indexes are not there yet): realistic names, emails, companies and phones
+ * spread by hashing the row number, the account's live teams and their sources (each team with the same number
+ * of sources, or none), 20 assignees, 6 stages,
+ * 5 creators, 1 lead in 10 archived, one lead every 31 seconds back from `newest`. Row 1 is the newest.
+ */
+export async function loadLeadVolume(db: DataSource, accountId: string, count: number, newest = '2026-01-01T00:00:00Z'): Promise<void> {
+  await db.query(
+    `WITH teams AS (SELECT array_agg(id ORDER BY id) AS ids FROM teams WHERE account_id = $1 AND deleted_at IS NULL),
+          sources AS (SELECT array_agg(id ORDER BY team_id, id) AS ids, count(*) / greatest(count(DISTINCT team_id), 1) AS per_team
+                        FROM lead_sources WHERE account_id = $1 AND deleted_at IS NULL)
+     INSERT INTO leads (account_id, team_id, lead_source_id, first_name, last_name, email, phone, company, process_stage,
+                        assigned_to, created_by, archived, created_at, updated_at)
+     SELECT $1,
+            teams.ids[1 + t.ti],
+            CASE WHEN h.h2 % 5 = 0 OR sources.per_team = 0 THEN NULL ELSE sources.ids[1 + t.ti * sources.per_team + (h.h2 % sources.per_team)::int] END,
+            f.first, l.last,
+            lower(f.first) || '.' || lower(l.last) || g.i || '@' || ${pick(VOLUME_DOMAINS, 'h.h3')},
+            '+1 ' || (200 + h.h1 % 800) || ' ' || lpad((h.h2 % 10000000)::text, 7, '0'),
+            ${pick(VOLUME_COMPANY_FIRST, 'h.h4')} || ' ' || ${pick(VOLUME_COMPANY_SECOND, '(h.h4 / 40)')} || ' ' || ${pick(['Inc', 'LLC', 'Ltd', 'Co', 'Group'], '(h.h4 / 1000)')},
+            ${pick(VOLUME_STAGES, '(h.h1 / 7)')},
+            'agent' || (h.h3 / 10 % 20) || '@volume.test',
+            'creator' || (h.h2 / 7 % 5) || '@volume.test',
+            h.h1 % 10 = 0,
+            $3::timestamptz - g.i * interval '31 seconds', $3::timestamptz - g.i * interval '31 seconds'
+       FROM generate_series(1, $2::int) AS g(i)
+      CROSS JOIN teams CROSS JOIN sources
+      -- four independent hashes of the row number (PostgreSQL's own 64-bit integer hash, seeded)
+      CROSS JOIN LATERAL (SELECT abs(hashint8extended(g.i, 1)) AS h1, abs(hashint8extended(g.i, 2)) AS h2,
+                                 abs(hashint8extended(g.i, 3)) AS h3, abs(hashint8extended(g.i, 4)) AS h4) h
+      CROSS JOIN LATERAL (SELECT CASE WHEN teams.ids IS NULL THEN NULL ELSE (h.h1 / 13 % cardinality(teams.ids))::int END AS ti) t
+      CROSS JOIN LATERAL (SELECT ${pick(VOLUME_FIRST_NAMES, 'h.h3')} AS first) f
+      CROSS JOIN LATERAL (SELECT ${pick(VOLUME_LAST_NAMES, '(h.h2 / 3)')} AS last) l`,
+    [accountId, count, newest],
+  );
+}
