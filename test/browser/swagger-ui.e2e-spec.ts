@@ -40,7 +40,8 @@ describeWithChromium('Swagger UI in Chromium', () => {
       pgliteDir = newPgliteDataDir();
       seedPgliteDataDir(pgliteDir);
     }
-    server = await startServer(url ? { DATABASE_URL: url, JWT_SECRET: TEST_JWT_SECRET } : { DATA_DIR: pgliteDir, JWT_SECRET: TEST_JWT_SECRET });
+    // 90 s to become ready: the whole suite runs beside it on a loaded 2-core machine (PGlite starts slowest).
+    server = await startServer(url ? { DATABASE_URL: url, JWT_SECRET: TEST_JWT_SECRET } : { DATA_DIR: pgliteDir, JWT_SECRET: TEST_JWT_SECRET }, 90_000);
     profileDir = mkdtempSync(join(tmpdir(), 'leaddesk-chromium-'));
     browser = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
@@ -58,7 +59,7 @@ describeWithChromium('Swagger UI in Chromium', () => {
         `--host-resolver-rules=MAP ${HOST} 127.0.0.1`,
       ],
     });
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -102,7 +103,7 @@ describeWithChromium('Swagger UI in Chromium', () => {
 
     await page.goto(`${origin}/docs`);
     const operation = page.locator('#operations-leads-LeadsController_create');
-    await operation.waitFor({ timeout: 30_000 });
+    await operation.waitFor({ timeout: 60_000 });
 
     // Authorize: paste the JWT into the bearer scheme.
     await page.locator('.auth-wrapper button.authorize').click();
@@ -120,7 +121,7 @@ describeWithChromium('Swagger UI in Chromium', () => {
     await operation.locator('button.execute').click();
 
     const live = operation.locator('.live-responses-table');
-    await live.waitFor({ timeout: 30_000 });
+    await live.waitFor({ timeout: 60_000 });
     expect((await live.locator('.response .response-col_status').first().innerText()).trim()).toBe('201');
     const shown = JSON.parse(await live.locator('.response-col_description pre').first().innerText()) as { id: number; accountId: string };
     expect(shown).toMatchObject({ ...lead, accountId, createdBy: email, archived: false });
@@ -141,5 +142,5 @@ describeWithChromium('Swagger UI in Chromium', () => {
     expect(pageErrors).toEqual([]);
     expect(failedRequests).toEqual([]);
     expect(foreignRequests).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 });
