@@ -6,8 +6,14 @@ import { openEmbeddedDatabase } from './pglite';
 /** Compiled (dist/) and source (src/) trees both sit two levels below the project root. */
 export const MIGRATIONS_GLOB = join(__dirname, '..', '..', 'migrations', '*.js');
 
-/** How long a request may wait for a pooled connection before answering 503. */
+/** PGlite: how long a query waits for the one connection before failing (503) instead of waiting forever. */
 export const CONNECT_TIMEOUT_MS = 5000;
+/**
+ * PostgreSQL: how long a request may wait for a pooled connection. A burst larger than the pool queues here
+ * (e.g. hundreds of leads through one rotation, which commit one after another), and that is not "database
+ * unavailable"; a database that is down still fails at once (connection refused, or "starting up").
+ */
+export const POOL_WAIT_MS = 15000;
 
 export interface OpenedDatabase {
   /** Options for TypeORM's ordinary postgres driver, whichever database is behind it. */
@@ -40,7 +46,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenedDataba
         url: config.url,
         extra: {
           max: config.poolSize,
-          connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+          connectionTimeoutMillis: POOL_WAIT_MS,
           idleTimeoutMillis: 30000,
           application_name: 'lead-desk',
         },
