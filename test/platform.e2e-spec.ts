@@ -3,6 +3,7 @@ import { loadConfig } from '../src/config/config.module';
 import { startTestApp, type TestApp } from './support/app';
 import { createAccount } from './support/builders';
 import { call } from './support/http';
+import { BUILT_SERVER } from './support/server-process';
 
 describe('platform: errors, body parsing, health and docs', () => {
   let t: TestApp;
@@ -131,10 +132,11 @@ describe('configuration', () => {
   it('the built server refuses to start in production without JWT_SECRET, naming it', () => {
     let output = '';
     try {
-      execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+      // the built server (npm test builds first); a loaded machine may take a while to load it
+      execFileSync(process.execPath, [BUILT_SERVER], {
         env: { PATH: process.env.PATH, NODE_ENV: 'production' },
         stdio: 'pipe',
-        timeout: 30000,
+        timeout: 90000,
       });
     } catch (e) {
       const err = e as { status: number; stderr: Buffer };
@@ -142,5 +144,5 @@ describe('configuration', () => {
       output = err.stderr.toString();
     }
     expect(output).toContain('JWT_SECRET');
-  });
+  }, 120000);
 });

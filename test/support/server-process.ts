@@ -27,7 +27,7 @@ export async function freePort(): Promise<number> {
  * Starts the built server (`dist/main.js`, made by `npm run build`, which `npm test` runs first) as a
  * real process and waits until /health/ready answers 200.
  */
-export async function startServer(env: Record<string, string | undefined>, readyTimeoutMs = 20000): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string | undefined>, readyTimeoutMs = 90000): Promise<ServerProcess> {
   if (!existsSync(BUILT_SERVER)) throw new Error(`${BUILT_SERVER} is missing: run npm run build (npm test does it first)`);
   const port = await freePort();
   let output = '';
