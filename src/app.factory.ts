@@ -1,9 +1,9 @@
-import helmet from '@fastify/helmet';
 import { BadRequestException } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
+import helmet from 'helmet';
 import { parse as parseJson } from 'secure-json-parse';
 import { AppModule } from './app.module';
 import { installDrainHook } from './common/http/drain';
@@ -42,11 +42,29 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   app.useLogger(app.get(Logger));
   useJsonOnly(app.getHttpAdapter().getInstance());
   installDrainHook(app.getHttpAdapter().getInstance());
-  await app.register(helmet, {
-    // The Swagger UI at /docs loads its own scripts and styles from this origin. No upgrade-insecure-requests
-    // (helmet's default): over plain HTTP at any host but localhost (docker-compose on another machine, a LAN
-    // address) the browser would fetch those same-origin files over HTTPS and the page would stay blank. Behind
-    // TLS it changes nothing: every resource is same-origin and relative.
+  useSecurityHeaders(app.getHttpAdapter().getInstance());
+  // CORS is closed unless CORS_ORIGINS lists the browser origins allowed to call the API.
+  app.enableCors({
+    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
+    allowedHeaders: ['authorization', 'content-type', 'x-account-id', 'idempotency-key', 'x-request-id'],
+    exposedHeaders: ['retry-after', 'x-request-id'],
+    maxAge: 600,
+  });
+  setupSwagger(app);
+  return app;
+}
+
+/**
+ * helmet's security headers on every response. The middleware is built once here: @fastify/helmet rebuilds
+ * it (parsing the CSP directives again) on every request, which showed in POST /leads profiles.
+ *
+ * The Swagger UI at /docs loads its own scripts and styles from this origin. No upgrade-insecure-requests
+ * (helmet's default): over plain HTTP at any host but localhost (docker-compose on another machine, a LAN
+ * address) the browser would fetch those same-origin files over HTTPS and the page would stay blank. Behind
+ * TLS it changes nothing: every resource is same-origin and relative.
+ */
+function useSecurityHeaders(fastify: FastifyInstance): void {
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -57,15 +75,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       },
     },
   });
-  // CORS is closed unless CORS_ORIGINS lists the browser origins allowed to call the API.
-  app.enableCors({
-    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
-    allowedHeaders: ['authorization', 'content-type', 'x-account-id', 'idempotency-key', 'x-request-id'],
-    exposedHeaders: ['retry-after', 'x-request-id'],
-    maxAge: 600,
-  });
-  setupSwagger(app);
-  return app;
+  fastify.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)));
 }
 
 /** No API body nests anywhere near this deep; deeper ones would overflow the stack of the validation pipe. */
