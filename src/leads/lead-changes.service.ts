@@ -11,7 +11,7 @@ import { LeadPatchDto } from './dto/lead-patch.dto';
 import { LEAD_COLUMNS, LeadDto, LeadRow, toLeadDto } from './dto/lead.dto';
 import { INPUT_COLUMNS, type InputField } from './lead-columns';
 import { LeadReadsService } from './lead-reads.service';
-import { assertAssignee, assertTeamAndSource } from './lead-rules';
+import { checkLeadRules } from './lead-rules';
 import { LeadErrors } from './leads.errors';
 
 export interface UpdateLeadOptions {
@@ -60,14 +60,17 @@ export class LeadChangesService {
       const fields = new Set<InputField>(changed.map(([field]) => field));
 
       if (fields.has('archived') && !hasPermission(ctx.role, 'leads:archive')) throw LeadErrors.archiveChangeNotAllowed();
-      if (fields.has('teamId') || fields.has('leadSourceId')) {
-        const resulting = {
-          teamId: patch.teamId === undefined ? before.teamId : patch.teamId,
-          leadSourceId: patch.leadSourceId === undefined ? before.leadSourceId : patch.leadSourceId,
-        };
-        await assertTeamAndSource(m, ctx.accountId, resulting, options.skipTeamAndSourceRequirement);
+      const teamAndSource =
+        fields.has('teamId') || fields.has('leadSourceId')
+          ? {
+              teamId: patch.teamId === undefined ? before.teamId : patch.teamId,
+              leadSourceId: patch.leadSourceId === undefined ? before.leadSourceId : patch.leadSourceId,
+            }
+          : null;
+      const assignedTo = fields.has('assignedTo') ? ((patch.assignedTo as string | null | undefined) ?? null) : null;
+      if (teamAndSource || assignedTo !== null) {
+        await checkLeadRules(m, ctx.accountId, { teamAndSource, assignedTo }, options.skipTeamAndSourceRequirement);
       }
-      if (fields.has('assignedTo') && patch.assignedTo !== null) await assertAssignee(m, ctx.accountId, patch.assignedTo as string);
 
       const [row] = await sqlRows<LeadRow>(
         m,

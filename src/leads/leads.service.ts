@@ -12,7 +12,7 @@ import type { IdempotentRequest } from './idempotency';
 import { IdempotencyService, type StoredResponse } from './idempotency.service';
 import { INPUT_COLUMNS, type LeadValues } from './lead-columns';
 import { insertLeadWithEntry } from './lead-insert';
-import { assertAssignee, assertTeamAndSource } from './lead-rules';
+import { checkLeadRules } from './lead-rules';
 import { LeadErrors } from './leads.errors';
 
 /** A rotation changing between its plan and its turn makes us plan again; a few tries always suffice in practice. */
@@ -63,15 +63,14 @@ export class LeadsService {
     values.createdBy ??= ctx.user;
 
     const teamAndSource = { teamId: input.teamId ?? null, leadSourceId: input.leadSourceId ?? null };
-    await assertTeamAndSource(m, ctx.accountId, teamAndSource, options.skipTeamAndSourceRequirement);
-    if (values.assignedTo !== null) await assertAssignee(m, ctx.accountId, values.assignedTo as string);
+    const assignedTo = values.assignedTo as string | null;
+    // rules 1-5 and, when the lead needs an assignee, the rotations that may serve it: one round trip
+    const candidates = await checkLeadRules(m, ctx.accountId, { teamAndSource, assignedTo }, options.skipTeamAndSourceRequirement, assignedTo === null);
+    if (assignedTo !== null) return (await insertLeadWithEntry(m, ctx.accountId, ctx, values, null))!;
 
-    if (values.assignedTo !== null) {
-      const lead = await insertLeadWithEntry(m, ctx.accountId, ctx, values, null);
-      return lead!;
-    }
+    let plan = this.assignment.planFrom(candidates);
     for (let attempt = 1; attempt <= MAX_PLAN_ATTEMPTS; attempt++) {
-      const plan = await this.assignment.plan(m, ctx.accountId, teamAndSource.teamId);
+      if (attempt > 1) plan = await this.assignment.plan(m, ctx.accountId, teamAndSource.teamId);
       const lead = await insertLeadWithEntry(m, ctx.accountId, ctx, values, plan);
       if (lead) return lead; // null: the rotation changed between the plan and the turn; nothing was written
     }

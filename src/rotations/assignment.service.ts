@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { sqlRows } from '../database/sql';
+import { preparedRows, sqlRows } from '../database/sql';
 import { isActiveMember, toMemberState, type RotationMemberState } from './rotation-members';
 import { smoothWeightedSchedule } from './weighted-round-robin';
 import { RotationErrors } from './rotations.errors';
@@ -29,6 +29,34 @@ interface Candidate {
 }
 
 const MAX_ID = 2_147_483_647;
+
+/** One member of an active rotation that may serve a lead: the team's (team_id set) or the default (null). */
+export interface CandidateRow {
+  id: number;
+  team_id: number | null;
+  members_version: number;
+  user_email: string;
+  weight: number;
+  member_active: boolean | null;
+}
+
+/** The candidate rows for account `account` and team `team` (SQL expressions), in rotation and turn order. */
+const candidatesSelect = (account: string, team: string) =>
+  `SELECT r.id, r.team_id, r.members_version, rm.user_email, rm.weight, ms.active AS member_active, rm.ordinal
+     FROM rotations r
+     JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
+     LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
+    WHERE r.account_id = ${account} AND r.active AND r.deleted_at IS NULL
+      AND (r.team_id IS NULL OR r.team_id = ${team})`;
+
+const CANDIDATES_SQL = `${candidatesSelect('$1', '$2::integer')} ORDER BY r.id, rm.ordinal`;
+
+/**
+ * The candidate rows as one JSON array (a scalar subquery), for a caller that reads them inside its own
+ * statement and hands them to `planFrom`: POST /leads reads them with the lead's rule checks in one round trip.
+ */
+export const CANDIDATES_JSON = (account: string, team: string) =>
+  `(SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (${candidatesSelect(account, team)}) c)`;
 /** A retry happens only when a rotation changed between our read and our update; a few always suffice in practice. */
 const MAX_ATTEMPTS = 5;
 
@@ -88,7 +116,13 @@ export class AssignmentService {
    * active rotation, or that rotation has no active member left); null when none serves.
    */
   async plan(manager: EntityManager, accountId: string, teamId: number | null): Promise<AssignmentPlan | null> {
-    const candidates = await this.readCandidates(manager, accountId, teamId);
+    const team = teamId !== null && Number.isInteger(teamId) && teamId >= 1 && teamId <= MAX_ID ? teamId : null;
+    return this.planFrom(await preparedRows<CandidateRow>(manager, CANDIDATES_SQL, [accountId, team]));
+  }
+
+  /** `plan`, from candidate rows a caller already read (CANDIDATES_JSON inside its own statement). */
+  planFrom(rows: readonly CandidateRow[]): AssignmentPlan | null {
+    const candidates = toCandidates(rows);
     const teamRotation = candidates.find((c) => c.teamId !== null);
     const defaultRotation = candidates.find((c) => c.teamId === null);
 
@@ -133,29 +167,17 @@ export class AssignmentService {
     }
     throw RotationErrors.keptChanging();
   }
+}
 
-  /** The active rotations that may serve a lead of `teamId`: the team's and the account's default, with members. */
-  private async readCandidates(m: EntityManager, accountId: string, teamId: number | null): Promise<Candidate[]> {
-    const team = teamId !== null && Number.isInteger(teamId) && teamId >= 1 && teamId <= MAX_ID ? teamId : null;
-    const rows: { id: number; team_id: number | null; members_version: number; user_email: string; weight: number; member_active: boolean | null }[] =
-      await m.query(
-        `SELECT r.id, r.team_id, r.members_version, rm.user_email, rm.weight, ms.active AS member_active
-           FROM rotations r
-           JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
-           LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
-          WHERE r.account_id = $1 AND r.active AND r.deleted_at IS NULL
-            AND (r.team_id IS NULL OR r.team_id = $2::integer)
-          ORDER BY r.id, rm.ordinal`,
-        [accountId, team],
-      );
-    const byId = new Map<number, Candidate>();
-    for (const r of rows) {
-      let c = byId.get(r.id);
-      if (!c) byId.set(r.id, (c = { id: r.id, teamId: r.team_id, membersVersion: r.members_version, members: [] }));
-      c.members.push(toMemberState(r));
-    }
-    return [...byId.values()];
+/** Candidate rows, grouped by rotation, members in turn order. */
+function toCandidates(rows: readonly CandidateRow[]): Candidate[] {
+  const byId = new Map<number, Candidate>();
+  for (const r of rows) {
+    let c = byId.get(r.id);
+    if (!c) byId.set(r.id, (c = { id: r.id, teamId: r.team_id, membersVersion: r.members_version, members: [] }));
+    c.members.push(toMemberState(r));
   }
+  return [...byId.values()];
 }
 
 /** The assignment a plan made once its turn went to `user`. */
