@@ -7,6 +7,7 @@ import { CursorCodec } from '../common/pagination/cursor-codec';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { toPage } from '../common/pagination/page';
 import { sqlRows } from '../database/sql';
+import { AccountAccessService } from './account-access.service';
 import { AccountErrors } from './accounts.errors';
 import { AddMemberDto, MemberDto, MemberPageDto, UpdateMemberDto } from './dto/member.dto';
 import { canManageRole, type Role } from './roles';
@@ -28,6 +29,7 @@ export class MembersService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly cursors: CursorCodec,
+    private readonly access: AccountAccessService,
   ) {}
 
   async list(ctx: AccountContext, query: PageQueryDto): Promise<MemberPageDto> {
@@ -60,7 +62,7 @@ export class MembersService {
   }
 
   async update(ctx: AccountContext, email: string, dto: UpdateMemberDto): Promise<MemberDto> {
-    return this.dataSource.transaction(async (m) => {
+    const updated = await this.dataSource.transaction(async (m) => {
       const current = await this.lockManageable(m, ctx, email);
       if (dto.role !== undefined && !canManageRole(ctx.role, dto.role)) throw AccountErrors.cannotManageRole();
       const next = { role: dto.role ?? current.role, active: dto.active ?? current.active };
@@ -78,6 +80,8 @@ export class MembersService {
       await this.audit.record(m, ctx.accountId, ctx, { event: 'member_updated', entityType: 'member', entityId: email, data: { changes } });
       return toDto(row);
     });
+    this.access.forget(ctx.accountId, email); // committed: the role this process may have kept is stale
+    return updated;
   }
 
   async remove(ctx: AccountContext, email: string): Promise<void> {
@@ -92,6 +96,7 @@ export class MembersService {
         data: { email, role: current.role, active: current.active },
       });
     });
+    this.access.forget(ctx.accountId, email);
   }
 
   /**

@@ -10,6 +10,8 @@ export interface DatabaseConfig {
   dataDir: string;
   poolSize: number;
   migrationsRun: boolean;
+  /** How long this process may reuse a member's role it read (0: read it on every request) */
+  membershipCacheMs: number;
 }
 
 /** Typed, validated configuration; the only reader of `process.env`. */
@@ -34,6 +36,7 @@ export class AppConfig {
       dataDir: env.DATA_DIR ?? './.data',
       poolSize: env.DATABASE_POOL_SIZE ?? 10,
       migrationsRun: env.MIGRATIONS_RUN ?? true,
+      membershipCacheMs: env.MEMBERSHIP_CACHE_MS ?? 1000,
     };
     this.jwt = {
       secret: env.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
