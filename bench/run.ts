@@ -1,7 +1,9 @@
 // npm run bench: the built Lead Desk server against a raw Fastify + pg baseline doing the same transaction,
 // in the same run, alternating rounds; then GET /leads on an account holding a million leads.
 // Environment: BENCH_DATABASE_URL (a PostgreSQL server to create throwaway databases on; default the local one),
-// BENCH_ROUNDS (2), BENCH_DURATION (10 s), BENCH_CONNECTIONS (50), BENCH_LIST_LEADS (1000000).
+// BENCH_ROUNDS (2), BENCH_DURATION (10 s), BENCH_CONNECTIONS (50), BENCH_LIST_LEADS (1000000; 0 skips the list part),
+// BENCH_APP_SQL (SQL run on the app's database after set-up, before any load: to measure what a schema feature costs),
+// BENCH_APP_NODE_ARGS (extra node flags for the app, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -18,6 +20,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const LIST_LEADS = Number(process.env.BENCH_LIST_LEADS ?? 1_000_000);
+const APP_NODE_ARGS = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const SECRET = 'bench-secret-0123456789abcdef';
 const ACCOUNTS = 20;
 const TEAMS_PER_ACCOUNT = 2;
@@ -34,6 +37,43 @@ interface Figures {
   p50: number;
   p99: number;
   non2xx: number;
+  /** CPU milliseconds per request: the server process, and the database backends serving its database */
+  cpu?: { server: number; database: number };
+}
+
+/** A server under test: its process and its database, whose CPU use is counted per request. */
+interface Server {
+  base: string;
+  pid: number;
+  database: string;
+}
+
+const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
+
+/** CPU time (user + system) of a process, in ms; 0 once it is gone. */
+function cpuMsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S; // utime, stime
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU ms of the server process and of each backend connected to its database (this machine's PostgreSQL only). */
+async function cpuSnapshot(server: Server): Promise<{ server: number; backends: Map<number, number> }> {
+  const pids = await admin(async (c) => (await c.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [server.database])).rows.map((r) => r.pid as number));
+  return { server: cpuMsOf(server.pid), backends: new Map(pids.map((pid) => [pid, cpuMsOf(pid)])) };
+}
+
+/**
+ * CPU per request is what this noisy, shared 2-core machine measures best: requests/s move with whatever else
+ * runs, the CPU each request costs hardly does. Backends that came and went between the snapshots are missed.
+ */
+function cpuPerRequest(before: Awaited<ReturnType<typeof cpuSnapshot>>, after: Awaited<ReturnType<typeof cpuSnapshot>>, requests: number) {
+  let database = 0;
+  for (const [pid, ms] of after.backends) database += ms - (before.backends.get(pid) ?? 0);
+  return { server: (after.server - before.server) / requests, database: database / requests };
 }
 
 const median = (xs: number[]) => {
@@ -129,10 +169,11 @@ async function setUpBaseline(db: string, accounts: number, teams: number, offset
   }, db);
 }
 
-async function load(base: string, targets: Target[], baseline: boolean, duration: number): Promise<Figures> {
+async function load(server: Server, targets: Target[], baseline: boolean, duration: number): Promise<Figures> {
   let i = 0;
+  const before = await cpuSnapshot(server);
   const result = await autocannon({
-    url: base,
+    url: server.base,
     connections: CONNECTIONS,
     duration,
     requests: [
@@ -154,7 +195,8 @@ async function load(base: string, targets: Target[], baseline: boolean, duration
       },
     ],
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + result.errors + result.timeouts };
+  const cpu = cpuPerRequest(before, await cpuSnapshot(server), Math.max(1, result.requests.total));
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + result.errors + result.timeouts, cpu };
 }
 
 async function main(): Promise<void> {
@@ -167,7 +209,7 @@ async function main(): Promise<void> {
   });
   const children: ChildProcess[] = [];
   try {
-    const app = await startProcess(['dist/main.js'], { DATABASE_URL: url(appDb), JWT_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_ANON_PER_MINUTE: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production' }, '/health/ready');
+    const app = await startProcess([...APP_NODE_ARGS, 'dist/main.js'], { DATABASE_URL: url(appDb), JWT_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_ANON_PER_MINUTE: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production' }, '/health/ready');
     children.push(app.child);
     const raw = await startProcess(['-r', 'ts-node/register/transpile-only', 'bench/baseline-server.ts'], { DATABASE_URL: url(baseDb) }, '/health');
     children.push(raw.child);
@@ -177,9 +219,11 @@ async function main(): Promise<void> {
       spread: { app: await setUpApp(app.base, ACCOUNTS, TEAMS_PER_ACCOUNT), raw: await setUpBaseline(baseDb, ACCOUNTS, TEAMS_PER_ACCOUNT, 1) },
       oneRotation: { app: await setUpApp(app.base, 1, 1), raw: await setUpBaseline(baseDb, 1, 1, 1000) },
     };
+    if (process.env.BENCH_APP_SQL) await admin((c) => c.query(process.env.BENCH_APP_SQL!), appDb);
     // warm both servers (JIT, pools, caches)
-    await load(app.base, scenarios.spread.app, false, 3);
-    await load(raw.base, scenarios.spread.raw, true, 3);
+    const servers = { app: { base: app.base, pid: app.child.pid!, database: appDb }, raw: { base: raw.base, pid: raw.child.pid!, database: baseDb } };
+    await load(servers.app, scenarios.spread.app, false, 3);
+    await load(servers.raw, scenarios.spread.raw, true, 3);
 
     const runs: Record<string, Figures[]> = {};
     let peakRss = 0;
@@ -188,16 +232,17 @@ async function main(): Promise<void> {
       for (const [name, s] of Object.entries(scenarios)) {
         const order = round % 2 === 0 ? (['raw', 'app'] as const) : (['app', 'raw'] as const);
         for (const who of order) {
-          const figures = await load(who === 'app' ? app.base : raw.base, s[who], who === 'raw', DURATION);
+          const figures = await load(servers[who], s[who], who === 'raw', DURATION);
           (runs[`${name}/${who}`] ??= []).push(figures);
-          console.log(`round ${round + 1} ${name.padEnd(11)} ${who.padEnd(3)} ${figures.rps.toFixed(0).padStart(5)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms  non-2xx ${figures.non2xx}`);
+          console.log(`round ${round + 1} ${name.padEnd(11)} ${who.padEnd(3)} ${figures.rps.toFixed(0).padStart(5)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms  non-2xx ${figures.non2xx}  CPU/req ${cpuText(figures)}`);
         }
       }
     }
     clearInterval(sampler);
     const med = (key: string): Figures => {
       const rs = runs[key];
-      return { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: rs.reduce((n, r) => n + r.non2xx, 0) };
+      const cpu = { server: median(rs.map((r) => r.cpu!.server)), database: median(rs.map((r) => r.cpu!.database)) };
+      return { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: rs.reduce((n, r) => n + r.non2xx, 0), cpu };
     };
     const summary = {
       machine: `${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
@@ -267,10 +312,14 @@ async function deepCursorFor(base: string, token: string, accountId: string, fro
   return page.nextCursor;
 }
 
+const cpuTotal = (f: Figures) => f.cpu!.server + f.cpu!.database;
+const cpuText = (f: Figures) => `server ${f.cpu!.server.toFixed(2)} ms + database ${f.cpu!.database.toFixed(2)} ms = ${cpuTotal(f).toFixed(2)} ms`;
+
 function printSummary(s: Record<string, any>): void {
   const row = (label: string, a: Figures, b?: Figures, ratioLabel = 'app/raw') =>
     `${label.padEnd(28)} ${a.rps.toFixed(0).padStart(6)} req/s  p50 ${String(a.p50).padStart(4)} ms  p99 ${String(a.p99).padStart(4)} ms  non-2xx ${a.non2xx}` +
-    (b ? `   ${ratioLabel} req/s ${(a.rps / b.rps).toFixed(2)}x  p99 ${(a.p99 / b.p99).toFixed(2)}x` : '');
+    (b ? `   ${ratioLabel} req/s ${(a.rps / b.rps).toFixed(2)}x  p99 ${(a.p99 / b.p99).toFixed(2)}x` : '') +
+    (a.cpu ? `\n${''.padEnd(28)} CPU per request: ${cpuText(a)}` + (b?.cpu ? `   raw/app total ${(cpuTotal(b) / cpuTotal(a)).toFixed(2)}x` : '') : '');
   console.log(`\n== Lead Desk benchmark (${s.machine}) ==`);
   console.log(`medians of ${s.settings.rounds} alternating rounds, ${s.settings.durationSeconds} s each, ${s.settings.connections} connections`);
   console.log(row('POST /leads spread   raw', s.post.spread.raw));
