@@ -15,6 +15,44 @@ export interface LeadRefs {
   assignedTo: string | null;
 }
 
+/** Where a statement has the values rules 1-5 read: SQL expressions (usually `$n::type` placeholders). */
+export interface RuleParams {
+  account: string;
+  team: string;
+  source: string;
+  skip: string;
+  assignee: string;
+}
+
+/**
+ * CTEs `team`, `source` and `assignee`: the lead's team, source and assignee rows, locked FOR SHARE until the
+ * transaction ends, so a concurrent soft delete, deactivation or removal waits and the lead never commits
+ * pointing at a team, source or member that went away meanwhile.
+ */
+export const ruleCtes = (p: RuleParams) => `
+  team AS (SELECT 1 FROM teams WHERE account_id = ${p.account} AND id = ${p.team} AND deleted_at IS NULL FOR SHARE),
+  source AS (SELECT 1 FROM lead_sources
+              WHERE account_id = ${p.account} AND team_id = ${p.team} AND id = ${p.source} AND deleted_at IS NULL FOR SHARE),
+  assignee AS (SELECT 1 FROM memberships WHERE account_id = ${p.account} AND email = ${p.assignee} AND active FOR SHARE)`;
+
+/** Rule 1's question (asked only when the lead has no team and the requirement is not waived). */
+const accountHasTeams = (p: RuleParams) => `CASE WHEN ${p.team} IS NULL AND NOT ${p.skip}
+  THEN EXISTS (SELECT 1 FROM teams WHERE account_id = ${p.account} AND deleted_at IS NULL) END`;
+/** Rule 3's question (asked only when the lead has a team but no source and the requirement is not waived). */
+const teamHasSources = (p: RuleParams) => `CASE WHEN ${p.team} IS NOT NULL AND ${p.source} IS NULL AND NOT ${p.skip}
+  THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = ${p.account} AND team_id = ${p.team} AND deleted_at IS NULL) END`;
+
+/**
+ * True when rules 1-5 all pass (with `ruleCtes` in the same WITH): for a statement that writes the lead only
+ * then, and leaves telling which rule failed to `checkLeadRules`.
+ */
+export const rulesPass = (p: RuleParams) => `(
+      (${p.team} IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND (${p.source} IS NULL OR EXISTS (SELECT 1 FROM source))
+  AND (${p.assignee} IS NULL OR EXISTS (SELECT 1 FROM assignee))
+  AND (${accountHasTeams(p)}) IS NOT TRUE
+  AND (${teamHasSources(p)}) IS NOT TRUE)`;
+
 interface CheckRow {
   team_found: boolean;
   source_found: boolean;
@@ -22,30 +60,30 @@ interface CheckRow {
   team_has_sources: boolean | null;
   assignee_found: boolean;
   candidates: CandidateRow[] | null;
+  candidates_text: string | null;
 }
 
+const CHECK_PARAMS: RuleParams = { account: '$1', team: '$2::integer', source: '$3::integer', skip: '$4::boolean', assignee: '$5::text' };
+
 /**
- * Rules 1-5 and (optionally) the rotations that may serve the lead, read in ONE statement:
- *  - team_found / source_found lock the team and source rows FOR SHARE until the transaction ends, so a
- *    concurrent soft delete waits and the lead never commits pointing at a team or source deleted meanwhile;
- *  - account_has_teams / team_has_sources are asked only when a missing team / source would matter;
- *  - assignee_found locks the assignee's membership FOR SHARE, so a concurrent deactivation or removal waits;
- *  - candidates (when $6) are the active rotations for the team, with members (see CANDIDATES_JSON).
- * Parameters: $1 account, $2 team, $3 source, $4 skip requirements, $5 assignee, $6 read candidates.
+ * Rules 1-5 and (optionally, $6) the rotations that may serve the lead, read in ONE statement; the candidates
+ * also come as the text the one-statement insert compares against (see `insertLeadAtOnce`).
  */
 const CHECK_SQL = `
-  WITH team AS (SELECT 1 FROM teams WHERE account_id = $1 AND id = $2::integer AND deleted_at IS NULL FOR SHARE),
-       source AS (SELECT 1 FROM lead_sources
-                   WHERE account_id = $1 AND team_id = $2::integer AND id = $3::integer AND deleted_at IS NULL FOR SHARE),
-       assignee AS (SELECT 1 FROM memberships WHERE account_id = $1 AND email = $5::text AND active FOR SHARE)
+  WITH ${ruleCtes(CHECK_PARAMS)}
   SELECT EXISTS (SELECT 1 FROM team) AS team_found,
          EXISTS (SELECT 1 FROM source) AS source_found,
-         CASE WHEN $2::integer IS NULL AND NOT $4::boolean
-              THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $1 AND deleted_at IS NULL) END AS account_has_teams,
-         CASE WHEN $2::integer IS NOT NULL AND $3::integer IS NULL AND NOT $4::boolean
-              THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $1 AND team_id = $2::integer AND deleted_at IS NULL) END AS team_has_sources,
+         ${accountHasTeams(CHECK_PARAMS)} AS account_has_teams,
+         ${teamHasSources(CHECK_PARAMS)} AS team_has_sources,
          EXISTS (SELECT 1 FROM assignee) AS assignee_found,
-         CASE WHEN $6::boolean THEN ${CANDIDATES_JSON('$1', '$2::integer')} END AS candidates`;
+         candidates, candidates::text AS candidates_text
+    FROM (SELECT CASE WHEN $6::boolean THEN ${CANDIDATES_JSON('$1', '$2::integer')} END AS candidates) c`;
+
+/** The candidates read with the checks: as rows, and as the exact text a later statement can compare with. */
+export interface CheckedCandidates {
+  rows: CandidateRow[];
+  text: string | null;
+}
 
 /**
  * Rules 1-5 of API.md section 7, in order: a team is required when the account has teams, it must be a live
@@ -57,7 +95,7 @@ const CHECK_SQL = `
  * One round trip for all of it; with `withCandidates`, the same statement also reads the rotations that may
  * serve the lead (for `AssignmentService.planFrom`), so POST /leads reads everything it needs at once.
  */
-export async function checkLeadRules(m: EntityManager, accountId: string, refs: LeadRefs, skip: boolean, withCandidates = false): Promise<CandidateRow[]> {
+export async function checkLeadRules(m: EntityManager, accountId: string, refs: LeadRefs, skip: boolean, withCandidates = false): Promise<CheckedCandidates> {
   const lead = refs.teamAndSource;
   const params = [accountId, lead?.teamId ?? null, lead?.leadSourceId ?? null, skip || lead === null, refs.assignedTo, withCandidates];
   const [row] = await preparedRows<CheckRow>(m, CHECK_SQL, params);
@@ -71,5 +109,5 @@ export async function checkLeadRules(m: EntityManager, accountId: string, refs: 
     if (lead.leadSourceId !== null && !row.source_found) throw LeadErrors.leadSourceNotFound();
   }
   if (refs.assignedTo !== null && !row.assignee_found) throw LeadErrors.assigneeNotActiveMember();
-  return row.candidates ?? [];
+  return { rows: row.candidates ?? [], text: row.candidates_text };
 }

@@ -11,7 +11,7 @@ import { LEAD_COLUMNS, LeadDto, LeadRow, toLeadDto } from './dto/lead.dto';
 import type { IdempotentRequest } from './idempotency';
 import { IdempotencyService, type StoredResponse } from './idempotency.service';
 import { INPUT_COLUMNS, type LeadValues } from './lead-columns';
-import { insertLeadWithEntry } from './lead-insert';
+import { insertLeadAtOnce, insertLeadWithEntry, type KnownAssignment } from './lead-insert';
 import { checkLeadRules } from './lead-rules';
 import { LeadErrors } from './leads.errors';
 
@@ -36,44 +36,87 @@ export class LeadsService {
     private readonly idempotency: IdempotencyService,
   ) {}
 
+  /** What the last lead of each (account, team) learnt about its assignment, for the one-statement insert. */
+  private readonly known = new Map<string, KnownAssignment>();
+  /** Leads this process created in one statement (`atOnce`) and through the checked transaction (`checked`). */
+  readonly created = { atOnce: 0, checked: 0 };
+
   /**
-   * POST /leads. One transaction: [Idempotency-Key lock and lookup] → rules 1-5 (reads, share-locking the
-   * team, source and assignee) → rotation step → lead → `lead_created` entry → [stored answer, purge of
-   * expired keys]. The rotation step comes after every check, so its row lock is held only for the few inserts
-   * that follow it, then released by the commit.
+   * POST /leads, in one of two ways that write the same rows:
+   * - at once (no Idempotency-Key): ONE statement checks rules 1-5, takes the rotation's turn and inserts the
+   *   lead and its entry (`insertLeadAtOnce`), using the plan an earlier lead of the same team made, which the
+   *   statement verifies is still the one the rotations give; if any rule fails or the rotations changed, it
+   *   writes nothing and the request takes the checked way;
+   * - checked: one transaction: [Idempotency-Key lock and lookup] → rules 1-5 and the rotations (one read,
+   *   share-locking the team, source and assignee) → rotation step + lead + `lead_created` entry (one
+   *   statement, the last before COMMIT, so the rotation's row lock is held only that long) → [stored answer].
    */
   async create(ctx: AccountContext, input: LeadInputDto, options: CreateLeadOptions, idempotency: IdempotentRequest | null): Promise<CreateLeadResult> {
     if (input.archived === true && !hasPermission(ctx.role, 'leads:archive')) throw LeadErrors.archiveNotAllowed();
+    const values = leadValues(ctx, input);
+    if (!idempotency) {
+      const lead = await this.insertAtOnce(ctx, input, values, options);
+      if (lead) {
+        this.created.atOnce++;
+        return { status: 201, body: lead, replayed: false };
+      }
+    }
     return this.dataSource.transaction(async (m) => {
       if (idempotency) {
         const replay = await this.idempotency.claim<LeadDto>(m, ctx.accountId, idempotency);
         if (replay) return { ...replay, replayed: true };
       }
-      const lead = await this.insertLead(m, ctx, input, options);
+      const lead = await this.insertChecked(m, ctx, input, values, options);
+      this.created.checked++;
       const answer: StoredResponse<LeadDto> = { status: 201, body: lead };
       if (idempotency) await this.idempotency.complete(m, ctx.accountId, idempotency, answer);
       return { ...answer, replayed: false };
     });
   }
 
-  private async insertLead(m: EntityManager, ctx: AccountContext, input: LeadInputDto, options: CreateLeadOptions): Promise<LeadDto> {
-    const values = {} as LeadValues;
-    for (const [field] of INPUT_COLUMNS) values[field] = input[field] ?? null; // null means absent in a create
-    values.archived ??= false;
-    values.createdBy ??= ctx.user;
+  /** The one-statement insert, when this process knows a plan for the lead's team (or the lead names its assignee). */
+  private async insertAtOnce(ctx: AccountContext, input: LeadInputDto, values: LeadValues, options: CreateLeadOptions): Promise<LeadDto | null> {
+    const teamAndSource = { teamId: input.teamId ?? null, leadSourceId: input.leadSourceId ?? null };
+    const known = values.assignedTo !== null ? NAMED_ASSIGNEE : this.known.get(knownKey(ctx.accountId, teamAndSource.teamId));
+    if (!known) return null;
+    return insertLeadAtOnce(this.dataSource, ctx.accountId, ctx, values, { teamAndSource, skip: options.skipTeamAndSourceRequirement }, known);
+  }
 
+  private async insertChecked(m: EntityManager, ctx: AccountContext, input: LeadInputDto, values: LeadValues, options: CreateLeadOptions): Promise<LeadDto> {
     const teamAndSource = { teamId: input.teamId ?? null, leadSourceId: input.leadSourceId ?? null };
     const assignedTo = values.assignedTo as string | null;
     // rules 1-5 and, when the lead needs an assignee, the rotations that may serve it: one round trip
     const candidates = await checkLeadRules(m, ctx.accountId, { teamAndSource, assignedTo }, options.skipTeamAndSourceRequirement, assignedTo === null);
     if (assignedTo !== null) return (await insertLeadWithEntry(m, ctx.accountId, ctx, values, null))!;
 
-    let plan = this.assignment.planFrom(candidates);
+    let plan = this.assignment.planFrom(candidates.rows);
     for (let attempt = 1; attempt <= MAX_PLAN_ATTEMPTS; attempt++) {
       if (attempt > 1) plan = await this.assignment.plan(m, ctx.accountId, teamAndSource.teamId);
       const lead = await insertLeadWithEntry(m, ctx.accountId, ctx, values, plan);
-      if (lead) return lead; // null: the rotation changed between the plan and the turn; nothing was written
+      if (!lead) continue; // the rotation changed between the plan and the turn; nothing was written
+      if (attempt === 1) this.remember(knownKey(ctx.accountId, teamAndSource.teamId), { plan, candidatesText: candidates.text });
+      return lead;
     }
     throw RotationErrors.keptChanging();
   }
+
+  private remember(key: string, known: KnownAssignment): void {
+    this.known.delete(key); // re-inserted last: the Map's order is oldest first
+    this.known.set(key, known);
+    if (this.known.size > MAX_KNOWN) this.known.delete(this.known.keys().next().value!);
+  }
+}
+
+/** (account, team) pairs whose plan a process keeps; beyond it the oldest go first. */
+const MAX_KNOWN = 10_000;
+const NAMED_ASSIGNEE: KnownAssignment = { plan: null, candidatesText: null };
+const knownKey = (accountId: string, teamId: number | null) => `${accountId}\0${teamId ?? ''}`;
+
+/** The lead's column values as a create writes them (null means absent). */
+function leadValues(ctx: AccountContext, input: LeadInputDto): LeadValues {
+  const values = {} as LeadValues;
+  for (const [field] of INPUT_COLUMNS) values[field] = input[field] ?? null;
+  values.archived ??= false;
+  values.createdBy ??= ctx.user;
+  return values;
 }

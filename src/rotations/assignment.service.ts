@@ -81,15 +81,17 @@ export interface AssignmentPlan {
  * `UPDATE … SET position = position + 1` and yields `(slot, assignee)`, or no row when the rotation changed
  * since it was planned (new members, deactivated, deleted), in which case the caller's insert inserts nothing
  * and the caller plans again. Parameters by name: `$account`, `$rotation`, `$version`, `$users` (text[]),
- * `$schedule` (smallint[]), replaced by the caller's positional placeholders.
+ * `$schedule` (smallint[]), replaced by the caller's positional placeholders; `when`, a condition the turn
+ * also needs (a data-modifying CTE runs whether or not the rest of the statement reads it).
  *
  * The row lock the UPDATE takes is held until the caller commits; taking it in the same statement as the
  * lead and audit inserts, right before COMMIT, keeps it as short as correctness allows.
  */
-export function turnCte(p: { account: string; rotation: string; version: string; users: string; schedule: string }): string {
+export function turnCte(p: { account: string; rotation: string; version: string; users: string; schedule: string; when?: string }): string {
   return `turn_step AS (
       UPDATE rotations SET position = position + 1
        WHERE account_id = ${p.account} AND id = ${p.rotation} AND active AND deleted_at IS NULL AND members_version = ${p.version}
+         ${p.when ? `AND ${p.when}` : ''}
        RETURNING position - 1 AS slot),
     turn AS (
       SELECT slot, (${p.users}::text[])[(${p.schedule}::smallint[])[(slot % cardinality(${p.schedule}::smallint[])) + 1] + 1] AS assignee
