@@ -9,7 +9,7 @@ import { INPUT_COLUMNS, type LeadValues } from './lead-columns';
 import { ruleCtes, rulesPass, type TeamAndSource } from './lead-rules';
 
 /** SQL types of the input columns that are not text: parameters of an INSERT … SELECT need explicit casts. */
-const COLUMN_TYPES: Record<string, string> = {
+export const COLUMN_TYPES: Record<string, string> = {
   team_id: 'integer',
   lead_source_id: 'integer',
   number_of_employees: 'integer',
@@ -20,7 +20,7 @@ const COLUMN_TYPES: Record<string, string> = {
 };
 
 /** The values as the `lead_created` entry keeps them: what the lead will read back as. */
-function auditValues(values: LeadValues): Record<string, unknown> {
+export function auditValues(values: LeadValues): Record<string, unknown> {
   const data: Record<string, unknown> = {};
   for (const [field] of INPUT_COLUMNS) data[field] = values[field];
   if (typeof values.lastContacted === 'string') data.lastContacted = new Date(values.lastContacted).toISOString();
@@ -56,9 +56,9 @@ function baseParams(accountId: string, actor: Actor, values: LeadValues, plan: A
   return params;
 }
 
-type InsertedRow = LeadRow & { entry: AuditRow & { created_at: string } };
+export type InsertedRow = LeadRow & { entry: AuditRow & { created_at: string } };
 
-function toInserted(row: InsertedRow | undefined): LeadDto | null {
+export function toInserted(row: InsertedRow | undefined): LeadDto | null {
   if (!row) return null;
   const { entry, ...leadRow } = row;
   const auditLog = [toAuditEntryDto({ ...entry, created_at: new Date(entry.created_at) })];

@@ -11,7 +11,9 @@ import { LEAD_COLUMNS, LeadDto, LeadRow, toLeadDto } from './dto/lead.dto';
 import type { IdempotentRequest } from './idempotency';
 import { IdempotencyService, type StoredResponse } from './idempotency.service';
 import { INPUT_COLUMNS, type LeadValues } from './lead-columns';
+import { insertLeadBatch, MAX_BATCH, type BatchedLead } from './lead-batch';
 import { insertLeadAtOnce, insertLeadWithEntry, type KnownAssignment } from './lead-insert';
+import { Lanes } from './lanes';
 import { checkLeadRules } from './lead-rules';
 import { LeadErrors } from './leads.errors';
 
@@ -38,8 +40,12 @@ export class LeadsService {
 
   /** What the last lead of each (account, team) learnt about its assignment, for the one-statement insert. */
   private readonly known = new Map<string, KnownAssignment>();
-  /** Leads this process created in one statement (`atOnce`) and through the checked transaction (`checked`). */
-  readonly created = { atOnce: 0, checked: 0 };
+  private readonly lanes = new Lanes<BatchedLead, LeadDto>(MAX_BATCH);
+  /**
+   * Leads this process created in one statement (`atOnce`; `batched` of them with other leads of their team)
+   * and through the checked transaction (`checked`).
+   */
+  readonly created = { atOnce: 0, batched: 0, checked: 0 };
 
   /**
    * POST /leads, in one of two ways that write the same rows:
@@ -74,12 +80,29 @@ export class LeadsService {
     });
   }
 
-  /** The one-statement insert, when this process knows a plan for the lead's team (or the lead names its assignee). */
+  /**
+   * The one-statement insert, when this process knows a plan for the lead's team (or the lead names its
+   * assignee). Leads through a rotation go through that team's lane: while one statement of the lane runs (and
+   * holds the rotation's row lock), the leads that arrive wait here, holding no connection, and then go
+   * together in one statement (`insertLeadBatch`), in arrival order.
+   */
   private async insertAtOnce(ctx: AccountContext, input: LeadInputDto, values: LeadValues, options: CreateLeadOptions): Promise<LeadDto | null> {
     const teamAndSource = { teamId: input.teamId ?? null, leadSourceId: input.leadSourceId ?? null };
-    const known = values.assignedTo !== null ? NAMED_ASSIGNEE : this.known.get(knownKey(ctx.accountId, teamAndSource.teamId));
+    const skip = options.skipTeamAndSourceRequirement;
+    if (values.assignedTo !== null) return insertLeadAtOnce(this.dataSource, ctx.accountId, ctx, values, { teamAndSource, skip }, NAMED_ASSIGNEE);
+    const key = knownKey(ctx.accountId, teamAndSource.teamId);
+    const known = this.known.get(key);
     if (!known) return null;
-    return insertLeadAtOnce(this.dataSource, ctx.accountId, ctx, values, { teamAndSource, skip: options.skipTeamAndSourceRequirement }, known);
+    const one = () => insertLeadAtOnce(this.dataSource, ctx.accountId, ctx, values, { teamAndSource, skip }, known);
+    const teamId = teamAndSource.teamId;
+    if (!known.plan || teamId === null) return one();
+    return this.lanes.run(`${key}\0${skip}`, { values, actor: ctx }, one, async (leads) => {
+      const now = this.known.get(key); // the freshest plan when the batch goes
+      if (!now?.plan || now.candidatesText === null) return null;
+      const created = await insertLeadBatch(this.dataSource, ctx.accountId, leads, { teamId, skip }, { plan: now.plan, candidatesText: now.candidatesText });
+      if (created) this.created.batched += created.length;
+      return created;
+    });
   }
 
   private async insertChecked(m: EntityManager, ctx: AccountContext, input: LeadInputDto, values: LeadValues, options: CreateLeadOptions): Promise<LeadDto> {

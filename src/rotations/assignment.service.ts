@@ -82,17 +82,19 @@ export interface AssignmentPlan {
  * since it was planned (new members, deactivated, deleted), in which case the caller's insert inserts nothing
  * and the caller plans again. Parameters by name: `$account`, `$rotation`, `$version`, `$users` (text[]),
  * `$schedule` (smallint[]), replaced by the caller's positional placeholders; `when`, a condition the turn
- * also needs (a data-modifying CTE runs whether or not the rest of the statement reads it).
+ * also needs (a data-modifying CTE runs whether or not the rest of the statement reads it); `step`, how many
+ * turns to take at once (default 1; `slot` is then the first of them).
  *
  * The row lock the UPDATE takes is held until the caller commits; taking it in the same statement as the
  * lead and audit inserts, right before COMMIT, keeps it as short as correctness allows.
  */
-export function turnCte(p: { account: string; rotation: string; version: string; users: string; schedule: string; when?: string }): string {
+export function turnCte(p: { account: string; rotation: string; version: string; users: string; schedule: string; when?: string; step?: string }): string {
+  const step = p.step ?? '1';
   return `turn_step AS (
-      UPDATE rotations SET position = position + 1
+      UPDATE rotations SET position = position + ${step}
        WHERE account_id = ${p.account} AND id = ${p.rotation} AND active AND deleted_at IS NULL AND members_version = ${p.version}
          ${p.when ? `AND ${p.when}` : ''}
-       RETURNING position - 1 AS slot),
+       RETURNING position - ${step} AS slot),
     turn AS (
       SELECT slot, (${p.users}::text[])[(${p.schedule}::smallint[])[(slot % cardinality(${p.schedule}::smallint[])) + 1] + 1] AS assignee
         FROM turn_step)`;
