@@ -12,6 +12,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { sign } from 'jsonwebtoken';
 import { Client } from 'pg';
+import { PRODUCTION_NODE_ARGS } from '../test/support/server-process';
 import { BASELINE_SCHEMA } from './baseline-server';
 
 const ROOT = join(__dirname, '..');
@@ -209,7 +210,7 @@ async function main(): Promise<void> {
   });
   const children: ChildProcess[] = [];
   try {
-    const app = await startProcess([...APP_NODE_ARGS, 'dist/main.js'], { DATABASE_URL: url(appDb), JWT_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_ANON_PER_MINUTE: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production' }, '/health/ready');
+    const app = await startProcess([...PRODUCTION_NODE_ARGS, ...APP_NODE_ARGS, 'dist/main.js'], { DATABASE_URL: url(appDb), JWT_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_ANON_PER_MINUTE: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production' }, '/health/ready');
     children.push(app.child);
     const raw = await startProcess(['-r', 'ts-node/register/transpile-only', 'bench/baseline-server.ts'], { DATABASE_URL: url(baseDb) }, '/health');
     children.push(raw.child);

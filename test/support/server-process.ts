@@ -1,10 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
 export const BUILT_SERVER = join(ROOT, 'dist', 'main.js');
+
+/**
+ * The node arguments of `npm run start:prod` (e.g. the heap cap that keeps the RSS under load bounded), so
+ * tests and the bench run the server exactly as production does.
+ */
+export const PRODUCTION_NODE_ARGS: string[] = (() => {
+  const script: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts['start:prod'];
+  const [command, ...args] = script.trim().split(/\s+/);
+  if (command !== 'node' || args[args.length - 1] !== 'dist/main.js') throw new Error(`start:prod is not "node [flags] dist/main.js": ${script}`);
+  return args.slice(0, -1);
+})();
 
 export interface ServerProcess {
   url: string;
@@ -31,7 +42,7 @@ export async function startServer(env: Record<string, string | undefined>, ready
   if (!existsSync(BUILT_SERVER)) throw new Error(`${BUILT_SERVER} is missing: run npm run build (npm test does it first)`);
   const port = await freePort();
   let output = '';
-  const child = spawn(process.execPath, [BUILT_SERVER], {
+  const child = spawn(process.execPath, [...PRODUCTION_NODE_ARGS, BUILT_SERVER], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
