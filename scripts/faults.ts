@@ -15,7 +15,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { sign } from 'jsonwebtoken';
 import { Client } from 'pg';
-import { BUILT_SERVER, startServer, type ServerProcess } from '../test/support/server-process';
+import { BUILT_SERVER, requestJson, startServer, type ServerProcess } from '../test/support/server-process';
 
 const PG_VERSION = '15';
 const CLUSTER = `leaddeskfault_${process.pid}`;
@@ -149,20 +149,8 @@ interface Outcome {
   assignedTo?: string;
 }
 
-async function api(server: ServerProcess, method: string, path: string, token: string, account?: string, body?: unknown) {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(account ? { 'x-account-id': account } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
+const api = (server: ServerProcess, method: string, path: string, token: string, account?: string, body?: unknown) =>
+  requestJson(server, method, path, { token, account, body, timeoutMs: REQUEST_TIMEOUT_MS });
 
 async function createLead(server: ServerProcess, token: string, account: string, lastName: string): Promise<Outcome> {
   const startedAt = Date.now();

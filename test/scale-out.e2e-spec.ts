@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { TEST_JWT_SECRET, testConfig, tokenFor } from './support/app';
 import { newEmail } from './support/builders';
-import { startServer, type ServerProcess } from './support/server-process';
+import { requestJson, startServer, type ServerProcess } from './support/server-process';
 import { RUN_DATABASE_ENV, usingRealPostgres } from './support/test-database';
 
 /**
@@ -33,19 +33,9 @@ interface Answer {
 
 async function send(servers: ServerProcess[], server: number, method: string, path: string, token: string, account?: string, body?: unknown): Promise<Answer> {
   const started = Date.now();
-  const res = await fetch(`${servers[server].url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(account ? { 'x-account-id': account } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    // Long enough that every request is answered (201 or 503): one given up on would go on in the server.
-    signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, server, ms: Date.now() - started };
+  // Long enough that every request is answered (201 or 503): one given up on would go on in the server.
+  const res = await requestJson(servers[server], method, path, { token, account, body, timeoutMs: CLIENT_TIMEOUT_MS });
+  return { ...res, server, ms: Date.now() - started };
 }
 
 function histogram(values: (number | string)[]): Record<string, number> {

@@ -17,6 +17,31 @@ export const PRODUCTION_NODE_ARGS: string[] = (() => {
   return args.slice(0, -1);
 })();
 
+/**
+ * One JSON request to a server process over real HTTP, as a client would send it: bearer token, optional
+ * `x-account-id` and JSON body. Throws what fetch throws (refused, reset, `TimeoutError` after `timeoutMs`).
+ */
+export async function requestJson(
+  server: Pick<ServerProcess, 'url'>,
+  method: string,
+  path: string,
+  options: { token: string; account?: string; body?: unknown; timeoutMs: number },
+): Promise<{ status: number; body: any }> {
+  const { token, account, body, timeoutMs } = options;
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(account ? { 'x-account-id': account } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
 export interface ServerProcess {
   url: string;
   port: number;
