@@ -718,65 +718,134 @@ export interface components {
         };
         /** @description Input for creating a new lead */
         LeadInput: {
-            /** @description ID of the team associated with this lead. Required if teams exist in the account, unless skipTeamAndSourceRequirement=true. */
-            teamId?: number | null;
-            /** @description ID of the lead source associated with this lead. Required if the team has lead sources, unless skipTeamAndSourceRequirement=true. */
-            leadSourceId?: number | null;
-            /** @description Number of employees at the lead's company */
-            numberOfEmployees?: number | null;
-            /** @description Monthly transaction volume in dollars */
-            monthlyTransactionVolume?: number | null;
-            /** @description User assigned to this lead. If not provided, will be automatically assigned using lead rotation if available. */
-            assignedTo?: string | null;
             /**
-             * Format: date-time
-             * @description Date and time of last contact with this lead
+             * @description ID of the team associated with this lead. Required if teams exist in the account, unless skipTeamAndSourceRequirement=true.
+             * @example 12
              */
-            lastContacted?: string | null;
-            /** @description Email of the user who created the lead. If not provided, will be set to the current user's email. */
-            createdBy?: string | null;
-            /** @description Lead's first name */
+            teamId?: number | null;
+            /**
+             * @description ID of the lead source associated with this lead. Required if the team has lead sources, unless skipTeamAndSourceRequirement=true.
+             * @example 31
+             */
+            leadSourceId?: number | null;
+            /**
+             * @description Lead's first name
+             * @example Ada
+             */
             firstName: string;
-            /** @description Lead's last name */
+            /**
+             * @description Lead's last name
+             * @example Lovelace
+             */
             lastName: string;
             /**
              * Format: uri
              * @description URL to lead's profile image
+             * @example https://example.com/avatars/ada.png
              */
             imgSrc?: string | null;
             /**
              * Format: email
              * @description Lead's email address
+             * @example ada@example.com
              */
             email?: string | null;
-            /** @description Lead's phone number */
+            /**
+             * @description Lead's phone number
+             * @example +44 20 7946 0958
+             */
             phone?: string | null;
-            /** @description Company name */
+            /**
+             * @description Company name
+             * @example Analytical Engines Ltd
+             */
             company?: string | null;
-            /** @description Lead's job title */
+            /**
+             * @description Lead's job title
+             * @example Head of Payments
+             */
             jobTitle?: string | null;
-            /** @description Branch location */
+            /**
+             * @description Branch location
+             * @example London
+             */
             branch?: string | null;
-            /** @description Text description of lead source */
+            /**
+             * @description Text description of lead source
+             * @example Website form
+             */
             source?: string | null;
-            /** @description Position within company */
+            /**
+             * @description Position within company
+             * @example Finance
+             */
             position?: string | null;
-            /** @description Geographic location */
+            /**
+             * @description Geographic location
+             * @example London, UK
+             */
             location?: string | null;
-            /** @description Products or services the lead sells */
+            /**
+             * @description Products or services the lead sells
+             * @example Calculating machines
+             */
             productsServicesSold?: string | null;
-            /** @description Lead's current payment processor */
+            /**
+             * @description Number of employees at the lead's company
+             * @example 45
+             */
+            numberOfEmployees?: number | null;
+            /**
+             * @description Lead's current payment processor
+             * @example Stripe
+             */
             currentPaymentProcessor?: string | null;
-            /** @description Whether the lead is interested in switching services */
+            /**
+             * @description Monthly transaction volume in dollars
+             * @example 125000
+             */
+            monthlyTransactionVolume?: number | null;
+            /**
+             * @description Whether the lead is interested in switching services
+             * @example true
+             */
             interestedInSwitching?: boolean | null;
-            /** @description Current stage in the sales process */
+            /**
+             * @description Current stage in the sales process
+             * @example qualified
+             */
             processStage?: string | null;
-            /** @description Lead's role in buying decisions */
+            /**
+             * @description Lead's role in buying decisions
+             * @example Decision maker
+             */
             buyingRole?: string | null;
-            /** @description General notes about the lead */
+            /**
+             * @description User assigned to this lead. If not provided, will be automatically assigned using lead rotation if available.
+             * @example alice@example.com
+             */
+            assignedTo?: string | null;
+            /**
+             * @description General notes about the lead
+             * @example Met at the fintech meetup; wants lower card fees.
+             */
             notes?: string | null;
-            /** @description Whether the lead is archived */
+            /**
+             * Format: date-time
+             * @description Date and time of last contact with this lead
+             * @example 2025-05-01T14:30:00Z
+             */
+            lastContacted?: string | null;
+            /**
+             * @description Whether the lead is archived
+             * @example false
+             */
             archived?: boolean | null;
+            /**
+             * @description Email of the user who created the lead. If not provided, will be set to the current user's email.
+             * @example alice@example.com
+             */
+            createdBy?: string | null;
         };
         /** @description One page of leads, newest first (createdAt, then id, descending) */
         LeadPage: {
@@ -790,64 +859,133 @@ export interface components {
         };
         /** @description A partial LeadInput: the fields to change (null clears an optional field) */
         LeadPatch: {
-            /** @description ID of the team associated with this lead. Required if teams exist in the account, unless skipTeamAndSourceRequirement=true. */
-            teamId?: number | null;
-            /** @description ID of the lead source associated with this lead. Required if the team has lead sources, unless skipTeamAndSourceRequirement=true. */
-            leadSourceId?: number | null;
-            /** @description Number of employees at the lead's company */
-            numberOfEmployees?: number | null;
-            /** @description Monthly transaction volume in dollars */
-            monthlyTransactionVolume?: number | null;
-            /** @description User assigned to this lead. If not provided, will be automatically assigned using lead rotation if available. */
-            assignedTo?: string | null;
             /**
-             * Format: date-time
-             * @description Date and time of last contact with this lead
+             * @description ID of the team associated with this lead. Required if teams exist in the account, unless skipTeamAndSourceRequirement=true.
+             * @example 12
              */
-            lastContacted?: string | null;
-            /** @description Lead's first name */
+            teamId?: number | null;
+            /**
+             * @description ID of the lead source associated with this lead. Required if the team has lead sources, unless skipTeamAndSourceRequirement=true.
+             * @example 31
+             */
+            leadSourceId?: number | null;
+            /**
+             * @description Lead's first name
+             * @example Ada
+             */
             firstName?: string;
-            /** @description Lead's last name */
+            /**
+             * @description Lead's last name
+             * @example Lovelace
+             */
             lastName?: string;
             /**
              * Format: uri
              * @description URL to lead's profile image
+             * @example https://example.com/avatars/ada.png
              */
             imgSrc?: string | null;
             /**
              * Format: email
              * @description Lead's email address
+             * @example ada@example.com
              */
             email?: string | null;
-            /** @description Lead's phone number */
+            /**
+             * @description Lead's phone number
+             * @example +44 20 7946 0958
+             */
             phone?: string | null;
-            /** @description Company name */
+            /**
+             * @description Company name
+             * @example Analytical Engines Ltd
+             */
             company?: string | null;
-            /** @description Lead's job title */
+            /**
+             * @description Lead's job title
+             * @example Head of Payments
+             */
             jobTitle?: string | null;
-            /** @description Branch location */
+            /**
+             * @description Branch location
+             * @example London
+             */
             branch?: string | null;
-            /** @description Text description of lead source */
+            /**
+             * @description Text description of lead source
+             * @example Website form
+             */
             source?: string | null;
-            /** @description Position within company */
+            /**
+             * @description Position within company
+             * @example Finance
+             */
             position?: string | null;
-            /** @description Geographic location */
+            /**
+             * @description Geographic location
+             * @example London, UK
+             */
             location?: string | null;
-            /** @description Products or services the lead sells */
+            /**
+             * @description Products or services the lead sells
+             * @example Calculating machines
+             */
             productsServicesSold?: string | null;
-            /** @description Lead's current payment processor */
+            /**
+             * @description Number of employees at the lead's company
+             * @example 45
+             */
+            numberOfEmployees?: number | null;
+            /**
+             * @description Lead's current payment processor
+             * @example Stripe
+             */
             currentPaymentProcessor?: string | null;
-            /** @description Whether the lead is interested in switching services */
+            /**
+             * @description Monthly transaction volume in dollars
+             * @example 125000
+             */
+            monthlyTransactionVolume?: number | null;
+            /**
+             * @description Whether the lead is interested in switching services
+             * @example true
+             */
             interestedInSwitching?: boolean | null;
-            /** @description Current stage in the sales process */
+            /**
+             * @description Current stage in the sales process
+             * @example qualified
+             */
             processStage?: string | null;
-            /** @description Lead's role in buying decisions */
+            /**
+             * @description Lead's role in buying decisions
+             * @example Decision maker
+             */
             buyingRole?: string | null;
-            /** @description General notes about the lead */
+            /**
+             * @description User assigned to this lead. If not provided, will be automatically assigned using lead rotation if available.
+             * @example alice@example.com
+             */
+            assignedTo?: string | null;
+            /**
+             * @description General notes about the lead
+             * @example Met at the fintech meetup; wants lower card fees.
+             */
             notes?: string | null;
-            /** @description Whether the lead is archived (changing it needs the archive permission: manager and up) */
+            /**
+             * Format: date-time
+             * @description Date and time of last contact with this lead
+             * @example 2025-05-01T14:30:00Z
+             */
+            lastContacted?: string | null;
+            /**
+             * @description Whether the lead is archived (changing it needs the archive permission: manager and up)
+             * @example false
+             */
             archived?: boolean;
-            /** @description Email of the user who created the lead */
+            /**
+             * @description Email of the user who created the lead
+             * @example alice@example.com
+             */
             createdBy?: string;
         };
         LeadSourceDto: {

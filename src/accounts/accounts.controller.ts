@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Actor } from '../audit/actor';
 import type { Principal } from '../auth/principal';
 import type { AccountContext } from '../common/account-context';
 import { Ctx, CurrentActor, CurrentPrincipal } from '../common/decorators/context.decorator';
+import { LeadDeskController } from '../common/decorators/lead-desk-controller.decorator';
 import { Authenticated, Permission } from '../common/decorators/route-access.decorator';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
@@ -11,7 +12,7 @@ import { AccountsService } from './accounts.service';
 import { AccountDto, AccountPageDto, CreateAccountDto, RenameAccountDto } from './dto/account.dto';
 
 @ApiTags('accounts')
-@Controller('accounts')
+@LeadDeskController('accounts')
 export class AccountsController {
   constructor(private readonly accounts: AccountsService) {}
 

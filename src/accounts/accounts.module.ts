@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { AccountAccessService } from './account-access.service';
+import { AccountContexts } from './account-contexts.service';
 import { AccountEntity } from './account.entity';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
@@ -15,7 +16,7 @@ import { MembersService } from './members.service';
 @Module({
   imports: [TypeOrmModule.forFeature([AccountEntity, MembershipEntity, ApiKeyEntity]), AuditModule],
   controllers: [AccountsController, MembersController, ApiKeysController],
-  providers: [AccountsService, MembersService, ApiKeysService, AccountAccessService],
-  exports: [AccountAccessService, ApiKeysService],
+  providers: [AccountsService, MembersService, ApiKeysService, AccountAccessService, AccountContexts],
+  exports: [AccountsService, MembersService, ApiKeysService, AccountAccessService, AccountContexts],
 })
 export class AccountsModule {}

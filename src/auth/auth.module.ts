@@ -1,21 +1,18 @@
-import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
+import { Global, Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
-import { RateLimitGuard } from '../common/rate-limit/rate-limit.guard';
 import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
-import { AccountGuard } from './account.guard';
-import { AuthGuard } from './auth.guard';
-import { JwtStrategy } from './jwt.strategy';
+import { JwtVerifier } from './jwt-verifier';
 
-/** Deny by default. Global guards, in this order: principal, rate limit (429), account and role (401/400/403). */
+/**
+ * What the guards of @LeadDeskController() need (principal, rate limit, account and role). Guards named in
+ * a controller decorator are built in the module of that controller, so their dependencies must be visible
+ * from every feature module: global, which also keeps the module imports a tree (Audit, which Accounts
+ * imports, has a controller too).
+ */
+@Global()
 @Module({
-  imports: [PassportModule, AccountsModule, RateLimitModule],
-  providers: [
-    JwtStrategy,
-    { provide: APP_GUARD, useClass: AuthGuard },
-    { provide: APP_GUARD, useClass: RateLimitGuard },
-    { provide: APP_GUARD, useClass: AccountGuard },
-  ],
+  imports: [AccountsModule, RateLimitModule],
+  providers: [JwtVerifier],
+  exports: [JwtVerifier, AccountsModule, RateLimitModule],
 })
 export class AuthModule {}

@@ -1,13 +1,25 @@
 import { sign } from 'jsonwebtoken';
 import type { AppConfig } from '../config/app-config';
 
-/** A JWT the API accepts, signed with the configured secret (the `npm run token` script and tests use it). */
-export function signDevelopmentToken(config: AppConfig, email: string, expiresInSeconds = 12 * 3600): string {
-  return sign({ email }, config.jwt.secret, {
+/** How Lead Desk's JWTs are signed and checked (AppConfig's `jwt`, or LeadDeskOptions' `jwt`). */
+export interface JwtSettings {
+  secret: string;
+  issuer?: string;
+  audience?: string;
+}
+
+/** A JWT Lead Desk accepts for the user `email`: HS256 with `sub` and `email`, expiring after `expiresInSeconds`. */
+export function signLeadDeskToken(jwt: JwtSettings, email: string, expiresInSeconds = 12 * 3600): string {
+  return sign({ email }, jwt.secret, {
     algorithm: 'HS256',
     subject: email,
     expiresIn: expiresInSeconds,
-    ...(config.jwt.issuer ? { issuer: config.jwt.issuer } : {}),
-    ...(config.jwt.audience ? { audience: config.jwt.audience } : {}),
+    ...(jwt.issuer ? { issuer: jwt.issuer } : {}),
+    ...(jwt.audience ? { audience: jwt.audience } : {}),
   });
+}
+
+/** A JWT the API accepts, signed with the configured secret (the `npm run token` script and tests use it). */
+export function signDevelopmentToken(config: AppConfig, email: string, expiresInSeconds = 12 * 3600): string {
+  return signLeadDeskToken(config.jwt, email, expiresInSeconds);
 }

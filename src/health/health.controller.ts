@@ -1,12 +1,13 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { LeadDeskController } from '../common/decorators/lead-desk-controller.decorator';
 import { Public } from '../common/decorators/route-access.decorator';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
 
 @ApiTags('health')
 @Public()
-@Controller('health')
+@LeadDeskController('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,

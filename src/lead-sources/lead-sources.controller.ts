@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AccountContext } from '../common/account-context';
 import { Ctx } from '../common/decorators/context.decorator';
 import { ApiIdParam } from '../common/decorators/api-id-param.decorator';
+import { LeadDeskController } from '../common/decorators/lead-desk-controller.decorator';
 import { Permission } from '../common/decorators/route-access.decorator';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
@@ -12,7 +13,7 @@ import { LeadSourcesService } from './lead-sources.service';
 
 /** Sources are created and listed under their team, and read, renamed and deleted by their own id. */
 @ApiTags('lead-sources')
-@Controller()
+@LeadDeskController()
 export class LeadSourcesController {
   constructor(private readonly sources: LeadSourcesService) {}
 

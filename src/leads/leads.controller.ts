@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -17,6 +17,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountContext } from '../common/account-context';
 import { Ctx } from '../common/decorators/context.decorator';
+import { LeadDeskController } from '../common/decorators/lead-desk-controller.decorator';
 import { Permission } from '../common/decorators/route-access.decorator';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { IdParamPipe } from '../common/pipes/params';
@@ -36,7 +37,7 @@ import { LeadsService } from './leads.service';
 export const REPLAYED_HEADER = 'idempotent-replayed';
 
 @ApiTags('leads')
-@Controller('leads')
+@LeadDeskController('leads')
 export class LeadsController {
   constructor(
     private readonly leads: LeadsService,

@@ -11,5 +11,6 @@ import { LeadsService } from './leads.service';
   imports: [AuditModule, RotationsModule],
   controllers: [LeadsController],
   providers: [LeadsService, LeadReadsService, LeadChangesService, IdempotencyService],
+  exports: [LeadsService, LeadReadsService, LeadChangesService],
 })
 export class LeadsModule {}

@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AccountContext } from '../common/account-context';
 import { Ctx } from '../common/decorators/context.decorator';
 import { ApiIdParam } from '../common/decorators/api-id-param.decorator';
+import { LeadDeskController } from '../common/decorators/lead-desk-controller.decorator';
 import { Permission } from '../common/decorators/route-access.decorator';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
@@ -13,7 +14,7 @@ import { RotationsService } from './rotations.service';
 const ONE_ACTIVE = 'The team (or, without a team, the account) already has an active rotation';
 
 @ApiTags('rotations')
-@Controller('rotations')
+@LeadDeskController('rotations')
 export class RotationsController {
   constructor(private readonly rotations: RotationsService) {}
 

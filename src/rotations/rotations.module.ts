@@ -9,6 +9,6 @@ import { RotationsService } from './rotations.service';
   imports: [AuditModule, TeamsModule],
   controllers: [RotationsController],
   providers: [RotationsService, AssignmentService],
-  exports: [AssignmentService],
+  exports: [RotationsService, AssignmentService],
 })
 export class RotationsModule {}

@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AccountContext } from '../common/account-context';
 import { Ctx } from '../common/decorators/context.decorator';
 import { ApiIdParam } from '../common/decorators/api-id-param.decorator';
+import { LeadDeskController } from '../common/decorators/lead-desk-controller.decorator';
 import { Permission } from '../common/decorators/route-access.decorator';
 import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
@@ -11,7 +12,7 @@ import { CreateTeamDto, TeamDto, TeamPageDto, UpdateTeamDto } from './dto/team.d
 import { TeamsService } from './teams.service';
 
 @ApiTags('teams')
-@Controller('teams')
+@LeadDeskController('teams')
 export class TeamsController {
   constructor(private readonly teams: TeamsService) {}
 

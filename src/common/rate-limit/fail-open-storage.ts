@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 
@@ -7,11 +7,16 @@ import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-st
  * protection, not a dependency. While the store errors, requests pass and a warning is logged (at most
  * once a minute).
  */
-export class FailOpenStorage implements ThrottlerStorage {
+export class FailOpenStorage implements ThrottlerStorage, OnModuleDestroy {
   private readonly logger = new Logger('RateLimit');
   private lastWarning = 0;
 
-  constructor(private readonly inner: ThrottlerStorage) {}
+  constructor(private readonly inner: ThrottlerStorage & Partial<OnModuleDestroy>) {}
+
+  /** Nest calls the hooks of the provider, this wrapper: pass it on, so the Redis connection is closed with the app. */
+  onModuleDestroy(): void | Promise<void> {
+    return this.inner.onModuleDestroy?.();
+  }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
     try {

@@ -1,14 +1,20 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
-import { ThrottlerException, ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ThrottlerException, ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
 import type { RequestWithContext } from '../decorators/context.decorator';
+import { RATE_LIMIT_OPTIONS, RATE_LIMIT_STORAGE } from './rate-limit.module';
 
 /**
- * Global, after authentication and before the account check: one counter per principal (user or API
+ * Lead Desk's routes, after authentication and before the account check: one counter per principal (user or API
  * key) across every route, or per client IP for requests without valid credentials, with the limits of
  * RATE_LIMIT_PER_MINUTE / RATE_LIMIT_ANON_PER_MINUTE (0 = off). Public routes (health) are never limited.
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  constructor(@Inject(RATE_LIMIT_OPTIONS) options: ThrottlerModuleOptions, @Inject(RATE_LIMIT_STORAGE) storage: ThrottlerStorage, reflector: Reflector) {
+    super(options, storage, reflector);
+  }
+
   protected override async getTracker(req: RequestWithContext): Promise<string> {
     const principal = req.user;
     if (!principal) return `ip:${await super.getTracker(req)}`;

@@ -1,7 +1,6 @@
-import { Module } from '@nestjs/common';
-import { ThrottlerModule } from '@nestjs/throttler';
+import { Module, type ExecutionContext } from '@nestjs/common';
+import { ThrottlerStorageService, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import type { ExecutionContext } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { PUBLIC_KEY } from '../decorators/route-access.decorator';
 import type { RequestWithContext } from '../decorators/context.decorator';
@@ -9,34 +8,48 @@ import { FailOpenStorage } from './fail-open-storage';
 
 const MINUTE_MS = 60_000;
 
+/**
+ * The rate limiter's options and counter store. Lead Desk's own tokens rather than @nestjs/throttler's
+ * ThrottlerModule, which is global: in a host application that uses the throttler too, its options and
+ * storage would clash with the host's.
+ */
+export const RATE_LIMIT_OPTIONS = Symbol('LEAD_DESK_RATE_LIMIT_OPTIONS');
+export const RATE_LIMIT_STORAGE = Symbol('LEAD_DESK_RATE_LIMIT_STORAGE');
+
 const isPublic = (context: ExecutionContext) =>
   Reflect.getMetadata(PUBLIC_KEY, context.getHandler()) === true || Reflect.getMetadata(PUBLIC_KEY, context.getClass()) === true;
 
 /** Counters live in Redis when REDIS_URL is set (shared by every process), else in this process. */
 @Module({
-  imports: [
-    ThrottlerModule.forRootAsync({
+  providers: [
+    {
+      provide: RATE_LIMIT_OPTIONS,
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => {
+      useFactory: (config: AppConfig): ThrottlerModuleOptions => {
         const limitFor = (context: ExecutionContext) =>
           context.switchToHttp().getRequest<RequestWithContext>().user ? config.rateLimit.perMinute : config.rateLimit.anonPerMinute;
         return {
           throttlers: [{ name: 'default', ttl: MINUTE_MS, limit: limitFor }],
           skipIf: (context) => isPublic(context) || limitFor(context) === 0,
-          storage: config.rateLimit.redisUrl
-            ? new FailOpenStorage(
-                new ThrottlerStorageRedisService(config.rateLimit.redisUrl, {
-                  maxRetriesPerRequest: 1,
-                  enableOfflineQueue: false,
-                  connectTimeout: 2000,
-                  lazyConnect: false,
-                }),
-              )
-            : undefined,
         };
       },
-    }),
+    },
+    {
+      provide: RATE_LIMIT_STORAGE,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig): ThrottlerStorage =>
+        config.rateLimit.redisUrl
+          ? new FailOpenStorage(
+              new ThrottlerStorageRedisService(config.rateLimit.redisUrl, {
+                maxRetriesPerRequest: 1,
+                enableOfflineQueue: false,
+                connectTimeout: 2000,
+                lazyConnect: false,
+              }),
+            )
+          : new ThrottlerStorageService(),
+    },
   ],
-  exports: [ThrottlerModule],
+  exports: [RATE_LIMIT_OPTIONS, RATE_LIMIT_STORAGE],
 })
 export class RateLimitModule {}

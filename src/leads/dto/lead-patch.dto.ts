@@ -26,14 +26,14 @@ export class LeadPatchDto extends PartialLeadInput {
   @presentEvenIfNull()
   @NotNull()
   @IsBoolean()
-  @ApiProperty({ type: 'boolean', required: false })
+  @ApiProperty({ type: 'boolean', required: false, example: false })
   archived?: boolean;
 
   /** Email of the user who created the lead */
   @presentEvenIfNull()
   @NotNull()
   @IsUserEmail()
-  @ApiProperty({ type: 'string', required: false, maxLength: 255 })
+  @ApiProperty({ type: 'string', required: false, maxLength: 255, example: 'alice@example.com' })
   createdBy?: string;
 
   @ApiHideProperty()

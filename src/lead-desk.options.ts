@@ -1,0 +1,62 @@
+import type { FactoryProvider, ModuleMetadata } from '@nestjs/common';
+import { AppConfig } from './config/app-config';
+import { ConfigurationError } from './config/environment';
+
+/** What LeadDeskModule needs from its host. The database is the host's own default TypeORM DataSource. */
+export interface LeadDeskOptions {
+  /** Lead Desk's JWTs (HS256): the secret (16+ characters) and, when set, the `iss` / `aud` they must carry. */
+  jwt: { secret: string; issuer?: string; audience?: string };
+  /**
+   * Per-minute limits on Lead Desk's routes: per principal (default 1200) and per client IP without valid
+   * credentials (default 60); 0 turns one off. `redisUrl` shares the counters between processes.
+   */
+  rateLimit?: { perMinute?: number; anonPerMinute?: number; redisUrl?: string };
+  /**
+   * Apply Lead Desk's pending migrations (LEAD_DESK_MIGRATIONS) to the host's DataSource when the module
+   * starts, under the same advisory lock as the standalone server. Default false: the host runs them itself.
+   */
+  migrationsRun?: boolean;
+  /**
+   * How long (ms) a process may reuse a member's role it read, as the standalone server's MEMBERSHIP_CACHE_MS
+   * (default 1000, at most 60000; 0 reads it on every request). Role changes made in this process apply at once.
+   */
+  membershipCacheMs?: number;
+}
+
+export interface LeadDeskAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  inject?: FactoryProvider['inject'];
+  useFactory: (...args: any[]) => LeadDeskOptions | Promise<LeadDeskOptions>;
+}
+
+/**
+ * The AppConfig Lead Desk's providers read, from the host's options alone: never from `process.env`, which is
+ * the host's (its JWT_SECRET or DATABASE_URL are not Lead Desk's). Bad options throw, naming each one.
+ */
+export function leadDeskConfig(options: LeadDeskOptions): AppConfig {
+  const problems: string[] = [];
+  const { jwt, rateLimit = {} } = options ?? ({} as LeadDeskOptions);
+  if (typeof jwt?.secret !== 'string' || jwt.secret.length < 16) problems.push('jwt.secret: required, a string of at least 16 characters');
+  for (const key of ['issuer', 'audience'] as const) {
+    const value = jwt?.[key];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) problems.push(`jwt.${key}: a non-empty string when set`);
+  }
+  for (const key of ['perMinute', 'anonPerMinute'] as const) {
+    const value = rateLimit[key];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) problems.push(`rateLimit.${key}: an integer >= 0 when set`);
+  }
+  if (rateLimit.redisUrl !== undefined && !/^rediss?:\/\//.test(rateLimit.redisUrl)) problems.push('rateLimit.redisUrl: a redis:// or rediss:// URL when set');
+  if (options?.migrationsRun !== undefined && typeof options.migrationsRun !== 'boolean') problems.push('migrationsRun: a boolean when set');
+  const cacheMs = options?.membershipCacheMs;
+  if (cacheMs !== undefined && !(Number.isInteger(cacheMs) && cacheMs >= 0 && cacheMs <= 60_000)) problems.push('membershipCacheMs: an integer from 0 to 60000 when set');
+  if (problems.length > 0) throw new ConfigurationError(`Invalid LeadDeskModule options:\n  ${problems.join('\n  ')}`);
+  return new AppConfig({
+    JWT_SECRET: jwt.secret,
+    JWT_ISSUER: jwt.issuer,
+    JWT_AUDIENCE: jwt.audience,
+    RATE_LIMIT_PER_MINUTE: rateLimit.perMinute,
+    RATE_LIMIT_ANON_PER_MINUTE: rateLimit.anonPerMinute,
+    REDIS_URL: rateLimit.redisUrl,
+    MIGRATIONS_RUN: options.migrationsRun ?? false,
+    MEMBERSHIP_CACHE_MS: cacheMs,
+  });
+}
