@@ -50,6 +50,30 @@ describe('authentication with JWT_ISSUER and JWT_AUDIENCE', () => {
   });
 });
 
+describe('authentication in two Lead Desk applications of one process', () => {
+  // passport keeps one strategy per name for the whole process; each application's secret and issuer must still be its own
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    a = await startTestApp({ JWT_SECRET: 'secret-of-application-a-0123456789', JWT_ISSUER: 'https://a.example' });
+    b = await startTestApp({ JWT_SECRET: 'secret-of-application-b-0123456789', JWT_ISSUER: 'https://b.example' });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  it("each accepts its own tokens and refuses the other's", async () => {
+    const email = newEmail();
+    const forA = tokenFor(a.config, email);
+    const forB = tokenFor(b.config, email);
+    expect((await new Client(a.app, forA).get('/accounts')).status).toBe(200);
+    expect((await new Client(b.app, forB).get('/accounts')).status).toBe(200);
+    expect((await new Client(a.app, forB).get('/accounts')).status).toBe(401);
+    expect((await new Client(b.app, forA).get('/accounts')).status).toBe(401);
+  });
+});
+
 describe('API keys', () => {
   let t: TestApp;
   beforeAll(async () => {

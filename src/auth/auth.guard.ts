@@ -1,9 +1,13 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
+import { createSecretKey } from 'node:crypto';
 import { API_KEY_PREFIX, ApiKeysService } from '../accounts/api-keys.service';
 import type { RequestWithContext } from '../common/decorators/context.decorator';
 import { PUBLIC_KEY } from '../common/decorators/route-access.decorator';
-import { JwtVerifier } from './jwt-verifier';
+import { AppConfig } from '../config/app-config';
+import { attachJwtSettings, LEAD_DESK_JWT, type JwtSettings } from './jwt.strategy';
+import type { Principal } from './principal';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -12,25 +16,43 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  * none. It does not refuse: the rate limiter runs next and counts unauthenticated requests per IP, then
  * AccountGuard answers 401 on every route that is not @Public() and has no principal.
  *
- * `ldk_` API keys are checked by this application's ApiKeysService, JWTs by its JwtVerifier: nothing
- * process-wide, so a host application's own authentication and a second instance in one process are unaffected.
+ * `ldk_` API keys are checked by this application's ApiKeysService, JWTs by passport-jwt through Lead Desk's
+ * own strategy (`lead-desk-jwt`, never a host's `jwt`), with this application's secret, issuer and audience
+ * attached to the request: a host's own authentication and a second instance in one process are unaffected.
  */
 @Injectable()
-export class AuthGuard implements CanActivate {
+export class AuthGuard extends PassportAuthGuard(LEAD_DESK_JWT) {
+  private readonly jwt: JwtSettings;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeysService,
-    private readonly jwt: JwtVerifier,
-  ) {}
+    config: AppConfig,
+  ) {
+    super();
+    this.jwt = { key: createSecretKey(Buffer.from(config.jwt.secret, 'utf8')), issuer: config.jwt.issuer, audience: config.jwt.audience };
+  }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<RequestWithContext>();
     const header = request.headers.authorization;
     const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
-    if (!token) request.user = undefined;
-    else if (token.startsWith(API_KEY_PREFIX)) request.user = (await this.apiKeys.authenticate(token)) ?? undefined;
-    else request.user = this.jwt.verify(token) ?? undefined;
-    return true;
+    if (!token) {
+      request.user = undefined;
+      return true;
+    }
+    if (token.startsWith(API_KEY_PREFIX)) {
+      request.user = (await this.apiKeys.authenticate(token)) ?? undefined;
+      return true;
+    }
+    attachJwtSettings(request, this.jwt);
+    return (await super.canActivate(context)) as boolean;
+  }
+
+  /** A bad token is no principal (AccountGuard answers 401); anything else that went wrong still throws. */
+  override handleRequest<T = Principal>(error: unknown, principal: T | false): T | undefined {
+    if (error && !(error instanceof UnauthorizedException)) throw error;
+    return principal || undefined;
   }
 }

@@ -1,7 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
 import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
-import { JwtVerifier } from './jwt-verifier';
+import { PassportModule } from '@nestjs/passport';
+import { JwtStrategy } from './jwt.strategy';
 
 /**
  * What the guards of @LeadDeskController() need (principal, rate limit, account and role). Guards named in
@@ -11,8 +12,8 @@ import { JwtVerifier } from './jwt-verifier';
  */
 @Global()
 @Module({
-  imports: [AccountsModule, RateLimitModule],
-  providers: [JwtVerifier],
-  exports: [JwtVerifier, AccountsModule, RateLimitModule],
+  imports: [PassportModule, AccountsModule, RateLimitModule],
+  providers: [JwtStrategy],
+  exports: [PassportModule, AccountsModule, RateLimitModule],
 })
 export class AuthModule {}
