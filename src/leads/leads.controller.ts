@@ -63,6 +63,32 @@ export class LeadsController {
       'Only 2xx responses are stored, so a key may be retried after a 4xx or 5xx.',
     schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX },
   })
+  @ApiBody({
+    type: LeadInputDto,
+    // Swagger UI's "Try it out" starts from the first: valid as it stands in an account without teams.
+    examples: {
+      minimal: {
+        summary: 'A lead (no team: for an account without teams)',
+        value: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', company: 'Analytical Engines Ltd', monthlyTransactionVolume: 125000 },
+      },
+      withTeam: {
+        summary: "A lead for a team and source (put your account's ids), assigned by the team's rotation",
+        value: {
+          teamId: 12,
+          leadSourceId: 31,
+          firstName: 'Ada',
+          lastName: 'Lovelace',
+          email: 'ada@example.com',
+          phone: '+44 20 7946 0958',
+          company: 'Analytical Engines Ltd',
+          currentPaymentProcessor: 'Stripe',
+          monthlyTransactionVolume: 125000,
+          interestedInSwitching: true,
+          processStage: 'qualified',
+        },
+      },
+    },
+  })
   @ApiCreatedResponse({ type: LeadDto, description: 'Lead created successfully' })
   @ApiBadRequestResponse({
     type: ErrorResponseDto,

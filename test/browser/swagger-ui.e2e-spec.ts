@@ -1,5 +1,5 @@
 // The Swagger UI in a real browser: the built server (dist/main.js) as its own process, Debian's Chromium driven
-// by playwright-core. Authorize with a JWT, open POST /leads, "Try it out", fill x-account-id, edit the body,
+// by playwright-core. Authorize with a JWT, open POST /leads, "Try it out", fill x-account-id, keep the example body it offers,
 // Execute, see the 201; the lead then exists through the API. A screenshot is saved under test/browser/artifacts.
 //
 // The page is opened as http://lead-desk.test:<port> (mapped to 127.0.0.1 inside Chromium), not localhost:
@@ -112,12 +112,13 @@ describeWithChromium('Swagger UI in Chromium', () => {
     await page.locator('.auth-btn-wrapper button.btn-done').click();
     expect(await page.locator('.auth-wrapper button.authorize.locked').count()).toBe(1);
 
-    // POST /leads: Try it out, the account header, a valid body, Execute.
+    // POST /leads: Try it out, the account header, Execute with the body Swagger UI starts from (the documented
+    // example, which must be valid as it stands).
     await operation.locator('.opblock-summary').click();
     await operation.locator('button.try-out__btn').click();
     await operation.locator('tr[data-param-name="x-account-id"] input').fill(accountId);
-    const lead = { firstName: 'Grace', lastName: 'Hopper', company: 'Browser Payments', email: 'grace@example.com', monthlyTransactionVolume: 125000 };
-    await operation.locator('textarea.body-param__text').fill(JSON.stringify(lead, null, 2));
+    const lead = JSON.parse(await operation.locator('textarea.body-param__text').inputValue()) as Record<string, unknown>;
+    expect(lead).toEqual({ firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', company: 'Analytical Engines Ltd', monthlyTransactionVolume: 125000 });
     await operation.locator('button.execute').click();
 
     const live = operation.locator('.live-responses-table');
