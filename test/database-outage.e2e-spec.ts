@@ -18,8 +18,9 @@ describeOnPostgres('database outage', () => {
     t = await startTestApp({ DATABASE_URL: url.toString() });
   });
   afterAll(async () => {
-    await proxy.cut();
+    // the app first, while the proxy still carries its pool's goodbyes; then the proxy
     await t.close().catch(() => undefined);
+    await proxy.cut();
   });
 
   it('answers 503 quickly while the database is unreachable, and recovers by itself', async () => {

@@ -77,7 +77,7 @@ describeReal(`scale-out: ${PROCESSES} server processes on one database`, () => {
   afterAll(async () => {
     await db?.end();
     for (const s of servers) s.child.kill('SIGTERM');
-    await Promise.all(servers.map((s) => Promise.race([s.exited, new Promise((r) => setTimeout(r, 12000))])));
+    await Promise.all(servers.map((s) => Promise.race([s.exited, new Promise((r) => setTimeout(r, 12000).unref())])));
     for (const s of servers) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
   });
 

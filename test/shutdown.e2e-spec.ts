@@ -11,6 +11,7 @@ if (!usingRealPostgres()) console.log('shutdown: skipped (needs a PostgreSQL ser
 interface Outcome {
   status?: number;
   connection?: string;
+  body?: any;
   error?: string;
 }
 
@@ -29,8 +30,10 @@ function send(agent: Agent, server: ServerProcess, method: string, path: string,
         },
       },
       (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode, connection: String(res.headers.connection) }));
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode, connection: String(res.headers.connection), body: text ? JSON.parse(text) : undefined }));
       },
     );
     req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
@@ -43,14 +46,13 @@ describeOnPostgres('graceful shutdown (SIGTERM)', () => {
     const server = await startServer({ DATABASE_URL: process.env[RUN_DATABASE_ENV], JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT_PER_MINUTE: '0' });
     const token = tokenFor(testConfig(), newEmail('owner'));
     const agent = new Agent({ keepAlive: true, maxSockets: 20 });
-    const created = await fetch(`${server.url}/accounts`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Shutdown' }),
-    }).then((r) => r.json() as Promise<{ id: string }>);
+    // node:http with the test's own agent throughout, never fetch: its process-wide pool would keep a connection
+    // to the stopped server open, and with it the Jest worker
+    const created = await send(agent, server, 'POST', '/accounts', token, undefined, { name: 'Shutdown' });
+    expect(created.status).toBe(201);
 
     const inFlight: Promise<Outcome>[] = [];
-    for (let i = 0; i < 200; i++) inFlight.push(send(agent, server, 'POST', '/members', token, created.id, { email: newEmail('m'), role: 'viewer' }));
+    for (let i = 0; i < 200; i++) inFlight.push(send(agent, server, 'POST', '/members', token, created.body.id, { email: newEmail('m'), role: 'viewer' }));
     await new Promise((r) => setTimeout(r, 30));
     const signalledAt = Date.now();
     server.child.kill('SIGTERM');
@@ -72,7 +74,7 @@ describeOnPostgres('graceful shutdown (SIGTERM)', () => {
     // …and nothing was done without an answer: every member the server created was answered 201
     const client = new Client({ connectionString: process.env[RUN_DATABASE_ENV] });
     await client.connect();
-    const { rows } = await client.query("SELECT count(*)::int AS n FROM memberships WHERE account_id = $1 AND role = 'viewer'", [created.id]);
+    const { rows } = await client.query("SELECT count(*)::int AS n FROM memberships WHERE account_id = $1 AND role = 'viewer'", [created.body.id]);
     await client.end();
     expect(rows[0].n).toBe(answered.length);
     // requests answered after the signal told their clients to close the connection

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { get, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -19,27 +20,69 @@ export const PRODUCTION_NODE_ARGS: string[] = (() => {
 
 /**
  * One JSON request to a server process over real HTTP, as a client would send it: bearer token, optional
- * `x-account-id` and JSON body. Throws what fetch throws (refused, reset, `TimeoutError` after `timeoutMs`).
+ * `x-account-id` and JSON body, on a connection of its own (closed after the answer; not fetch, whose
+ * process-wide pool would keep connections to servers a test stops, and with them the Jest worker). Throws
+ * like fetch does: `TimeoutError` after `timeoutMs`, otherwise an error whose `cause.code` is the socket's
+ * (ECONNREFUSED, ECONNRESET, ...).
  */
-export async function requestJson(
+export function requestJson(
   server: Pick<ServerProcess, 'url'>,
   method: string,
   path: string,
   options: { token: string; account?: string; body?: unknown; timeoutMs: number },
 ): Promise<{ status: number; body: any }> {
   const { token, account, body, timeoutMs } = options;
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(account ? { 'x-account-id': account } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${server.url}${path}`,
+      {
+        method,
+        agent: false,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(account ? { 'x-account-id': account } : {}),
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          clearTimeout(timer);
+          try {
+            resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : undefined });
+          } catch (error) {
+            reject(error as Error);
+          }
+        });
+        res.on('error', (error) => req.destroy(error));
+      },
+    );
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })), timeoutMs);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(error.name === 'TimeoutError' ? error : new Error(error.message, { cause: { code: error.code } }));
+    });
+    req.end(payload);
   });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/**
+ * GET `url` on a connection of its own, closed after the answer: 200 → true, anything else or no answer → false.
+ * Not fetch: its process-wide pool would keep a connection to a server that a test then stops, and that
+ * connection kept Jest's worker from exiting (seen with the shutdown suite).
+ */
+function answersOk(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = get(url, { agent: false, timeout: 5000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
 }
 
 export interface ServerProcess {
@@ -80,7 +123,7 @@ export async function startServer(env: Record<string, string | undefined>, ready
   for (;;) {
     const done = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 100))]);
     if (done) throw new Error(`server exited before it was ready:\n${output}`);
-    const ok = await fetch(`${url}/health/ready`).then((r) => r.ok, () => false);
+    const ok = await answersOk(`${url}/health/ready`);
     if (ok) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
