@@ -2,10 +2,11 @@ import type { DataSource } from 'typeorm';
 import type { Actor } from '../audit/actor';
 import { AUDIT_COLUMNS } from '../audit/audit.service';
 import { preparedRows } from '../database/sql';
-import { CANDIDATES_JSON, turnCte, type AssignmentPlan } from '../rotations/assignment.service';
+import { turnCte, type AssignmentPlan } from '../rotations/assignment.service';
 import { LEAD_COLUMNS, type LeadDto } from './dto/lead.dto';
 import { INPUT_COLUMNS, type LeadValues } from './lead-columns';
-import { auditValues, COLUMN_TYPES, toInserted, type InsertedRow } from './lead-insert';
+import { auditValues, COLUMN_TYPES, createdEntryData, toInserted, type InsertedRow } from './lead-insert';
+import { guardCtes } from './lead-rules';
 
 /** One lead of a batch: its values and who asks for it. */
 export interface BatchedLead {
@@ -29,40 +30,33 @@ const INPUT_RECORD = [
 ].join(', ');
 
 /**
- * Several leads of ONE team through its rotation, in one statement (its own implicit transaction), for leads
- * that arrive while another statement holds that rotation: the rotation advances by n at once, lead i takes
- * turn (first + i), and the row lock, the commit and the handoff to the next waiter are paid once per batch
- * instead of once per lead. The same guard as the one-lead statement: the team (and each named source) live
- * and share-locked, rule 3 for leads without a source, and the rotations reading exactly as when `plan` was
- * made; any failure writes nothing (every lead then takes the checked path, which names the failed rule).
+ * Several leads of ONE team and source through its rotation, in one statement (its own implicit transaction),
+ * for leads that arrive while another statement holds that rotation: the rotation advances by n at once, lead
+ * i takes turn (first + i), and the row lock, the commit and the handoff to the next waiter are paid once per
+ * batch instead of once per lead. The guard is the one-lead statement's (`guardCtes`: rules 1-4 for the shared
+ * team and source, the rotations reading exactly as when `plan` was made); any failure writes nothing (every
+ * lead then takes the checked path, which names the failed rule).
  *
- * Parameters: $1 account, $2 the leads (jsonb array of INPUT_RECORD), $3 team, $4 skip, $5 the candidates'
- * text, $6..$10 the plan (rotation, version, users, schedule, how). Lead ids are drawn from the sequence in
- * `ord` order first, so each inserted row is matched to its request by id, whatever order rows come back in.
+ * Parameters: $1 account, $2 the leads (jsonb array of INPUT_RECORD), $3 team, $4 source, $5 skip, $6 the
+ * candidates' text, $7..$11 the plan (rotation, version, users, schedule, how). Lead ids are drawn from the
+ * sequence in `ord` order first, so each inserted row is matched to its request by id, whatever order rows
+ * come back in.
  */
 const BATCH_SQL = `
   WITH input AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(${INPUT_RECORD})),
     ids AS MATERIALIZED (SELECT ord, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id FROM (SELECT ord FROM input ORDER BY ord) o),
-    team AS (SELECT 1 FROM teams WHERE account_id = $1::bigint AND id = $3::integer AND deleted_at IS NULL FOR SHARE),
-    sources AS (SELECT id FROM lead_sources
-                 WHERE account_id = $1::bigint AND team_id = $3::integer AND deleted_at IS NULL
-                   AND id IN (SELECT lead_source_id FROM input WHERE lead_source_id IS NOT NULL) FOR SHARE),
-    rules AS (SELECT EXISTS (SELECT 1 FROM team)
-          AND NOT EXISTS (SELECT 1 FROM input WHERE lead_source_id IS NOT NULL AND lead_source_id NOT IN (SELECT id FROM sources))
-          AND ($4::boolean OR NOT EXISTS (SELECT 1 FROM input WHERE lead_source_id IS NULL)
-               OR NOT EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $1::bigint AND team_id = $3::integer AND deleted_at IS NULL))
-          AND ${CANDIDATES_JSON('$1::bigint', '$3::integer')}::text = $5::text AS pass),
+    ${guardCtes({ account: '$1::bigint', team: '$3::integer', source: '$4::integer', skip: '$5::boolean', assignee: 'NULL::text' }, '$6::text')},
     ${turnCte({
       account: '$1',
-      rotation: '$6',
-      version: '$7',
-      users: '$8',
-      schedule: '$9',
+      rotation: '$7',
+      version: '$8',
+      users: '$9',
+      schedule: '$10',
       when: '(SELECT pass FROM rules)',
       step: '(SELECT count(*)::integer FROM input)',
     })},
     slots AS (SELECT input.*, ids.id,
-                     ($8::text[])[($9::smallint[])[((turn.slot + input.ord) % cardinality($9::smallint[])) + 1] + 1] AS assignee
+                     ($9::text[])[($10::smallint[])[((turn.slot + input.ord) % cardinality($10::smallint[])) + 1] + 1] AS assignee
                 FROM input JOIN ids USING (ord), turn),
     lead AS (
       INSERT INTO leads (id, account_id, ${INPUT_COLUMNS.map(([, column]) => column).join(', ')})
@@ -72,8 +66,7 @@ const BATCH_SQL = `
       INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
                              request_method, request_path, request_headers, request_ip)
       SELECT $1::bigint, 'lead_created', 'lead', slots.id::text, slots.user_email, slots.api_key_id,
-             jsonb_set(slots.audit_data, '{assignedTo}', to_jsonb(slots.assignee))
-               || jsonb_build_object('assignment', $10::jsonb || jsonb_build_object('user', slots.assignee)),
+             ${createdEntryData('slots.audit_data', 'slots.assignee', '$11::jsonb')},
              slots.request_method, slots.request_path, slots.request_headers, slots.request_ip
         FROM slots
       RETURNING ${AUDIT_COLUMNS})
@@ -81,14 +74,14 @@ const BATCH_SQL = `
     FROM ids JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text`;
 
 /**
- * Inserts `leads` (all of one account and team, none naming an assignee) through `plan`'s rotation in one
+ * Inserts `leads` (all of one account, team and source, none naming an assignee) through `plan`'s rotation in one
  * statement; the result is in the order of `leads`, or null when the guard failed and nothing was written.
  */
 export async function insertLeadBatch(
   db: DataSource,
   accountId: string,
   leads: readonly BatchedLead[],
-  rules: { teamId: number; skip: boolean },
+  rules: { teamId: number; leadSourceId: number | null; skip: boolean },
   known: { plan: AssignmentPlan; candidatesText: string },
 ): Promise<LeadDto[] | null> {
   const input = leads.map(({ values, actor }, ord) => {
@@ -111,6 +104,7 @@ export async function insertLeadBatch(
     accountId,
     JSON.stringify(input),
     rules.teamId,
+    rules.leadSourceId,
     rules.skip,
     known.candidatesText,
     plan.rotationId,

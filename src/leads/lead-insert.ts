@@ -3,10 +3,10 @@ import type { Actor } from '../audit/actor';
 import { AUDIT_COLUMNS, type AuditRow } from '../audit/audit.service';
 import { toAuditEntryDto } from '../audit/dto/audit-entry.dto';
 import { preparedRows } from '../database/sql';
-import { CANDIDATES_JSON, turnCte, type AssignmentPlan } from '../rotations/assignment.service';
+import { turnCte, type AssignmentPlan } from '../rotations/assignment.service';
 import { LEAD_COLUMNS, type LeadDto, type LeadRow, toLeadDto } from './dto/lead.dto';
 import { INPUT_COLUMNS, type LeadValues } from './lead-columns';
-import { ruleCtes, rulesPass, type TeamAndSource } from './lead-rules';
+import { guardCtes, type TeamAndSource } from './lead-rules';
 
 /** SQL types of the input columns that are not text: parameters of an INSERT … SELECT need explicit casts. */
 export const COLUMN_TYPES: Record<string, string> = {
@@ -18,6 +18,13 @@ export const COLUMN_TYPES: Record<string, string> = {
   last_contacted: 'timestamptz',
   archived: 'boolean',
 };
+
+/**
+ * The `lead_created` entry's data for a lead a rotation assigned: the values (`values`, jsonb) with the
+ * assignee (`assignee`) and how the rotation chose them (`how`, jsonb: rotationId, skipped, fallback).
+ */
+export const createdEntryData = (values: string, assignee: string, how: string) =>
+  `jsonb_set(${values}, '{assignedTo}', to_jsonb(${assignee})) || jsonb_build_object('assignment', ${how} || jsonb_build_object('user', ${assignee}))`;
 
 /** The values as the `lead_created` entry keeps them: what the lead will read back as. */
 export function auditValues(values: LeadValues): Record<string, unknown> {
@@ -128,10 +135,7 @@ function buildStatement(withTurn: boolean, guarded: boolean): string {
     const type = COLUMN_TYPES[column];
     return `${p(i + 2)}::${type ?? 'text'}`;
   };
-  const data = withTurn
-    ? `jsonb_set(${p(actorAt + 2)}::jsonb, '{assignedTo}', to_jsonb(lead.assigned_to))
-         || jsonb_build_object('assignment', ${p(planAt + 4)}::jsonb || jsonb_build_object('user', lead.assigned_to))`
-    : `${p(actorAt + 2)}::jsonb`;
+  const data = withTurn ? createdEntryData(`${p(actorAt + 2)}::jsonb`, 'lead.assigned_to', `${p(planAt + 4)}::jsonb`) : `${p(actorAt + 2)}::jsonb`;
   const ruleParams = {
     account: '$1::bigint',
     team: `${p(guardAt)}::integer`,
@@ -139,15 +143,8 @@ function buildStatement(withTurn: boolean, guarded: boolean): string {
     skip: `${p(guardAt + 2)}::boolean`,
     assignee: `${p(guardAt + 3)}::text`,
   };
-  const candidatesText = `${p(guardAt + 4)}::text`;
   const ctes: string[] = [];
-  if (guarded) {
-    ctes.push(
-      ruleCtes(ruleParams),
-      `rules AS (SELECT ${rulesPass(ruleParams)}
-          AND (${candidatesText} IS NULL OR ${CANDIDATES_JSON('$1::bigint', ruleParams.team)}::text = ${candidatesText}) AS pass)`,
-    );
-  }
+  if (guarded) ctes.push(guardCtes(ruleParams, `${p(guardAt + 4)}::text`));
   if (withTurn) {
     const when = guarded ? '(SELECT pass FROM rules)' : undefined;
     ctes.push(turnCte({ account: '$1', rotation: p(planAt), version: p(planAt + 1), users: p(planAt + 2), schedule: p(planAt + 3), when }));

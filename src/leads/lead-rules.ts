@@ -53,6 +53,15 @@ export const rulesPass = (p: RuleParams) => `(
   AND (${accountHasTeams(p)}) IS NOT TRUE
   AND (${teamHasSources(p)}) IS NOT TRUE)`;
 
+/**
+ * CTEs `team`, `source`, `assignee` and `rules` (one row, `pass`) for a statement that writes a lead only when
+ * rules 1-5 pass and, when `candidatesText` is not null, the rotations that may serve it still read as that
+ * text (`CANDIDATES_JSON`, as `checkLeadRules` returned it): the guard of the one-statement inserts.
+ */
+export const guardCtes = (p: RuleParams, candidatesText: string) => `${ruleCtes(p)},
+  rules AS (SELECT ${rulesPass(p)}
+      AND (${candidatesText} IS NULL OR ${CANDIDATES_JSON(p.account, p.team)}::text = ${candidatesText}) AS pass)`;
+
 interface CheckRow {
   team_found: boolean;
   source_found: boolean;

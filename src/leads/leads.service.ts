@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { hasPermission } from '../accounts/roles';
 import { AuditService } from '../audit/audit.service';
+import { RecentMap } from '../common/recent-map';
 import type { AccountContext } from '../common/account-context';
 import { AssignmentService } from '../rotations/assignment.service';
 import { RotationErrors } from '../rotations/rotations.errors';
@@ -39,7 +40,7 @@ export class LeadsService {
   ) {}
 
   /** What the last lead of each (account, team) learnt about its assignment, for the one-statement insert. */
-  private readonly known = new Map<string, KnownAssignment>();
+  private readonly known = new RecentMap<string, KnownAssignment>(MAX_KNOWN);
   private readonly lanes = new Lanes<BatchedLead, LeadDto>(MAX_BATCH);
   /**
    * Leads this process created in one statement (`atOnce`; `batched` of them with other leads of their team)
@@ -96,10 +97,13 @@ export class LeadsService {
     const one = () => insertLeadAtOnce(this.dataSource, ctx.accountId, ctx, values, { teamAndSource, skip }, known);
     const teamId = teamAndSource.teamId;
     if (!known.plan || teamId === null) return one();
-    return this.lanes.run(`${key}\0${skip}`, { values, actor: ctx }, one, async (leads) => {
+    const { leadSourceId } = teamAndSource;
+    // one lane per team, source and skip: a batch shares them, so one guard checks rules 1-4 for all its leads
+    return this.lanes.run(`${key}\0${leadSourceId ?? ''}\0${skip}`, { values, actor: ctx }, one, async (leads) => {
       const now = this.known.get(key); // the freshest plan when the batch goes
       if (!now?.plan || now.candidatesText === null) return null;
-      const created = await insertLeadBatch(this.dataSource, ctx.accountId, leads, { teamId, skip }, { plan: now.plan, candidatesText: now.candidatesText });
+      const rules = { teamId, leadSourceId, skip };
+      const created = await insertLeadBatch(this.dataSource, ctx.accountId, leads, rules, { plan: now.plan, candidatesText: now.candidatesText });
       if (created) this.created.batched += created.length;
       return created;
     });
@@ -117,16 +121,10 @@ export class LeadsService {
       if (attempt > 1) plan = await this.assignment.plan(m, ctx.accountId, teamAndSource.teamId);
       const lead = await insertLeadWithEntry(m, ctx.accountId, ctx, values, plan);
       if (!lead) continue; // the rotation changed between the plan and the turn; nothing was written
-      if (attempt === 1) this.remember(knownKey(ctx.accountId, teamAndSource.teamId), { plan, candidatesText: candidates.text });
+      if (attempt === 1) this.known.set(knownKey(ctx.accountId, teamAndSource.teamId), { plan, candidatesText: candidates.text });
       return lead;
     }
     throw RotationErrors.keptChanging();
-  }
-
-  private remember(key: string, known: KnownAssignment): void {
-    this.known.delete(key); // re-inserted last: the Map's order is oldest first
-    this.known.set(key, known);
-    if (this.known.size > MAX_KNOWN) this.known.delete(this.known.keys().next().value!);
   }
 }
 
