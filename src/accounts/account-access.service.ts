@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal';
+import { RecentMap } from '../common/recent-map';
 import { AppConfig } from '../config/app-config';
 import { preparedRows } from '../database/sql';
 import { AccountErrors } from './accounts.errors';
@@ -15,7 +16,7 @@ const MAX_CACHED = 10_000;
 @Injectable()
 export class AccountAccessService {
   /** `account \0 email` → the member's role and until when it may be reused (active members only) */
-  private readonly roles = new Map<string, { role: Role; until: number }>();
+  private readonly roles = new RecentMap<string, { role: Role; until: number }>(MAX_CACHED);
   /** Bumped by every `forget`: a role read while a change committed is not kept (it may be the old one). */
   private changes = 0;
   private readonly cacheMs: number;
@@ -59,11 +60,7 @@ export class AccountAccessService {
       this.roles.delete(key);
       return null;
     }
-    if (this.cacheMs > 0 && this.changes === changesBefore) {
-      this.roles.delete(key); // re-inserted last: the Map's order is oldest first
-      this.roles.set(key, { role, until: now + this.cacheMs });
-      if (this.roles.size > MAX_CACHED) this.roles.delete(this.roles.keys().next().value!);
-    }
+    if (this.cacheMs > 0 && this.changes === changesBefore) this.roles.set(key, { role, until: now + this.cacheMs });
     return role;
   }
 }
