@@ -69,7 +69,8 @@ class LeadDeskSchema implements OnModuleInit {
  * its default DataSource, PostgreSQL; `autoLoadEntities: true` or LEAD_DESK_ENTITIES in its `entities`) and
  * gets Lead Desk's routes and its services (LeadsService, RotationsService, TeamsService, ...) to call
  * in-process. Nothing global leaks into the host: Lead Desk's guards, validation pipe and error filter sit on
- * Lead Desk's own controllers, and its JWT check and rate limiter use no process-wide registry.
+ * Lead Desk's own controllers, its passport strategy has a name of its own (`lead-desk-jwt`), and its rate
+ * limiter uses its own providers.
  */
 @Module({})
 export class LeadDeskModule {

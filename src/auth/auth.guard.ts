@@ -6,7 +6,7 @@ import { API_KEY_PREFIX, ApiKeysService } from '../accounts/api-keys.service';
 import type { RequestWithContext } from '../common/decorators/context.decorator';
 import { PUBLIC_KEY } from '../common/decorators/route-access.decorator';
 import { AppConfig } from '../config/app-config';
-import { attachJwtSettings, LEAD_DESK_JWT, type JwtSettings } from './jwt.strategy';
+import { attachJwtVerification, LEAD_DESK_JWT, type JwtVerification } from './jwt.strategy';
 import type { Principal } from './principal';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -22,7 +22,7 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  */
 @Injectable()
 export class AuthGuard extends PassportAuthGuard(LEAD_DESK_JWT) {
-  private readonly jwt: JwtSettings;
+  private readonly jwt: JwtVerification;
 
   constructor(
     private readonly reflector: Reflector,
@@ -46,7 +46,7 @@ export class AuthGuard extends PassportAuthGuard(LEAD_DESK_JWT) {
       request.user = (await this.apiKeys.authenticate(token)) ?? undefined;
       return true;
     }
-    attachJwtSettings(request, this.jwt);
+    attachJwtVerification(request, this.jwt);
     return (await super.canActivate(context)) as boolean;
   }
 

@@ -12,7 +12,7 @@ import type { Principal } from './principal';
 export const LEAD_DESK_JWT = 'lead-desk-jwt';
 
 /** How the Lead Desk application handling a request checks its JWTs. */
-export interface JwtSettings {
+export interface JwtVerification {
   /** The HS256 secret as a KeyObject, made once (a string would be re-parsed on every verify) */
   key: KeyObject;
   issuer?: string;
@@ -20,14 +20,14 @@ export interface JwtSettings {
 }
 
 const SETTINGS = Symbol('leadDeskJwtSettings');
-type RequestWithSettings = { [SETTINGS]?: JwtSettings };
+type RequestWithSettings = { [SETTINGS]?: JwtVerification };
 
 /** Called by AuthGuard before passport runs: the settings travel with the request, not with the strategy. */
-export function attachJwtSettings(request: object, settings: JwtSettings): void {
+export function attachJwtVerification(request: object, settings: JwtVerification): void {
   (request as RequestWithSettings)[SETTINGS] = settings;
 }
 
-function settingsOf(request: unknown): JwtSettings {
+function settingsOf(request: unknown): JwtVerification {
   const settings = (request as RequestWithSettings)[SETTINGS];
   if (!settings) throw new Error('Lead Desk JWT settings missing on the request (AuthGuard attaches them)');
   return settings;

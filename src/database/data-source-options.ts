@@ -1,10 +1,10 @@
 import { join, resolve } from 'node:path';
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { DatabaseConfig } from '../config/app-config';
+import { MIGRATIONS_DIR } from './migrations-dir';
 import { openEmbeddedDatabase } from './pglite';
 
-/** Compiled (dist/) and source (src/) trees both sit two levels below the project root. */
-export const MIGRATIONS_GLOB = join(__dirname, '..', '..', 'migrations', '*.js');
+export const MIGRATIONS_GLOB = join(MIGRATIONS_DIR, '*.js');
 
 /** PGlite: how long a query waits for the one connection before failing (503) instead of waiting forever. */
 export const CONNECT_TIMEOUT_MS = 5000;

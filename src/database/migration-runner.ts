@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource, Migration, MigrationExecutor, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { MIGRATIONS_DIR } from './migrations-dir';
 
 /** An arbitrary constant shared by every process of this app: the advisory lock that serialises migrations. */
 const MIGRATION_LOCK_KEY = 742_113_901;
@@ -8,8 +9,6 @@ const MIGRATION_LOCK_KEY = 742_113_901;
 /** A migration class, as TypeORM's `migrations` option takes it. */
 export type MigrationClass = new () => MigrationInterface;
 
-/** `migrations/` at the project root: compiled (dist/) and source (src/) trees both sit two levels below it. */
-const MIGRATIONS_DIR = join(__dirname, '..', '..', 'migrations');
 
 /**
  * Lead Desk's schema, every migration in order (the files of `migrations/`). A host application either lists
