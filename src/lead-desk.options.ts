@@ -21,6 +21,11 @@ export interface LeadDeskOptions {
    * (default 1000, at most 60000; 0 reads it on every request). Role changes made in this process apply at once.
    */
   membershipCacheMs?: number;
+  /**
+   * How long (ms) a lead waits for a busy rotation's row lock before the request is answered 503 with
+   * Retry-After, as the standalone server's ROTATION_LOCK_TIMEOUT_MS (default 3000, 1 to 60000).
+   */
+  rotationLockTimeoutMs?: number;
 }
 
 export interface LeadDeskAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
@@ -48,6 +53,8 @@ export function leadDeskConfig(options: LeadDeskOptions): AppConfig {
   if (options?.migrationsRun !== undefined && typeof options.migrationsRun !== 'boolean') problems.push('migrationsRun: a boolean when set');
   const cacheMs = options?.membershipCacheMs;
   if (cacheMs !== undefined && !(Number.isInteger(cacheMs) && cacheMs >= 0 && cacheMs <= 60_000)) problems.push('membershipCacheMs: an integer from 0 to 60000 when set');
+  const lockMs = options?.rotationLockTimeoutMs;
+  if (lockMs !== undefined && !(Number.isInteger(lockMs) && lockMs >= 1 && lockMs <= 60_000)) problems.push('rotationLockTimeoutMs: an integer from 1 to 60000 when set');
   if (problems.length > 0) throw new ConfigurationError(`Invalid LeadDeskModule options:\n  ${problems.join('\n  ')}`);
   return new AppConfig({
     JWT_SECRET: jwt.secret,
@@ -58,5 +65,6 @@ export function leadDeskConfig(options: LeadDeskOptions): AppConfig {
     REDIS_URL: rateLimit.redisUrl,
     MIGRATIONS_RUN: options.migrationsRun ?? false,
     MEMBERSHIP_CACHE_MS: cacheMs,
+    ROTATION_LOCK_TIMEOUT_MS: lockMs,
   });
 }

@@ -26,6 +26,8 @@ export class AppConfig {
   readonly logLevel: string;
   readonly rateLimit: { perMinute: number; anonPerMinute: number; redisUrl?: string };
   readonly corsOrigins: string[];
+  /** `lockTimeoutMs`: how long a lead waits for a busy rotation's row lock before it is answered 503 */
+  readonly rotations: { lockTimeoutMs: number };
 
   constructor(env: EnvironmentVariables) {
     this.nodeEnv = env.NODE_ENV ?? 'development';
@@ -51,6 +53,7 @@ export class AppConfig {
       anonPerMinute: env.RATE_LIMIT_ANON_PER_MINUTE ?? 60,
       redisUrl: env.REDIS_URL,
     };
+    this.rotations = { lockTimeoutMs: env.ROTATION_LOCK_TIMEOUT_MS ?? 3000 };
     this.corsOrigins = (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   }
 }

@@ -35,6 +35,7 @@ export class EnvironmentVariables {
   REDIS_URL?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsString() CORS_ORIGINS?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60000) MEMBERSHIP_CACHE_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(60000) ROTATION_LOCK_TIMEOUT_MS?: number;
 }
 
 export class ConfigurationError extends Error {}

@@ -1,14 +1,43 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { defineSql, type NamedStatement } from './named-sql';
 
 /**
- * Runs SQL and returns its rows, whatever the statement: TypeORM's postgres driver answers
- * UPDATE/DELETE with `[rows, rowCount]` but SELECT/INSERT with `rows`.
+ * A raw statement with named parameters (`P`) and typed result rows (`R`): what the `*.queries.ts` files
+ * define and `sqlRows` / `preparedRows` run. `R` is only a type; the rows are what PostgreSQL returns.
  */
-export async function sqlRows<T>(db: EntityManager | DataSource, text: string, params: unknown[] = []): Promise<T[]> {
-  const result: unknown = await db.query(text, params);
+export interface Query<P extends object, R> extends NamedStatement<P> {
+  /** Never set: carries the row type from the definition to the call. */
+  readonly __row?: R;
+}
+
+/** Defines (and registers, for the snapshots) a statement with named parameters and its row type. */
+export function defineQuery<P extends object, R>(id: string, text: string): Query<P, R> {
+  return defineSql<P>(id, text) as Query<P, R>;
+}
+
+type Db = EntityManager | DataSource;
+
+/** TypeORM's postgres driver answers UPDATE/DELETE with `[rows, rowCount]` but SELECT/INSERT with `rows`. */
+function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
   return result as T[];
+}
+
+/**
+ * Runs a statement (unprepared) and returns its rows, whatever the statement. Takes a `Query` and its named
+ * values; the `(text, params)` form remains for callers not yet moved to named statements.
+ */
+export async function sqlRows<P extends object, R>(db: Db, statement: Query<P, R>, values: P): Promise<R[]>;
+/** @deprecated positional parameters: define the statement with `defineQuery` in the feature's `*.queries.ts`. */
+export async function sqlRows<T>(db: Db, text: string, params?: unknown[]): Promise<T[]>;
+export async function sqlRows(db: Db, statement: Query<object, unknown> | string, values?: object | unknown[]): Promise<unknown[]> {
+  if (typeof statement === 'string') return rowsOf(await db.query(statement, (values as unknown[] | undefined) ?? []));
+  return rowsOf(await db.query(statement.text, statement.bind(values as object)));
+}
+
+interface PgQueryable {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[]; rowCount: number | null }>;
 }
 
 const statementNames = new Map<string, string>();
@@ -20,17 +49,18 @@ function statementName(text: string): string {
   return name;
 }
 
-interface PgQueryable {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
-
 /**
  * Runs a hot-path statement as a named prepared statement: PostgreSQL parses and plans it once per
  * connection instead of on every call. Inside a transaction (`db` a transactional EntityManager) it runs
  * on that transaction's connection; otherwise on any pooled connection. Driver errors come through as
  * node-postgres raises them (with `code` = SQLSTATE), not wrapped by TypeORM.
  */
-export async function preparedRows<T>(db: EntityManager | DataSource, text: string, params: unknown[] = []): Promise<T[]> {
+export async function preparedRows<P extends object, R>(db: Db, statement: Query<P, R>, values: P): Promise<R[]>;
+/** @deprecated positional parameters: define the statement with `defineQuery` in the feature's `*.queries.ts`. */
+export async function preparedRows<T>(db: Db, text: string, params?: unknown[]): Promise<T[]>;
+export async function preparedRows(db: Db, statement: Query<object, unknown> | string, values?: object | unknown[]): Promise<unknown[]> {
+  const text = typeof statement === 'string' ? statement : statement.text;
+  const params = typeof statement === 'string' ? ((values as unknown[] | undefined) ?? []) : statement.bind(values as object);
   const runner = 'queryRunner' in db ? (db.queryRunner as (QueryRunner & { databaseConnection?: PgQueryable }) | undefined) : undefined;
   let target: PgQueryable;
   if (runner) {
@@ -40,5 +70,5 @@ export async function preparedRows<T>(db: EntityManager | DataSource, text: stri
     target = (dataSource.driver as unknown as { master: PgQueryable }).master;
   }
   const result = await target.query({ name: statementName(text), text, values: params });
-  return result.rows as T[];
+  return result.rows;
 }

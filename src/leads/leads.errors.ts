@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, ForbiddenException, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 
 /** The user-facing sentences of the leads routes (API.md section 7), in one place. */
 export const LeadErrors = {
@@ -16,6 +16,9 @@ export const LeadErrors = {
   notFound: () => new NotFoundException('lead not found'),
   alreadyConverted: (applicationId: string) =>
     new ConflictException(`lead is already converted (applicationId "${applicationId}")`),
+  /** The statement that wrote the lead may have committed (connection lost, or an unexpected answer): never retried blindly. */
+  outcomeUnknown: () =>
+    new ServiceUnavailableException('The lead may or may not have been created (the database connection was lost); look for it before creating it again'),
 };
 
 /** GET /leads: filters and cursor that cannot be read. */

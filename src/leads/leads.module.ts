@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { RotationsModule } from '../rotations/rotations.module';
 import { IdempotencyService } from './idempotency.service';
+import { LeadCreatePaths } from './lead-create-paths';
 import { LeadChangesService } from './lead-changes.service';
 import { LeadReadsService } from './lead-reads.service';
 import { LeadsController } from './leads.controller';
@@ -10,7 +11,7 @@ import { LeadsService } from './leads.service';
 @Module({
   imports: [AuditModule, RotationsModule],
   controllers: [LeadsController],
-  providers: [LeadsService, LeadReadsService, LeadChangesService, IdempotencyService],
+  providers: [LeadsService, LeadReadsService, LeadChangesService, IdempotencyService, LeadCreatePaths],
   exports: [LeadsService, LeadReadsService, LeadChangesService],
 })
 export class LeadsModule {}

@@ -2,20 +2,20 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { hasPermission } from '../accounts/roles';
-import { AuditService } from '../audit/audit.service';
-import { RecentMap } from '../common/recent-map';
 import type { AccountContext } from '../common/account-context';
-import { AssignmentService } from '../rotations/assignment.service';
+import { mayHaveCommitted, sqlState } from '../common/filters/database-errors';
+import { AssignmentService, type AssignmentPlan } from '../rotations/assignment.service';
 import { RotationErrors } from '../rotations/rotations.errors';
 import { LeadInputDto } from './dto/lead-input.dto';
-import { LEAD_COLUMNS, LeadDto, LeadRow, toLeadDto } from './dto/lead.dto';
+import type { LeadDto } from './dto/lead.dto';
 import type { IdempotentRequest } from './idempotency';
 import { IdempotencyService, type StoredResponse } from './idempotency.service';
 import { INPUT_COLUMNS, type LeadValues } from './lead-columns';
-import { insertLeadBatch, MAX_BATCH, type BatchedLead } from './lead-batch';
-import { insertLeadAtOnce, insertLeadWithEntry, type KnownAssignment } from './lead-insert';
-import { Lanes } from './lanes';
+import { KeyedBatcher } from './keyed-batcher';
+import { LeadCreatePaths } from './lead-create-paths';
+import { insertLeads, MAX_LEADS_PER_STATEMENT, UnexpectedInsertResult, type InsertGuard, type LeadToInsert } from './lead-insert';
 import { checkLeadRules } from './lead-rules';
+import { PlanCache } from './plan-cache';
 import { LeadErrors } from './leads.errors';
 
 /** A rotation changing between its plan and its turn makes us plan again; a few tries always suffice in practice. */
@@ -34,104 +34,135 @@ export interface CreateLeadResult extends StoredResponse<LeadDto> {
 export class LeadsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly audit: AuditService,
     private readonly assignment: AssignmentService,
     private readonly idempotency: IdempotencyService,
+    private readonly paths: LeadCreatePaths,
   ) {}
 
-  /** What the last lead of each (account, team) learnt about its assignment, for the one-statement insert. */
-  private readonly known = new RecentMap<string, KnownAssignment>(MAX_KNOWN);
-  private readonly lanes = new Lanes<BatchedLead, LeadDto>(MAX_BATCH);
-  /**
-   * Leads this process created in one statement (`atOnce`; `batched` of them with other leads of their team)
-   * and through the checked transaction (`checked`).
-   */
-  readonly created = { atOnce: 0, batched: 0, checked: 0 };
+  /** The plan the last lead of each (account, team) was assigned by, for the one-statement insert. */
+  private readonly learntPlans = new PlanCache(PLAN_CACHE_BYTES);
+  /** Leads of one team and source that arrive while a statement of theirs runs, written together after it. */
+  private readonly teamBatches = new KeyedBatcher<LeadToInsert, LeadDto>(MAX_LEADS_PER_STATEMENT);
 
   /**
    * POST /leads, in one of two ways that write the same rows:
    * - at once (no Idempotency-Key): ONE statement checks rules 1-5, takes the rotation's turn and inserts the
-   *   lead and its entry (`insertLeadAtOnce`), using the plan an earlier lead of the same team made, which the
-   *   statement verifies is still the one the rotations give; if any rule fails or the rotations changed, it
+   *   lead and its entry (`insertLeads` guarded), using the plan an earlier lead of the same team made, which
+   *   the statement verifies is still the one the rotations give; if any rule fails or the rotations changed, it
    *   writes nothing and the request takes the checked way;
    * - checked: one transaction: [Idempotency-Key lock and lookup] → rules 1-5 and the rotations (one read,
    *   share-locking the team, source and assignee) → rotation step + lead + `lead_created` entry (one
    *   statement, the last before COMMIT, so the rotation's row lock is held only that long) → [stored answer].
+   * A rotation whose row stays locked by others past ROTATION_LOCK_TIMEOUT_MS answers 503 with Retry-After.
    */
   async create(ctx: AccountContext, input: LeadInputDto, options: CreateLeadOptions, idempotency: IdempotentRequest | null): Promise<CreateLeadResult> {
     if (input.archived === true && !hasPermission(ctx.role, 'leads:archive')) throw LeadErrors.archiveNotAllowed();
     const values = leadValues(ctx, input);
-    if (!idempotency) {
-      const lead = await this.insertAtOnce(ctx, input, values, options);
-      if (lead) {
-        this.created.atOnce++;
-        return { status: 201, body: lead, replayed: false };
+    try {
+      if (!idempotency) {
+        const lead = await this.insertAtOnce(ctx, input, values, options);
+        if (lead) return { status: 201, body: lead, replayed: false };
       }
+      return await this.dataSource.transaction(async (m) => {
+        if (idempotency) {
+          const replay = await this.idempotency.claim<LeadDto>(m, ctx.accountId, idempotency);
+          if (replay) return { ...replay, replayed: true };
+        }
+        const lead = await this.insertChecked(m, ctx, input, values, options);
+        const answer: StoredResponse<LeadDto> = { status: 201, body: lead };
+        if (idempotency) await this.idempotency.complete(m, ctx.accountId, idempotency, answer);
+        this.paths.created('checked', 1);
+        return { ...answer, replayed: false };
+      });
+    } catch (error) {
+      if (sqlState(error) === LOCK_NOT_AVAILABLE) throw RotationErrors.busy(); // nothing was written
+      throw error;
     }
-    return this.dataSource.transaction(async (m) => {
-      if (idempotency) {
-        const replay = await this.idempotency.claim<LeadDto>(m, ctx.accountId, idempotency);
-        if (replay) return { ...replay, replayed: true };
-      }
-      const lead = await this.insertChecked(m, ctx, input, values, options);
-      this.created.checked++;
-      const answer: StoredResponse<LeadDto> = { status: 201, body: lead };
-      if (idempotency) await this.idempotency.complete(m, ctx.accountId, idempotency, answer);
-      return { ...answer, replayed: false };
-    });
   }
 
   /**
    * The one-statement insert, when this process knows a plan for the lead's team (or the lead names its
-   * assignee). Leads through a rotation go through that team's lane: while one statement of the lane runs (and
-   * holds the rotation's row lock), the leads that arrive wait here, holding no connection, and then go
-   * together in one statement (`insertLeadBatch`), in arrival order.
+   * assignee). Leads through a rotation are batched per team and source: while one statement of theirs runs
+   * (and holds the rotation's row lock), the leads that arrive wait here, holding no connection, and then go
+   * together in one statement, in arrival order.
    */
   private async insertAtOnce(ctx: AccountContext, input: LeadInputDto, values: LeadValues, options: CreateLeadOptions): Promise<LeadDto | null> {
-    const teamAndSource = { teamId: input.teamId ?? null, leadSourceId: input.leadSourceId ?? null };
+    const teamId = input.teamId ?? null;
+    const leadSourceId = input.leadSourceId ?? null;
     const skip = options.skipTeamAndSourceRequirement;
-    if (values.assignedTo !== null) return insertLeadAtOnce(this.dataSource, ctx.accountId, ctx, values, { teamAndSource, skip }, NAMED_ASSIGNEE);
-    const key = knownKey(ctx.accountId, teamAndSource.teamId);
-    const known = this.known.get(key);
-    if (!known) return null;
-    const one = () => insertLeadAtOnce(this.dataSource, ctx.accountId, ctx, values, { teamAndSource, skip }, known);
-    const teamId = teamAndSource.teamId;
-    if (!known.plan || teamId === null) return one();
-    const { leadSourceId } = teamAndSource;
-    // one lane per team, source and skip: a batch shares them, so one guard checks rules 1-4 for all its leads
-    return this.lanes.run(`${key}\0${leadSourceId ?? ''}\0${skip}`, { values, actor: ctx }, one, async (leads) => {
-      const now = this.known.get(key); // the freshest plan when the batch goes
-      if (!now?.plan || now.candidatesText === null) return null;
-      const rules = { teamId, leadSourceId, skip };
-      const created = await insertLeadBatch(this.dataSource, ctx.accountId, leads, rules, { plan: now.plan, candidatesText: now.candidatesText });
-      if (created) this.created.batched += created.length;
+    const lead: LeadToInsert = { values, actor: ctx };
+    const assignee = values.assignedTo as string | null;
+    if (assignee !== null) return this.insertAlone(ctx.accountId, lead, null, { teamId, leadSourceId, skip, assignee, candidatesText: null });
+    const planKey = planKeyOf(ctx.accountId, teamId);
+    const learnt = this.learntPlans.get(planKey);
+    if (!learnt) return null;
+    const alone = () => this.insertAlone(ctx.accountId, lead, learnt.plan, { teamId, leadSourceId, skip, assignee: null, candidatesText: learnt.candidatesText });
+    if (!learnt.plan || teamId === null) return alone();
+    // a batch shares its team, source and skip, so one guard checks rules 1-4 for all its leads
+    return this.teamBatches.run(`${planKey}\0${leadSourceId ?? ''}\0${skip}`, lead, alone, (leads) =>
+      this.insertTogether(ctx.accountId, planKey, leads, { teamId, leadSourceId, skip }),
+    );
+  }
+
+  private async insertAlone(accountId: string, lead: LeadToInsert, plan: AssignmentPlan | null, guard: InsertGuard): Promise<LeadDto | null> {
+    const created = await insertLeads(this.dataSource, accountId, [lead], plan, guard, this.assignment.lockTimeout);
+    if (!created) return null;
+    this.paths.created('at-once', 1);
+    return created[0];
+  }
+
+  /**
+   * Leads that waited for their team's statement, in one statement with the freshest plan. Null (each lead then
+   * takes the checked path, which answers for it alone) only when nothing can have been written: the guard
+   * failed, or the statement failed with an error of its own. A failure after which the batch may have
+   * committed (connection lost, rows not understood) is every lead's 503: retrying them would create them twice.
+   */
+  private async insertTogether(accountId: string, planKey: string, leads: LeadToInsert[], shared: { teamId: number; leadSourceId: number | null; skip: boolean }): Promise<LeadDto[] | null> {
+    const learnt = this.learntPlans.get(planKey);
+    if (!learnt?.plan || learnt.candidatesText === null) return null;
+    const guard: InsertGuard = { ...shared, assignee: null, candidatesText: learnt.candidatesText };
+    try {
+      const created = await insertLeads(this.dataSource, accountId, leads, learnt.plan, guard, this.assignment.lockTimeout);
+      if (created) this.paths.created('batched', created.length);
       return created;
-    });
+    } catch (error) {
+      if (error instanceof UnexpectedInsertResult || mayHaveCommitted(error)) throw LeadErrors.outcomeUnknown();
+      if (sqlState(error) === LOCK_NOT_AVAILABLE) throw error; // the rotation is busy: every lead of the batch gets 503
+      if (sqlState(error) !== undefined) return null; // the statement failed: its implicit transaction wrote nothing
+      throw error;
+    }
   }
 
   private async insertChecked(m: EntityManager, ctx: AccountContext, input: LeadInputDto, values: LeadValues, options: CreateLeadOptions): Promise<LeadDto> {
     const teamAndSource = { teamId: input.teamId ?? null, leadSourceId: input.leadSourceId ?? null };
     const assignedTo = values.assignedTo as string | null;
+    const lead: LeadToInsert = { values, actor: ctx };
+    const lockTimeout = this.assignment.lockTimeout;
     // rules 1-5 and, when the lead needs an assignee, the rotations that may serve it: one round trip
     const candidates = await checkLeadRules(m, ctx.accountId, { teamAndSource, assignedTo }, options.skipTeamAndSourceRequirement, assignedTo === null);
-    if (assignedTo !== null) return (await insertLeadWithEntry(m, ctx.accountId, ctx, values, null))!;
+    if (assignedTo !== null) return (await insertLeads(m, ctx.accountId, [lead], null, null, lockTimeout))![0];
 
     let plan = this.assignment.planFrom(candidates.rows);
     for (let attempt = 1; attempt <= MAX_PLAN_ATTEMPTS; attempt++) {
       if (attempt > 1) plan = await this.assignment.plan(m, ctx.accountId, teamAndSource.teamId);
-      const lead = await insertLeadWithEntry(m, ctx.accountId, ctx, values, plan);
-      if (!lead) continue; // the rotation changed between the plan and the turn; nothing was written
-      if (attempt === 1) this.known.set(knownKey(ctx.accountId, teamAndSource.teamId), { plan, candidatesText: candidates.text });
-      return lead;
+      const created = await insertLeads(m, ctx.accountId, [lead], plan, null, lockTimeout);
+      if (!created) continue; // the rotation changed between the plan and the turn; nothing was written
+      if (attempt === 1) this.learntPlans.set(planKeyOf(ctx.accountId, teamAndSource.teamId), { plan, candidatesText: candidates.text });
+      return created[0];
     }
     throw RotationErrors.keptChanging();
   }
 }
 
-/** (account, team) pairs whose plan a process keeps; beyond it the oldest go first. */
-const MAX_KNOWN = 10_000;
-const NAMED_ASSIGNEE: KnownAssignment = { plan: null, candidatesText: null };
-const knownKey = (accountId: string, teamId: number | null) => `${accountId}\0${teamId ?? ''}`;
+/** SQLSTATE of a lock wait that ran past `lock_timeout`. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/**
+ * Approximate bytes of plans a process keeps (see PlanCache): a plan of a 100-member rotation of weight 100
+ * weighs ~100 KB, of three equal members well under 1 KB.
+ */
+export const PLAN_CACHE_BYTES = 16 * 1024 * 1024;
+const planKeyOf = (accountId: string, teamId: number | null) => `${accountId}\0${teamId ?? ''}`;
 
 /** The lead's column values as a create writes them (null means absent). */
 function leadValues(ctx: AccountContext, input: LeadInputDto): LeadValues {

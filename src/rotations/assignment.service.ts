@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { AppConfig } from '../config/app-config';
 import { preparedRows, sqlRows } from '../database/sql';
+import { CANDIDATES, NEXT_TURN, type CandidateRow } from './rotations.queries';
 import { isActiveMember, toMemberState, type RotationMemberState } from './rotation-members';
 import { smoothWeightedSchedule } from './weighted-round-robin';
 import { RotationErrors } from './rotations.errors';
@@ -30,39 +32,12 @@ interface Candidate {
 
 const MAX_ID = 2_147_483_647;
 
-/** One member of an active rotation that may serve a lead: the team's (team_id set) or the default (null). */
-export interface CandidateRow {
-  id: number;
-  team_id: number | null;
-  members_version: number;
-  user_email: string;
-  weight: number;
-  member_active: boolean | null;
-}
-
-/** The candidate rows for account `account` and team `team` (SQL expressions), in rotation and turn order. */
-const candidatesSelect = (account: string, team: string) =>
-  `SELECT r.id, r.team_id, r.members_version, rm.user_email, rm.weight, ms.active AS member_active, rm.ordinal
-     FROM rotations r
-     JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
-     LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
-    WHERE r.account_id = ${account} AND r.active AND r.deleted_at IS NULL
-      AND (r.team_id IS NULL OR r.team_id = ${team})`;
-
-const CANDIDATES_SQL = `${candidatesSelect('$1', '$2::integer')} ORDER BY r.id, rm.ordinal`;
-
-/**
- * The candidate rows as one JSON array (a scalar subquery), for a caller that reads them inside its own
- * statement and hands them to `planFrom`: POST /leads reads them with the lead's rule checks in one round trip.
- */
-export const CANDIDATES_JSON = (account: string, team: string) =>
-  `(SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (${candidatesSelect(account, team)}) c)`;
 /** A retry happens only when a rotation changed between our read and our update; a few always suffice in practice. */
 const MAX_ATTEMPTS = 5;
 
 /**
  * What the rotation that serves a lead would do, read without taking any lock. The turn itself is taken
- * later by the caller, in the statement that inserts the lead (see `TURN_CTE`), or by `nextAssignee`.
+ * later by the caller, in the statement that inserts the lead (`turnCte` in rotations.queries.ts), or by `nextAssignee`.
  */
 export interface AssignmentPlan {
   rotationId: number;
@@ -74,30 +49,6 @@ export interface AssignmentPlan {
   schedule: number[];
   skipped: SkippedMember[];
   fallbackFromTeamRotationId: number | null;
-}
-
-/**
- * Two CTEs, `turn_step` and `turn`, for the caller's INSERT: advances the planned rotation by one atomic
- * `UPDATE … SET position = position + 1` and yields `(slot, assignee)`, or no row when the rotation changed
- * since it was planned (new members, deactivated, deleted), in which case the caller's insert inserts nothing
- * and the caller plans again. Parameters by name: `$account`, `$rotation`, `$version`, `$users` (text[]),
- * `$schedule` (smallint[]), replaced by the caller's positional placeholders; `when`, a condition the turn
- * also needs (a data-modifying CTE runs whether or not the rest of the statement reads it); `step`, how many
- * turns to take at once (default 1; `slot` is then the first of them).
- *
- * The row lock the UPDATE takes is held until the caller commits; taking it in the same statement as the
- * lead and audit inserts, right before COMMIT, keeps it as short as correctness allows.
- */
-export function turnCte(p: { account: string; rotation: string; version: string; users: string; schedule: string; when?: string; step?: string }): string {
-  const step = p.step ?? '1';
-  return `turn_step AS (
-      UPDATE rotations SET position = position + ${step}
-       WHERE account_id = ${p.account} AND id = ${p.rotation} AND active AND deleted_at IS NULL AND members_version = ${p.version}
-         ${p.when ? `AND ${p.when}` : ''}
-       RETURNING position - ${step} AS slot),
-    turn AS (
-      SELECT slot, (${p.users}::text[])[(${p.schedule}::smallint[])[(slot % cardinality(${p.schedule}::smallint[])) + 1] + 1] AS assignee
-        FROM turn_step)`;
 }
 
 /**
@@ -115,16 +66,23 @@ export function turnCte(p: { account: string; rotation: string; version: string;
  */
 @Injectable()
 export class AssignmentService {
+  /** `lock_timeout` for a turn: how long a lead may wait for a rotation another transaction holds. */
+  readonly lockTimeout: string;
+
+  constructor(config: AppConfig) {
+    this.lockTimeout = `${config.rotations.lockTimeoutMs}ms`;
+  }
+
   /**
    * The team's active rotation, else the account's active default (when the lead has no team, the team has no
    * active rotation, or that rotation has no active member left); null when none serves.
    */
   async plan(manager: EntityManager, accountId: string, teamId: number | null): Promise<AssignmentPlan | null> {
     const team = teamId !== null && Number.isInteger(teamId) && teamId >= 1 && teamId <= MAX_ID ? teamId : null;
-    return this.planFrom(await preparedRows<CandidateRow>(manager, CANDIDATES_SQL, [accountId, team]));
+    return this.planFrom(await preparedRows(manager, CANDIDATES, { accountId, teamId: team }));
   }
 
-  /** `plan`, from candidate rows a caller already read (CANDIDATES_JSON inside its own statement). */
+  /** `plan`, from candidate rows a caller already read (`candidatesJson` inside its own statement). */
   planFrom(rows: readonly CandidateRow[]): AssignmentPlan | null {
     const candidates = toCandidates(rows);
     const teamRotation = candidates.find((c) => c.teamId !== null);
@@ -162,11 +120,14 @@ export class AssignmentService {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const plan = await this.plan(manager, accountId, teamId);
       if (!plan) return null;
-      const [row] = await sqlRows<{ assignee: string }>(
-        manager,
-        `WITH ${turnCte({ account: '$1', rotation: '$2', version: '$3', users: '$4', schedule: '$5' })} SELECT assignee FROM turn`,
-        [accountId, plan.rotationId, plan.membersVersion, plan.users, plan.schedule],
-      );
+      const [row] = await sqlRows(manager, NEXT_TURN, {
+        accountId,
+        rotationId: plan.rotationId,
+        membersVersion: plan.membersVersion,
+        users: plan.users,
+        schedule: plan.schedule,
+        lockTimeout: this.lockTimeout,
+      });
       if (row) return toAssignment(plan, row.assignee);
     }
     throw RotationErrors.keptChanging();

@@ -1,5 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { FieldError } from '../common/http/validation.exception';
+import { sqlRows } from '../database/sql';
+import { ACTIVE_MEMBER_EMAILS, INSERT_MEMBERS, ROTATION_MEMBERS } from './rotations.queries';
 import { RotationErrors } from './rotations.errors';
 import { memberForSlot } from './weighted-round-robin';
 
@@ -27,14 +29,7 @@ export function userForSlot(members: readonly RotationMemberState[], slot: bigin
 export async function readRotationMembers(db: EntityManager | DataSource, accountId: string, rotationIds: number[]): Promise<Map<number, RotationMemberState[]>> {
   const out = new Map<number, RotationMemberState[]>(rotationIds.map((id) => [id, []]));
   if (rotationIds.length === 0) return out;
-  const rows: { rotation_id: number; user_email: string; weight: number; member_active: boolean | null }[] = await db.query(
-    `SELECT rm.rotation_id, rm.user_email, rm.weight, m.active AS member_active
-       FROM rotation_members rm
-       LEFT JOIN memberships m ON m.account_id = rm.account_id AND m.email = rm.user_email
-      WHERE rm.account_id = $1 AND rm.rotation_id = ANY($2::integer[])
-      ORDER BY rm.rotation_id, rm.ordinal`,
-    [accountId, rotationIds],
-  );
+  const rows = await sqlRows(db, ROTATION_MEMBERS, { accountId, rotationIds });
   for (const r of rows) out.get(r.rotation_id)!.push(toMemberState(r));
   return out;
 }
@@ -45,10 +40,7 @@ export function toMemberState(r: { user_email: string; weight: number; member_ac
 
 /** 400 naming each member of `members` who is not an active member of the account. */
 export async function assertActiveMembers(m: EntityManager, accountId: string, members: MemberInput[]): Promise<void> {
-  const rows: { email: string }[] = await m.query(
-    `SELECT email FROM memberships WHERE account_id = $1 AND email = ANY($2::text[]) AND active`,
-    [accountId, members.map((x) => x.user)],
-  );
+  const rows = await sqlRows(m, ACTIVE_MEMBER_EMAILS, { accountId, emails: members.map((x) => x.user) });
   const active = new Set(rows.map((r) => r.email));
   const details: FieldError[] = members.flatMap((x, i) =>
     active.has(x.user) ? [] : [{ field: `members[${i}].user`, message: `${x.user} is not an active member of the account` }],
@@ -58,12 +50,7 @@ export async function assertActiveMembers(m: EntityManager, accountId: string, m
 
 /** Writes the member list of a rotation (which has none yet), keeping its order. */
 export async function insertRotationMembers(m: EntityManager, accountId: string, rotationId: number, members: MemberInput[]): Promise<void> {
-  await m.query(
-    `INSERT INTO rotation_members (account_id, rotation_id, ordinal, user_email, weight)
-     SELECT $1, $2, t.ordinal - 1, t.user_email, t.weight
-       FROM unnest($3::text[], $4::integer[]) WITH ORDINALITY AS t(user_email, weight, ordinal)`,
-    [accountId, rotationId, members.map((x) => x.user), members.map((x) => x.weight)],
-  );
+  await sqlRows(m, INSERT_MEMBERS, { accountId, rotationId, users: members.map((x) => x.user), weights: members.map((x) => x.weight) });
 }
 
 export function sameMembers(a: readonly MemberInput[], b: readonly MemberInput[]): boolean {

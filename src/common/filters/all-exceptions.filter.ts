@@ -30,7 +30,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const [status, body] = this.toResponse(exception, request);
     if (reply.sent) return;
-    if (status === 429 && exception instanceof HttpException) {
+    if ((status === 429 || status === 503) && exception instanceof HttpException) {
       const retry = (exception as HttpException & { retryAfter?: number }).retryAfter;
       if (retry !== undefined) reply.header('Retry-After', String(retry));
     }

@@ -24,3 +24,18 @@ export function sqlState(error: unknown): string | undefined {
   const code = e?.driverError?.code ?? e?.code;
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
+
+/** Failures to reach the database at all: no statement was sent. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', '57P03', '53300']);
+const NOT_SENT_MESSAGES = ['timeout exceeded when trying to connect', 'connect ECONNREFUSED', 'Cannot use a pool after calling end'];
+
+/**
+ * The database became unreachable in a way that may have come after a statement committed (connection lost
+ * mid-statement, server shut down): what it wrote is unknown, so it must not be retried blindly.
+ */
+export function mayHaveCommitted(error: unknown): boolean {
+  if (!isDatabaseUnavailable(error)) return false;
+  const e = error as Error & { code?: unknown };
+  if (typeof e.code === 'string' && NOT_SENT_CODES.has(e.code)) return false;
+  return !NOT_SENT_MESSAGES.some((m) => e.message.includes(m));
+}
