@@ -159,7 +159,7 @@ const LOCK_NOT_AVAILABLE = '55P03';
 
 /**
  * Approximate bytes of plans a process keeps (see PlanCache): a plan of a 100-member rotation of weight 100
- * weighs ~100 KB, of three equal members well under 1 KB.
+ * weighs ~100 KB, of three equal members about 1 KB.
  */
 export const PLAN_CACHE_BYTES = 16 * 1024 * 1024;
 const planKeyOf = (accountId: string, teamId: number | null) => `${accountId}\0${teamId ?? ''}`;
