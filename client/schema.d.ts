@@ -2327,6 +2327,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
+            /** @description The team's rotation stayed locked by other requests past the lock timeout (nothing was written; retry after Retry-After seconds), the database is unreachable, or the connection to it was lost while the lead was being written (it may exist: look for it, or retry with the same Idempotency-Key) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying (when the rotation was busy) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the rotation is busy with other leads; retry the request shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
         };
     };
     LeadsController_get: {

@@ -11,6 +11,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -103,6 +104,14 @@ export class LeadsController {
     example: { error: 'Idempotency-Key was already used with a different request; use a new key for a new request' },
   })
   @ApiInternalServerErrorResponse({ type: ErrorResponseDto, description: 'Internal server error', example: { error: 'Internal server error' } })
+  @ApiServiceUnavailableResponse({
+    type: ErrorResponseDto,
+    description:
+      "The team's rotation stayed locked by other requests past the lock timeout (nothing was written; retry after Retry-After seconds), " +
+      'the database is unreachable, or the connection to it was lost while the lead was being written (it may exist: look for it, or retry with the same Idempotency-Key)',
+    headers: { 'Retry-After': { description: 'Seconds to wait before retrying (when the rotation was busy)', schema: { type: 'integer' } } },
+    example: { error: 'the rotation is busy with other leads; retry the request shortly' },
+  })
   @Permission('leads:write')
   @HttpCode(201)
   async create(
