@@ -8,7 +8,7 @@ import {
   type LeadListFilters,
   type LeadListStep,
   type Statement,
-} from '../src/leads/lead-list.sql';
+} from '../src/leads/leads.queries';
 import { startTestApp, tokenFor, type TestApp } from './support/app';
 import { call } from './support/http';
 import { loadLeadVolume, volumeAssignee, volumeCreator } from './support/leads';
@@ -19,7 +19,7 @@ const LeadSearchMigration = require('../migrations/1764250300000-LeadSearch.js')
 
 /**
  * GET /leads at volume: the plans PostgreSQL makes for the very statements the service runs (built by
- * src/leads/lead-list.sql.ts), on LEADS_EXPLAIN_COUNT leads (default 200,000) in one account plus a tenth
+ * src/leads/leads.queries.ts), on LEADS_EXPLAIN_COUNT leads (default 200,000) in one account plus a tenth
  * of that in each of three other accounts, in a database of its own. Every plan must read leads through an
  * index, never a sequential scan. Then the q search is timed through HTTP and the medians are printed
  * (not asserted: the machine is shared). `LEADS_EXPLAIN_COUNT=1000000 npx jest test/leads-explain` measures

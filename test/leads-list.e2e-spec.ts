@@ -1,4 +1,4 @@
-import { WALK_ROWS_PER_PAGE_ROW } from '../src/leads/lead-list.sql';
+import { WALK_ROWS_PER_PAGE_ROW } from '../src/leads/leads.queries';
 import { startTestApp, type TestApp } from './support/app';
 import { createAccount, type TestAccount, type TestUser } from './support/builders';
 import { describeDenials } from './support/denial';

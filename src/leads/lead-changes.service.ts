@@ -8,11 +8,12 @@ import type { AccountContext } from '../common/account-context';
 import { sqlRows } from '../database/sql';
 import { ConvertLeadDto } from './dto/convert-lead.dto';
 import { LeadPatchDto } from './dto/lead-patch.dto';
-import { LEAD_COLUMNS, LeadDto, LeadRow, toLeadDto } from './dto/lead.dto';
+import { LeadDto, toLeadDto } from './dto/lead.dto';
 import { INPUT_COLUMNS, type InputField } from './lead-columns';
 import { LeadReadsService } from './lead-reads.service';
 import { checkLeadRules } from './lead-rules';
 import { LeadErrors } from './leads.errors';
+import { LOCK_LEAD, SET_APPLICATION_ID, SET_ARCHIVED, UPDATE_LEAD, type LockedLeadRow } from './leads.queries';
 
 export interface UpdateLeadOptions {
   skipTeamAndSourceRequirement: boolean;
@@ -20,9 +21,6 @@ export interface UpdateLeadOptions {
 
 /** data.changes of a lead's audit entry: each changed field's value before and after, as the API shows them. */
 type Changes = Partial<Record<InputField | 'applicationId', { from: unknown; to: unknown }>>;
-
-/** A locked lead, and whether a PATCH's lastContacted differs from it (compared in SQL, to the microsecond). */
-type LockedLead = LeadRow & { last_contacted_differs: boolean | null };
 
 /**
  * PATCH /leads/{id}, archive, unarchive and convert. Each is one transaction that first locks the lead's row
@@ -72,12 +70,11 @@ export class LeadChangesService {
         await checkLeadRules(m, ctx.accountId, { teamAndSource, assignedTo }, options.skipTeamAndSourceRequirement);
       }
 
-      const [row] = await sqlRows<LeadRow>(
-        m,
-        `UPDATE leads SET ${changed.map(([, column], i) => `${column} = $${i + 3}`).join(', ')}, updated_at = now()
-          WHERE account_id = $1 AND id = $2 RETURNING ${LEAD_COLUMNS}`,
-        [ctx.accountId, id, ...changed.map(([field]) => patch[field])],
-      );
+      const [row] = await sqlRows(m, UPDATE_LEAD, {
+        accountId: ctx.accountId,
+        id,
+        changes: JSON.stringify(Object.fromEntries(changed.map(([field, column]) => [column, patch[field]]))),
+      });
       const after = toLeadDto(row);
       const changes: Changes = {};
       for (const [field] of changed) changes[field] = { from: before[field], to: after[field] };
@@ -92,7 +89,7 @@ export class LeadChangesService {
     return this.dataSource.transaction(async (m) => {
       const current = await this.lock(m, ctx.accountId, id);
       if (current.archived === archived) return this.reads.withHistory(m, ctx.accountId, current);
-      const row = await this.set(m, ctx.accountId, id, 'archived = $3', [archived]);
+      const [row] = await sqlRows(m, SET_ARCHIVED, { accountId: ctx.accountId, id, archived });
       await this.audit.record(m, ctx.accountId, ctx, {
         event: archived ? 'lead_archived' : 'lead_unarchived',
         entityType: 'lead',
@@ -110,7 +107,7 @@ export class LeadChangesService {
       if (current.application_id !== null) throw LeadErrors.alreadyConverted(current.application_id);
       const generated = dto.applicationId === undefined || dto.applicationId === null;
       const applicationId = generated ? newApplicationId() : dto.applicationId;
-      const row = await this.set(m, ctx.accountId, id, 'application_id = $3', [applicationId]);
+      const [row] = await sqlRows(m, SET_APPLICATION_ID, { accountId: ctx.accountId, id, applicationId: applicationId! });
       await this.audit.record(m, ctx.accountId, ctx, {
         event: 'lead_converted',
         entityType: 'lead',
@@ -122,23 +119,9 @@ export class LeadChangesService {
   }
 
   /** The lead's row, locked until the transaction ends; 404 when the account has no such lead. */
-  private async lock(m: EntityManager, accountId: string, id: number, lastContacted: string | null = null): Promise<LockedLead> {
-    // The comparison is made on the row as locked: after waiting for a concurrent change, on its result.
-    const [row]: LockedLead[] = await m.query(
-      `SELECT ${LEAD_COLUMNS}, last_contacted IS DISTINCT FROM $3::timestamptz AS last_contacted_differs
-         FROM leads WHERE account_id = $1 AND id = $2 FOR NO KEY UPDATE`,
-      [accountId, id, lastContacted],
-    );
+  private async lock(m: EntityManager, accountId: string, id: number, lastContacted: string | null = null): Promise<LockedLeadRow> {
+    const [row] = await sqlRows(m, LOCK_LEAD, { accountId, id, lastContacted });
     if (!row) throw LeadErrors.notFound();
-    return row;
-  }
-
-  private async set(m: EntityManager, accountId: string, id: number, assignment: string, values: unknown[]): Promise<LeadRow> {
-    const [row] = await sqlRows<LeadRow>(
-      m,
-      `UPDATE leads SET ${assignment}, updated_at = now() WHERE account_id = $1 AND id = $2 RETURNING ${LEAD_COLUMNS}`,
-      [accountId, id, ...values],
-    );
     return row;
   }
 }

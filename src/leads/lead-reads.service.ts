@@ -7,10 +7,12 @@ import { CursorCodec } from '../common/pagination/cursor-codec';
 import { toPage } from '../common/pagination/page';
 import { ListLeadsQueryDto } from './dto/list-leads-query.dto';
 import { LeadPageDto } from './dto/lead-page.dto';
-import { LEAD_COLUMNS, LeadDto, LeadRow, toLeadDto } from './dto/lead.dto';
+import { LeadDto, LeadRow, toLeadDto } from './dto/lead.dto';
+import { sqlRows } from '../database/sql';
 import { MAX_ID } from './dto/lead-validation';
 import {
   CURSOR_CREATED_AT_PATTERN,
+  LEAD_BY_ID,
   leadListStatement,
   leadListSteps,
   type LeadListFilters,
@@ -18,7 +20,7 @@ import {
   type Statement,
   TRIGRAM_STEP_SETTINGS,
   walkWindow,
-} from './lead-list.sql';
+} from './leads.queries';
 import { LeadErrors, LeadListErrors } from './leads.errors';
 
 const CURSOR_SCOPE = 'leads';
@@ -37,7 +39,7 @@ export class LeadReadsService {
   /** The lead with its whole audit log, oldest first, both read in one snapshot. */
   async get(ctx: AccountContext, id: number): Promise<LeadDto> {
     return this.dataSource.transaction('REPEATABLE READ', async (m) => {
-      const [row]: LeadRow[] = await m.query(`SELECT ${LEAD_COLUMNS} FROM leads WHERE account_id = $1 AND id = $2`, [ctx.accountId, id]);
+      const [row] = await sqlRows(m, LEAD_BY_ID, { accountId: ctx.accountId, id });
       if (!row) throw LeadErrors.notFound();
       return this.withHistory(m, ctx.accountId, row);
     });
@@ -48,7 +50,7 @@ export class LeadReadsService {
     return toLeadDto(row, await this.audit.history(m, accountId, 'lead', row.id));
   }
 
-  /** One page of leads, newest first; the steps and their SQL are explained in lead-list.sql.ts. */
+  /** One page of leads, newest first; the steps and their SQL are explained in leads.queries.ts. */
   async list(ctx: AccountContext, query: ListLeadsQueryDto): Promise<LeadPageDto> {
     const limit = query.limit!;
     const filters = this.filters(ctx.accountId, query);

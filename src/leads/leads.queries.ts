@@ -1,4 +1,5 @@
 import { ACTOR_RECORD_TYPES, actorOf, insertAuditEntries, type AuditRow } from '../audit/audit.queries';
+import { compileNamed, defineSql } from '../database/named-sql';
 import { defineQuery } from '../database/sql';
 import { liveSourceCte, teamHasLiveSources } from '../lead-sources/lead-sources.queries';
 import { candidatesJson, turnAssignee, turnCte, type CandidateRow } from '../rotations/rotations.queries';
@@ -7,8 +8,8 @@ import { LEAD_COLUMNS, type LeadRow } from './dto/lead.dto';
 import { INPUT_COLUMNS } from './lead-columns';
 
 /**
- * The leads feature's raw SQL for POST /leads: rules 1-5 (with the rotations that may serve the lead) and the
- * one builder of the lead insert. Other modules' tables are reached through their fragments (teams, lead
+ * The leads feature's raw SQL: for POST /leads, rules 1-5 (with the rotations that may serve the lead) and the
+ * one builder of the lead insert; for GET /leads, the list's steps; for the changes of a lead, its lock and updates. Other modules' tables are reached through their fragments (teams, lead
  * sources, rotations, audit). `npm run sql:snapshot` writes these statements to queries/leads.sql.
  */
 
@@ -193,3 +194,242 @@ export const INSERT_LEADS = {
   ),
 };
 
+
+// ---------------------------------------------------------------------------------------------------------
+// GET /leads/{id} and the changes of a lead (PATCH, archive, unarchive, convert)
+
+export const LEAD_BY_ID = defineQuery<{ accountId: string; id: number }, LeadRow>(
+  'leads/by-id',
+  `SELECT ${LEAD_COLUMNS} FROM leads WHERE account_id = :accountId AND id = :id`,
+);
+
+/** A locked lead, and whether a PATCH's lastContacted differs from it (compared in SQL, to the microsecond). */
+export type LockedLeadRow = LeadRow & { last_contacted_differs: boolean | null };
+
+/**
+ * The lead's row, locked until the transaction ends (FOR NO KEY UPDATE: nothing references a lead by key, and
+ * it serialises every change of the lead). The comparison is made on the row as locked: after waiting for a
+ * concurrent change, on its result.
+ */
+export const LOCK_LEAD = defineQuery<{ accountId: string; id: number; lastContacted: string | null }, LockedLeadRow>(
+  'leads/lock',
+  `SELECT ${LEAD_COLUMNS}, last_contacted IS DISTINCT FROM :lastContacted::timestamptz AS last_contacted_differs
+     FROM leads WHERE account_id = :accountId AND id = :id FOR NO KEY UPDATE`,
+);
+
+/**
+ * Sets the input columns named in `:changes` (a JSON object by column name; JSON null clears) and leaves the
+ * others as they are: one statement whatever the PATCH carries.
+ */
+export const UPDATE_LEAD = defineQuery<{ accountId: string; id: number; changes: string }, LeadRow>(
+  'leads/update',
+  `UPDATE leads SET
+     ${INPUT_COLUMNS.map(([, c]) => `${c} = CASE WHEN :changes::jsonb ? '${c}' THEN (:changes::jsonb ->> '${c}')::${COLUMN_TYPES[c] ?? 'text'} ELSE ${c} END`).join(',\n     ')},
+     updated_at = now()
+   WHERE account_id = :accountId AND id = :id RETURNING ${LEAD_COLUMNS}`,
+);
+
+export const SET_ARCHIVED = defineQuery<{ accountId: string; id: number; archived: boolean }, LeadRow>(
+  'leads/set-archived',
+  `UPDATE leads SET archived = :archived, updated_at = now() WHERE account_id = :accountId AND id = :id RETURNING ${LEAD_COLUMNS}`,
+);
+
+export const SET_APPLICATION_ID = defineQuery<{ accountId: string; id: number; applicationId: string }, LeadRow>(
+  'leads/set-application-id',
+  `UPDATE leads SET application_id = :applicationId, updated_at = now() WHERE account_id = :accountId AND id = :id RETURNING ${LEAD_COLUMNS}`,
+);
+
+// ---------------------------------------------------------------------------------------------------------
+// GET /leads
+
+/**
+ * The SQL of GET /leads, in one place: the service runs it and test/leads-explain.e2e-spec.ts EXPLAINs
+ * exactly what it builds.
+ *
+ * Every statement is `WHERE account_id = $1 AND <filters> [AND (created_at, id) < <cursor>]
+ * ORDER BY created_at DESC, id DESC LIMIT n`: one range walk of a keyset index led by account_id
+ * (migrations/1764250300000-LeadSearch.js), so a page costs the same at the millionth lead as at the first.
+ *
+ * `q` has no index that is both ordered by created_at and able to find a substring, so it runs in up to two
+ * steps, each bounded:
+ * - `walk`: the newest rows that pass the other filters, read along the keyset index and tested one by one,
+ *   at most 200 per row of the page (5,200 for a page of 25). A common term fills the page within a few
+ *   hundred rows.
+ * - `trigram`: only when the walk's window filled up without filling the page (the term matches fewer than
+ *   1 lead in 200 of the recent ones): every match found through the pg_trgm GIN index, then sorted; such a
+ *   term has few matches. So a search costs at most the window's walk plus a sort of a rare term's matches.
+ *   (Worst case: a term rare among recent leads but common among old ones, which sorts many matches.)
+ * A term without three letters or digits in a row gives pg_trgm nothing to look up, so it only walks
+ * (without a window).
+ */
+
+/**
+ * The five searchable fields, lower-cased, joined by U+001F. Character for character the expression of
+ * `leads_search_trgm_idx`: the planner uses an expression index only for the same expression.
+ */
+export const LEAD_SEARCH_TEXT = `lower(coalesce(first_name, '') || E'\\x1f' || coalesce(last_name, '') || E'\\x1f' || coalesce(email, '')
+  || E'\\x1f' || coalesce(company, '') || E'\\x1f' || coalesce(phone, ''))`;
+
+/** The cursor's created_at: text with the column's full (microsecond) precision, which a JS Date would lose. */
+const cursorCreatedAt = (table = '') => `to_char(${table}created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** LEAD_COLUMNS of the table aliased `l`. */
+const LEAD_COLUMNS_OF_L = LEAD_COLUMNS.split(',')
+  .map((column) => `l.${column.trim()}`)
+  .join(', ');
+
+/** The shape of cursorCreatedAt(), checked again when a cursor comes back. */
+export const CURSOR_CREATED_AT_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/** Rows the walk reads per row of a page before the trigram index takes over (see walkWindow). */
+export const WALK_ROWS_PER_PAGE_ROW = 200;
+
+/** No window: the walk for terms that pg_trgm cannot look up goes on until the page is full. */
+const UNBOUNDED = 2_147_483_647;
+
+/**
+ * Planner settings for the trigram step, set for its transaction only: no walk along a created_at index
+ * (which would read the whole account for a rare term) and no sequential scan; bitmap scans remain.
+ */
+export const TRIGRAM_STEP_SETTINGS = `SELECT set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true)`;
+
+export interface LeadListFilters {
+  accountId: string;
+  /** null: archived and live leads alike */
+  archived: boolean | null;
+  teamId?: number;
+  leadSourceId?: number;
+  assignedTo?: string;
+  processStage?: string;
+  createdBy?: string;
+  /** Instants as PostgreSQL reads them exactly (ISO 8601 with a zone), microseconds kept */
+  createdFrom?: string;
+  createdTo?: string;
+  q?: string;
+  /** The last row of the previous page */
+  after?: { createdAt: string; id: number };
+}
+
+export type LeadListStep = 'keyset' | 'walk' | 'trigram';
+
+/** A statement as node-postgres takes it: `$n` text and positional values. */
+export interface Statement {
+  text: string;
+  params: unknown[];
+}
+
+/** A row of any step: the lead's columns, its cursor key, and for the walk whether it matched and where it was. */
+export interface LeadListSqlRow {
+  cursor_created_at: string;
+  hit?: boolean;
+  pos?: string;
+}
+
+/** Whether pg_trgm can look `q` up: it needs a run of three letters or digits (a trigram of a word). */
+export function trigramSearchable(q: string): boolean {
+  return /[\p{L}\p{N}]{3}/u.test(q);
+}
+
+/** Which steps answer a list: `keyset` alone without q; with q, `walk`, then `trigram` if the walk's window filled. */
+export function leadListSteps(f: LeadListFilters): LeadListStep[] {
+  if (f.q === undefined) return ['keyset'];
+  return trigramSearchable(f.q) ? ['walk', 'trigram'] : ['walk'];
+}
+
+/** How many rows the walk reads before giving way to the trigram step; unbounded when there is no trigram step. */
+export function walkWindow(f: LeadListFilters, limit: number): number {
+  return leadListSteps(f).includes('trigram') ? WALK_ROWS_PER_PAGE_ROW * (limit + 1) : UNBOUNDED;
+}
+
+/** `q` for a LIKE pattern: its `\`, `%` and `_` taken literally (LIKE's default escape character is `\`). */
+export function escapeLike(q: string): string {
+  return q.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The statement of one step with named parameters (`:name`), and their values. */
+function leadListSql(f: LeadListFilters, step: LeadListStep, limit: number): { sql: string; values: Record<string, unknown> } {
+  const values: Record<string, unknown> = { accountId: f.accountId };
+  const where = ['account_id = :accountId'];
+  const filter = (condition: string, name: string, value: unknown) => {
+    where.push(condition);
+    values[name] = value;
+  };
+  if (f.archived !== null) filter('archived = :archived', 'archived', f.archived);
+  if (f.teamId !== undefined) filter('team_id = :teamId', 'teamId', f.teamId);
+  if (f.leadSourceId !== undefined) filter('lead_source_id = :leadSourceId', 'leadSourceId', f.leadSourceId);
+  if (f.assignedTo !== undefined) filter('assigned_to = :assignedTo', 'assignedTo', f.assignedTo);
+  if (f.processStage !== undefined) filter('process_stage = :processStage', 'processStage', f.processStage);
+  if (f.createdBy !== undefined) filter('created_by = :createdBy', 'createdBy', f.createdBy);
+  if (f.createdFrom !== undefined) filter('created_at >= :createdFrom::timestamptz', 'createdFrom', f.createdFrom);
+  if (f.createdTo !== undefined) filter('created_at < :createdTo::timestamptz', 'createdTo', f.createdTo);
+  if (f.after) {
+    filter('(created_at, id) < (:afterCreatedAt::timestamptz, :afterId)', 'afterCreatedAt', f.after.createdAt);
+    values.afterId = f.after.id;
+  }
+  const order = 'ORDER BY created_at DESC, id DESC';
+  const columns = `${LEAD_COLUMNS}, ${cursorCreatedAt()} AS cursor_created_at`;
+
+  if (step === 'keyset') {
+    values.limit = limit + 1;
+    return { sql: `SELECT ${columns} FROM leads WHERE ${where.join(' AND ')} ${order} LIMIT :limit`, values };
+  }
+  if (f.q === undefined) throw new Error(`the ${step} step needs q`);
+  // Lower-cased in SQL, as the indexed text is, so both sides use the database's idea of lower case.
+  values.pattern = escapeLike(f.q);
+  const matches = `${LEAD_SEARCH_TEXT} LIKE '%' || lower(:pattern) || '%'`;
+  if (step === 'trigram') {
+    values.limit = limit + 1;
+    return { sql: `SELECT ${columns} FROM leads WHERE ${where.join(' AND ')} AND ${matches} ${order} LIMIT :limit`, values };
+  }
+  // The inner LIMIT keeps the walk on the keyset index (and bounded), the outer one stops it at a full page.
+  // The walk reads only what it tests; the whole row is fetched for the few rows returned.
+  values.window = walkWindow(f, limit);
+  values.limit = limit + 2;
+  return {
+    sql: `SELECT ${LEAD_COLUMNS_OF_L}, ${cursorCreatedAt('l.')} AS cursor_created_at, s.hit, s.pos FROM (
+             SELECT w.*, row_number() OVER (${order}) AS pos FROM (
+               SELECT id, created_at, ${matches} AS hit FROM leads WHERE ${where.join(' AND ')} ${order} LIMIT :window
+             ) w
+           ) s
+           JOIN leads l ON l.account_id = :accountId AND l.id = s.id
+           WHERE s.hit OR s.pos = :window
+           ORDER BY s.created_at DESC, s.id DESC LIMIT :limit`,
+    values,
+  };
+}
+
+/** Compiled statements by named text: one per shape of filters and step (a few hundred at most). */
+const compiledLists = new Map<string, ReturnType<typeof compileNamed>>();
+
+/**
+ * The statement of one step, fetching `limit + 1` rows (the extra one says whether there is a next page);
+ * the walk also returns the window's last row (`pos` = window) when it reaches it, matched or not. Its text
+ * depends on which filters are set: queries/leads.sql shows representative shapes (`leads/list.*`).
+ */
+export function leadListStatement(f: LeadListFilters, step: LeadListStep, limit: number): Statement {
+  const { sql, values } = leadListSql(f, step, limit);
+  let compiled = compiledLists.get(sql);
+  if (!compiled) compiledLists.set(sql, (compiled = compileNamed(sql)));
+  return { text: compiled.text, params: compiled.names.map((name) => values[name]) };
+}
+
+// Representative shapes, for the snapshot (the service runs `leadListStatement`'s, which are built the same way).
+const EVERY_FILTER: LeadListFilters = {
+  accountId: '1',
+  archived: false,
+  teamId: 1,
+  leadSourceId: 1,
+  assignedTo: 'a@example.com',
+  processStage: 'new',
+  createdBy: 'b@example.com',
+  createdFrom: '2026-01-01T00:00:00Z',
+  createdTo: '2026-02-01T00:00:00Z',
+  after: { createdAt: '2026-01-15T00:00:00.000000Z', id: 1 },
+};
+const SHAPES: [string, LeadListFilters, LeadListStep][] = [
+  ['list.keyset', { accountId: '1', archived: false }, 'keyset'],
+  ['list.keyset.every-filter', EVERY_FILTER, 'keyset'],
+  ['list.walk', { accountId: '1', archived: false, q: 'ada' }, 'walk'],
+  ['list.trigram', { accountId: '1', archived: false, q: 'ada' }, 'trigram'],
+];
+for (const [name, f, step] of SHAPES) defineSql(`leads/${name}`, leadListSql(f, step, 25).sql);
