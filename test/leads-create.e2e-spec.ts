@@ -391,36 +391,33 @@ describe('POST /leads', () => {
       expect(res.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['email', 'extra', 'firstName', 'id', 'lastName', 'numberOfEmployees']);
     });
 
-    it('numbers beyond every range (2^63, 1e309) are 400, never 500', async () => {
-      for (const raw of ['9223372036854775808', '1e309', '-1e309', '1e400']) {
-        for (const field of ['monthlyTransactionVolume', 'numberOfEmployees', 'teamId', 'leadSourceId']) {
-          const res = await call(t.app, {
-            method: 'POST',
-            url: '/leads',
-            token: account.owner.token,
-            account: account.id,
-            headers: { 'content-type': 'application/json' },
-            payload: `{"firstName":"A","lastName":"B","${field}":${raw}}`,
-          });
-          expect({ raw, field, status: res.status }).toEqual({ raw, field, status: 400 });
-          expect(res.body.details).toEqual([{ field, message: expect.any(String) }]);
-        }
-      }
+    const outOfRange = ['9223372036854775808', '1e309', '-1e309', '1e400'].flatMap((raw) =>
+      ['monthlyTransactionVolume', 'numberOfEmployees', 'teamId', 'leadSourceId'].map((field) => [raw, field] as const),
+    );
+    it.each(outOfRange)('%s as %s (beyond every range) is 400, never 500', async (raw, field) => {
+      const res = await call(t.app, {
+        method: 'POST',
+        url: '/leads',
+        token: account.owner.token,
+        account: account.id,
+        headers: { 'content-type': 'application/json' },
+        payload: `{"firstName":"A","lastName":"B","${field}":${raw}}`,
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.details).toEqual([{ field, message: expect.any(String) }]);
       expect(await countLeads(t, account.id)).toBe(0);
     });
 
-    it('a body that is not a JSON object is 400', async () => {
-      for (const payload of ['[]', '"lead"', '42', '{"firstName":']) {
-        const res = await call(t.app, {
-          method: 'POST',
-          url: '/leads',
-          token: account.owner.token,
-          account: account.id,
-          headers: { 'content-type': 'application/json' },
-          payload,
-        });
-        expect({ payload, status: res.status }).toEqual({ payload, status: 400 });
-      }
+    it.each(['[]', '"lead"', '42', '{"firstName":'])('a body that is not a JSON object (%s) is 400', async (payload) => {
+      const res = await call(t.app, {
+        method: 'POST',
+        url: '/leads',
+        token: account.owner.token,
+        account: account.id,
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      expect(res.status).toBe(400);
       expect(await countLeads(t, account.id)).toBe(0);
     });
 

@@ -175,24 +175,40 @@ describe('rotations', () => {
     expect((await api.get(`/rotations/${rotation.id}`)).body).toEqual(rotation);
   });
 
-  it('refuses a teamId that is not a live team of the account (400 team not found)', async () => {
-    const account = await createAccount(t);
-    const api = account.owner.api;
-    const other = await createAccount(t);
-    const theirTeam = await newTeam(other);
-    const deleted = await newTeam(account);
-    await api.delete(`/teams/${deleted.id}`);
-    for (const teamId of [theirTeam.id, deleted.id, 2147483647]) {
-      expect(await api.post('/rotations', { name: 'R', teamId, members: [{ user: account.owner.email }] })).toEqual(
+  describe('a teamId that is not a live team of the account', () => {
+    let account: TestAccount;
+    let other: TestAccount;
+    let theirTeam: { id: number };
+    let deleted: { id: number };
+    beforeAll(async () => {
+      account = await createAccount(t);
+      other = await createAccount(t);
+      theirTeam = await newTeam(other);
+      deleted = await newTeam(account);
+      await account.owner.api.delete(`/teams/${deleted.id}`);
+    });
+    const post = (teamId: unknown) => account.owner.api.post('/rotations', { name: 'R', teamId, members: [{ user: account.owner.email }] });
+
+    it.each([
+      ["another account's team", () => theirTeam.id],
+      ['a deleted team', () => deleted.id],
+      ['no team', () => 2147483647],
+    ])('%s: 400 team not found', async (_case, teamId) => {
+      expect(await post(teamId())).toEqual(
         expect.objectContaining({ status: 400, body: { error: 'team not found', details: [{ field: 'teamId', message: 'team not found' }] } }),
       );
-    }
-    for (const teamId of ['1', 0, -1, 1.5, 2147483648, {}]) {
-      const res = await api.post('/rotations', { name: 'R', teamId, members: [{ user: account.owner.email }] });
-      expect({ teamId, status: res.status, field: res.body.details?.[0]?.field }).toEqual({ teamId, status: 400, field: 'teamId' });
-    }
-    expect((await api.get('/rotations')).body.data).toEqual([]);
-    expect((await other.owner.api.get(`/teams/${theirTeam.id}`)).status).toBe(200);
+    });
+
+    it.each([['1'], [0], [-1], [1.5], [2147483648], [{}]])('not a team id (%p): 400 on teamId', async (teamId) => {
+      const res = await post(teamId);
+      expect(res.status).toBe(400);
+      expect(res.body.details?.[0]?.field).toBe('teamId');
+    });
+
+    it('nothing was created, and the other account is untouched', async () => {
+      expect((await account.owner.api.get('/rotations')).body.data).toEqual([]);
+      expect((await other.owner.api.get(`/teams/${theirTeam.id}`)).status).toBe(200);
+    });
   });
 
   it('nextUser follows the turns; a different member list restarts at the first member, the same list or a rename does not', async () => {
@@ -262,15 +278,16 @@ describe('rotations', () => {
     expect((await api.post('/rotations', { name: 'R', members: [{ user: account.owner.email }] })).status).toBe(201);
   });
 
-  it('checks existence (404) before the rules of the body (400) on PATCH, and malformed ids are 400', async () => {
+  it('checks existence (404) before the rules of the body (400) on PATCH', async () => {
     const account = await createAccount(t);
-    const api = account.owner.api;
-    expect((await api.patch('/rotations/2147483647', { members: [{ user: newEmail() }] })).status).toBe(404);
-    for (const bad of ['x', '0', '1.0', '2147483648']) {
-      expect((await api.get(`/rotations/${bad}`)).status).toBe(400);
-      expect((await api.patch(`/rotations/${bad}`, { name: 'x' })).status).toBe(400);
-      expect((await api.delete(`/rotations/${bad}`)).status).toBe(400);
-    }
+    expect((await account.owner.api.patch('/rotations/2147483647', { members: [{ user: newEmail() }] })).status).toBe(404);
+  });
+
+  it.each(['x', '0', '1.0', '2147483648'])('a malformed id (%s) is 400 on GET, PATCH and DELETE', async (bad) => {
+    const api = (await createAccount(t)).owner.api;
+    expect((await api.get(`/rotations/${bad}`)).status).toBe(400);
+    expect((await api.patch(`/rotations/${bad}`, { name: 'x' })).status).toBe(400);
+    expect((await api.delete(`/rotations/${bad}`)).status).toBe(400);
   });
 
   it("treats another account's rotations as not found (404) and never uses or changes them", async () => {
