@@ -246,7 +246,7 @@ export const SET_APPLICATION_ID = defineQuery<{ accountId: string; id: number; a
  * The SQL of GET /leads, in one place: the service runs it and test/leads-explain.e2e-spec.ts EXPLAINs
  * exactly what it builds.
  *
- * Every statement is `WHERE account_id = $1 AND <filters> [AND (created_at, id) < <cursor>]
+ * Every statement is `WHERE account_id = :accountId AND <filters> [AND (created_at, id) < <cursor>]
  * ORDER BY created_at DESC, id DESC LIMIT n`: one range walk of a keyset index led by account_id
  * (migrations/1764250300000-LeadSearch.js), so a page costs the same at the millionth lead as at the first.
  *
