@@ -1,4 +1,6 @@
 import { Client as PgClient } from 'pg';
+import { loadConfig } from '../src/config/config.module';
+import { leadDeskConfig } from '../src/lead-desk.options';
 import { startTestApp, type TestApp } from './support/app';
 import { createAccount, type TestAccount } from './support/builders';
 import { countAuditEntries, countLeads, createRotation, createTeam, dataSourceOf, MINIMAL_LEAD } from './support/leads';
@@ -89,7 +91,17 @@ describeOnPostgres('a busy rotation: a bounded wait for its row lock', () => {
     expect(await position(rotationId)).toBe(1);
   });
 
-  it('ROTATION_LOCK_TIMEOUT_MS is validated at boot', async () => {
-    await expect(startTestApp({ ROTATION_LOCK_TIMEOUT_MS: '0' })).rejects.toThrow(/ROTATION_LOCK_TIMEOUT_MS/);
+});
+
+describe('the rotation lock timeout setting', () => {
+  it.each(['0', '60001', 'abc'])('ROTATION_LOCK_TIMEOUT_MS=%s stops the boot, naming the variable', (value) => {
+    expect(() => loadConfig({ ROTATION_LOCK_TIMEOUT_MS: value })).toThrow(/ROTATION_LOCK_TIMEOUT_MS/);
+  });
+
+  it('defaults to 3 s; a host sets it as rotationLockTimeoutMs (validated the same way)', () => {
+    expect(loadConfig({ ROTATION_LOCK_TIMEOUT_MS: undefined }).rotations.lockTimeoutMs).toBe(3000);
+    const jwt = { secret: 'host-secret-0123456789' };
+    expect(leadDeskConfig({ jwt, rotationLockTimeoutMs: 250 }).rotations.lockTimeoutMs).toBe(250);
+    expect(() => leadDeskConfig({ jwt, rotationLockTimeoutMs: 0 })).toThrow(/rotationLockTimeoutMs: an integer from 1 to 60000/);
   });
 });
