@@ -9,11 +9,11 @@ const describeOnPostgres = usingRealPostgres() ? describe : describe.skip;
 if (!usingRealPostgres()) console.log('leads-batch-outcome: skipped (needs PostgreSQL: batches form only with concurrent statements, and a TCP connection to cut)');
 
 /**
- * Leads of a busy team go together in one statement. When the connection is lost after that statement was
- * sent, it may well have committed: the leads must not then be created again by the checked path behind the
- * client's back. Each of them gets 503 (outcome unknown), and no lead exists twice.
+ * Leads of a busy team go together in one statement (a lone lead: a statement of its own). When the connection
+ * is lost after that statement was sent, it may well have committed: the leads must not then be created again
+ * by the checked path behind the client's back. Each of them gets 503 (outcome unknown), and no lead exists twice.
  */
-describeOnPostgres('a batch of leads whose outcome is unknown', () => {
+describeOnPostgres('one-statement inserts whose outcome is unknown', () => {
   let t: TestApp;
   let cutter: StatementCutter;
   let direct: PgClient;
@@ -76,5 +76,22 @@ describeOnPostgres('a batch of leads whose outcome is unknown', () => {
     ).rows;
     expect(leads).toBe(position); // every turn taken has its lead
     expect(entries).toBe(leads); // and every lead its entry
+  });
+
+  it('connection lost after a lone one-statement insert was sent: 503 "may or may not have been created", and it was created once', async () => {
+    const account = await createAccount(t);
+    const agent = (await account.member('agent')).email;
+    const teamId = await createTeam(account.owner.api);
+    await createRotation(account.owner.api, [agent], teamId);
+    expect((await account.owner.api.post('/leads', { ...MINIMAL_LEAD, teamId })).status).toBe(201); // the plan is known now
+
+    const cut = cutter.arm('"last_name":"Lone cut"');
+    const res = await account.owner.api.post('/leads', { ...MINIMAL_LEAD, lastName: 'Lone cut', teamId });
+    await cut;
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ error: expect.stringMatching(/may or may not have been created/) });
+    await new Promise((r) => setTimeout(r, 1200));
+    const { rows } = await direct.query(`SELECT count(*)::int AS n FROM leads WHERE account_id = $1 AND last_name = 'Lone cut'`, [account.id]);
+    expect(rows[0].n).toBe(1);
   });
 });

@@ -9,6 +9,5 @@ export type LeadCreatePath = 'at-once' | 'batched' | 'checked';
  */
 @Injectable()
 export class LeadCreatePaths {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   created(path: LeadCreatePath, leads: number): void {}
 }

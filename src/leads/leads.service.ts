@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { HttpException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { hasPermission } from '../accounts/roles';
@@ -105,7 +105,7 @@ export class LeadsService {
   }
 
   private async insertAlone(accountId: string, lead: LeadToInsert, plan: AssignmentPlan | null, guard: InsertGuard): Promise<LeadDto | null> {
-    const created = await insertLeads(this.dataSource, accountId, [lead], plan, guard, this.assignment.lockTimeout);
+    const created = await this.writeAtOnce(accountId, [lead], plan, guard);
     if (!created) return null;
     this.paths.created('at-once', 1);
     return created[0];
@@ -122,13 +122,26 @@ export class LeadsService {
     if (!learnt?.plan || learnt.candidatesText === null) return null;
     const guard: InsertGuard = { ...shared, assignee: null, candidatesText: learnt.candidatesText };
     try {
-      const created = await insertLeads(this.dataSource, accountId, leads, learnt.plan, guard, this.assignment.lockTimeout);
+      const created = await this.writeAtOnce(accountId, leads, learnt.plan, guard);
       if (created) this.paths.created('batched', created.length);
       return created;
     } catch (error) {
-      if (error instanceof UnexpectedInsertResult || mayHaveCommitted(error)) throw LeadErrors.outcomeUnknown();
-      if (sqlState(error) === LOCK_NOT_AVAILABLE) throw error; // the rotation is busy: every lead of the batch gets 503
+      if (error instanceof HttpException || sqlState(error) === LOCK_NOT_AVAILABLE) throw error; // every lead of the batch gets it
       if (sqlState(error) !== undefined) return null; // the statement failed: its implicit transaction wrote nothing
+      throw error;
+    }
+  }
+
+  /**
+   * `insertLeads` run on its own (autocommit). When it fails in a way that may have come after its commit (the
+   * connection lost mid-statement, rows not understood), the answer is 503 "may or may not have been created":
+   * the server never writes those leads again behind the client's back.
+   */
+  private async writeAtOnce(accountId: string, leads: LeadToInsert[], plan: AssignmentPlan | null, guard: InsertGuard): Promise<LeadDto[] | null> {
+    try {
+      return await insertLeads(this.dataSource, accountId, leads, plan, guard, this.assignment.lockTimeout);
+    } catch (error) {
+      if (error instanceof UnexpectedInsertResult || mayHaveCommitted(error)) throw LeadErrors.outcomeUnknown();
       throw error;
     }
   }
