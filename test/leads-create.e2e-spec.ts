@@ -246,11 +246,17 @@ describe('POST /leads', () => {
       expect((await fresh.owner.api.post('/leads', MINIMAL_LEAD)).status).toBe(201);
     });
 
-    it('rule 2: an unknown or deleted team → 400 team not found, skip or not', async () => {
-      for (const q of [...NO_SKIP, SKIP]) {
-        await refused(q, { teamId: 2147483647 }, RULE_2);
-        await refused(q, { teamId: deletedTeam }, RULE_2);
-      }
+    /** Each case with each query (skipped or not): [case, query as shown, query, body]. */
+    const withEachQuery = (cases: [string, () => object][]) =>
+      [...NO_SKIP, SKIP].flatMap((q) => cases.map(([label, body]) => [label, q || 'no query', q, body] as const));
+
+    it.each(
+      withEachQuery([
+        ['an unknown team', () => ({ teamId: 2147483647 })],
+        ['a deleted team', () => ({ teamId: deletedTeam })],
+      ]),
+    )('rule 2: %s → 400 team not found (%s)', async (_label, _shown, q, body) => {
+      await refused(q, body(), RULE_2);
     });
 
     it('rule 3: the team has sources and no leadSourceId → 400 unless skipped; a team without sources needs none', async () => {
@@ -259,13 +265,18 @@ describe('POST /leads', () => {
       expect(await created('', { teamId: teamWithoutSources })).toMatchObject({ teamId: teamWithoutSources, leadSourceId: null });
     });
 
-    it('rule 4: a source that is unknown, deleted, of another team, or without a team → 400 lead source not found', async () => {
-      for (const q of [...NO_SKIP, SKIP]) {
-        await refused(q, { teamId: teamWithSources, leadSourceId: 2147483647 }, RULE_4);
-        await refused(q, { teamId: teamWithSources, leadSourceId: deletedSource }, RULE_4);
-        await refused(q, { teamId: teamWithSources, leadSourceId: sourceOfOtherTeam }, RULE_4);
-        await refused(q, { teamId: teamWithoutSources, leadSourceId: sourceOfTeam }, RULE_4);
-      }
+    it.each(
+      withEachQuery([
+        ['an unknown source', () => ({ teamId: teamWithSources, leadSourceId: 2147483647 })],
+        ['a deleted source', () => ({ teamId: teamWithSources, leadSourceId: deletedSource })],
+        ["another team's source", () => ({ teamId: teamWithSources, leadSourceId: sourceOfOtherTeam })],
+        ['a source with a team that has none', () => ({ teamId: teamWithoutSources, leadSourceId: sourceOfTeam })],
+      ]),
+    )('rule 4: %s → 400 lead source not found (%s)', async (_label, _shown, q, body) => {
+      await refused(q, body(), RULE_4);
+    });
+
+    it('rule 4 without a team: applies once rule 1 is skipped; a source of the team is fine', async () => {
       // Without a team, a source fails rule 4 once rule 1 is skipped (and rule 1 first otherwise).
       await refused(SKIP, { leadSourceId: sourceOfTeam }, RULE_4);
       await refused('', { leadSourceId: sourceOfTeam }, RULE_1);
@@ -306,12 +317,13 @@ describe('POST /leads', () => {
       expect(await countLeads(t, other.id)).toBe(0);
     });
 
-    it('skipTeamAndSourceRequirement accepts exactly true or false', async () => {
-      for (const value of ['TRUE', '1', 'yes', '', 'true&skipTeamAndSourceRequirement=true']) {
-        const res = await api.post(`/leads?skipTeamAndSourceRequirement=${value}`, MINIMAL_LEAD);
-        expect({ value, status: res.status }).toEqual({ value, status: 400 });
-        expect(res.body.details).toEqual([{ field: 'skipTeamAndSourceRequirement', message: 'skipTeamAndSourceRequirement must be true or false' }]);
-      }
+    it.each(['TRUE', '1', 'yes', '', 'true&skipTeamAndSourceRequirement=true'])('skipTeamAndSourceRequirement=%s → 400 (exactly true or false)', async (value) => {
+      const res = await api.post(`/leads?skipTeamAndSourceRequirement=${value}`, MINIMAL_LEAD);
+      expect(res.status).toBe(400);
+      expect(res.body.details).toEqual([{ field: 'skipTeamAndSourceRequirement', message: 'skipTeamAndSourceRequirement must be true or false' }]);
+    });
+
+    it('an unknown query parameter → 400', async () => {
       const unknown = await api.post('/leads?skip=true', MINIMAL_LEAD);
       expect(unknown.status).toBe(400);
       expect(unknown.body.details).toEqual([{ field: 'skip', message: 'skip is not a known field' }]);
