@@ -85,7 +85,7 @@ describeOnPostgres('one-statement inserts whose outcome is unknown', () => {
     await createRotation(account.owner.api, [agent], teamId);
     expect((await account.owner.api.post('/leads', { ...MINIMAL_LEAD, teamId })).status).toBe(201); // the plan is known now
 
-    const cut = cutter.arm('"last_name":"Lone cut"');
+    const cut = cutter.arm('Lone cut'); // in the Bind message of its statement
     const res = await account.owner.api.post('/leads', { ...MINIMAL_LEAD, lastName: 'Lone cut', teamId });
     await cut;
     expect(res.status).toBe(503);

@@ -24,15 +24,25 @@ const row = (ord: number, id: number): Partial<InsertedLeadRow> => ({
 });
 
 describe('insertLeads: what the one statement answered', () => {
-  const guard = { teamId: null, leadSourceId: null, skip: false, assignee: null, candidatesText: null };
+  const guard = { teamId: 7, leadSourceId: null, skip: false, assignee: null, candidatesText: '[]' };
+  const plan = { rotationId: 1, membersVersion: 0, users: ['a@x.test'], schedule: [0], skipped: [], fallbackFromTeamRotationId: null };
 
   it('no row: nothing was written (a rule failed or the rotation changed)', async () => {
-    await expect(insertLeads(answering([]), '1', [lead, lead], null, guard, '1s')).resolves.toBeNull();
+    await expect(insertLeads(answering([]), '1', [lead, lead], plan, guard, '1s')).resolves.toBeNull();
   });
 
   it('every lead its row: the leads in input order, whatever order the rows came in', async () => {
-    const created = await insertLeads(answering([row(1, 11), row(0, 10)]), '1', [lead, lead], null, guard, '1s');
+    const created = await insertLeads(answering([row(1, 11), row(0, 10)]), '1', [lead, lead], plan, guard, '1s');
     expect(created!.map((l) => l.id)).toEqual([10, 11]);
+  });
+
+  it('a lone lead (checked, no rotation): its row; two rows for it are not understood', async () => {
+    expect((await insertLeads(answering([row(0, 10)]), '1', [lead], null, null, '1s'))!.map((l) => l.id)).toEqual([10]);
+    await expect(insertLeads(answering([row(0, 10), row(0, 11)]), '1', [lead], null, null, '1s')).rejects.toBeInstanceOf(UnexpectedInsertResult);
+  });
+
+  it('a batch is always guarded and through a rotation (only leads of a busy team are batched)', async () => {
+    await expect(insertLeads(answering([]), '1', [lead, lead], null, guard, '1s')).rejects.toThrow(/always guarded/);
   });
 
   it.each([
@@ -41,6 +51,6 @@ describe('insertLeads: what the one statement answered', () => {
     ['two rows for one lead', [row(0, 10), row(0, 11)]],
     ['a row for no lead of the input', [row(0, 10), row(5, 11)]],
   ])('%s: UnexpectedInsertResult (what committed is not known; never retried blindly)', async (_case, rows) => {
-    await expect(insertLeads(answering(rows), '1', [lead, lead], null, guard, '1s')).rejects.toBeInstanceOf(UnexpectedInsertResult);
+    await expect(insertLeads(answering(rows), '1', [lead, lead], plan, guard, '1s')).rejects.toBeInstanceOf(UnexpectedInsertResult);
   });
 });

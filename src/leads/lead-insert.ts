@@ -6,7 +6,7 @@ import { preparedRows } from '../database/sql';
 import type { AssignmentPlan } from '../rotations/assignment.service';
 import { type LeadDto, type LeadRow, toLeadDto } from './dto/lead.dto';
 import { INPUT_COLUMNS, type LeadValues } from './lead-columns';
-import { INSERT_LEADS, type InsertedLeadRow, type InsertGuardParams } from './leads.queries';
+import { INSERT_LEADS, type InsertedLeadRow, type InsertGuardParams, type OneLeadParams } from './leads.queries';
 
 /** One lead to insert: its values and who asks for it. */
 export interface LeadToInsert {
@@ -35,15 +35,12 @@ function auditValues(values: LeadValues): Record<string, unknown> {
   return data;
 }
 
-function leadRecords(leads: readonly LeadToInsert[]): string {
-  return JSON.stringify(
-    leads.map(({ values, actor }, ord) => {
-      const record: Record<string, unknown> = { ord };
-      for (const [field, column] of INPUT_COLUMNS) record[column] = values[field];
-      record.audit_data = auditValues(values);
-      return Object.assign(record, actorRecord(actor));
-    }),
-  );
+/** One lead as a record of the insert's input: its values by column, what its entry keeps, and its actor. */
+function leadRecord({ values, actor }: LeadToInsert): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (const [field, column] of INPUT_COLUMNS) record[column] = values[field];
+  record.audit_data = auditValues(values);
+  return Object.assign(record, actorRecord(actor));
 }
 
 function toInserted(row: InsertedLeadRow): LeadDto {
@@ -70,7 +67,6 @@ export async function insertLeads(
   guard: InsertGuard | null,
   lockTimeout: string,
 ): Promise<LeadDto[] | null> {
-  const base = { accountId, leads: leadRecords(leads) };
   const turn = plan && {
     rotationId: plan.rotationId,
     membersVersion: plan.membersVersion,
@@ -80,10 +76,19 @@ export async function insertLeads(
     lockTimeout,
   };
   let rows: InsertedLeadRow[];
-  if (guard) {
-    rows = turn ? await preparedRows(db, INSERT_LEADS.guardedTurn, { ...base, ...guard, ...turn }) : await preparedRows(db, INSERT_LEADS.guarded, { ...base, ...guard });
+  if (leads.length === 1) {
+    const one: OneLeadParams & { accountId: string } = { ...leadRecord(leads[0]), accountId };
+    // jsonb parameters go as JSON text
+    one.audit_data = JSON.stringify(one.audit_data);
+    one.actor_request_headers = one.actor_request_headers === null ? null : JSON.stringify(one.actor_request_headers);
+    const shapes = INSERT_LEADS.one;
+    if (guard) rows = turn ? await preparedRows(db, shapes.guardedTurn, { ...one, ...guard, ...turn }) : await preparedRows(db, shapes.guarded, { ...one, ...guard });
+    else rows = turn ? await preparedRows(db, shapes.turn, { ...one, ...turn }) : await preparedRows(db, shapes.plain, one);
   } else {
-    rows = turn ? await preparedRows(db, INSERT_LEADS.turn, { ...base, ...turn }) : await preparedRows(db, INSERT_LEADS.plain, base);
+    // only leads of a busy team are batched: always through its rotation, always guarded
+    if (!guard || !turn) throw new Error('a batch of leads is always guarded and takes turns');
+    const records = JSON.stringify(leads.map((lead, ord) => ({ ord, ...leadRecord(lead) })));
+    rows = await preparedRows(db, INSERT_LEADS.batch, { accountId, leads: records, ...guard, ...turn });
   }
   if (rows.length === 0) return null;
   if (rows.length !== leads.length) throw new UnexpectedInsertResult(leads.length, rows.length);

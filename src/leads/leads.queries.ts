@@ -141,18 +141,28 @@ export interface InsertTurnParams {
 /** A row of the insert: the lead, its `ord` in the input, and its `lead_created` entry (as JSON). */
 export type InsertedLeadRow = LeadRow & { ord: number; entry: AuditRow & { created_at: string } };
 
+/** The `input` CTE of a lone lead: its record's fields as named parameters (cheaper than a one-row recordset). */
+const ONE_LEAD_INPUT = `input AS (SELECT 0 AS ord, ${LEAD_RECORD.split(', ')
+  .slice(1)
+  .map((field) => {
+    const [name, type] = field.split(' ');
+    return `:${name}::${type} AS ${name}`;
+  })
+  .join(', ')})`;
+
 /**
- * THE lead insert: n leads (n = 1 for a lone request) in ONE statement, each with its `lead_created` entry.
+ * THE lead insert: n leads in ONE statement, each with its `lead_created` entry; a lone lead is a batch of one
+ * (its fields as parameters, `ONE_LEAD_INPUT`, instead of the `:leads` recordset).
  * - `turn`: the plan's rotation advances by n at once (`turnCte`), lead i takes turn first + i; nothing is
  *   written when the rotation changed since it was planned.
  * - `guarded`: run on its own (its own implicit transaction), it writes only when rules 1-5 pass and, when
  *   `:candidatesText` is not null, the rotations that may serve the leads still read as that text (so the plan
  *   is the one that would be made now); the checked path runs it unguarded after `CHECK_RULES` in its transaction.
- * Lead ids are drawn from the sequence in `ord` order (only once the guard and the turn passed), so each row is
- * matched to its request by `ord`, whatever order rows come back in.
+ * Ids are drawn only once the guard and the turn passed; each row comes back with its `ord`, so it is matched
+ * to its request whatever order rows come back in.
  */
-function insertLeadsSql(shape: { turn: boolean; guarded: boolean }): string {
-  const ctes = [`input AS (SELECT * FROM jsonb_to_recordset(:leads::jsonb) AS x(${LEAD_RECORD}))`];
+function insertLeadsSql(shape: { many: boolean; turn: boolean; guarded: boolean }): string {
+  const ctes = [shape.many ? `input AS (SELECT * FROM jsonb_to_recordset(:leads::jsonb) AS x(${LEAD_RECORD}))` : ONE_LEAD_INPUT];
   if (shape.guarded) {
     const rules: RuleExpressions = { ...CHECK_EXPRESSIONS };
     ctes.push(ruleCtes(rules));
@@ -160,15 +170,13 @@ function insertLeadsSql(shape: { turn: boolean; guarded: boolean }): string {
       AND (:candidatesText::text IS NULL OR ${candidatesJson(rules.account, rules.team)}::text = :candidatesText::text) AS pass)`);
   }
   if (shape.turn) {
-    const step = '(SELECT count(*)::integer FROM input)';
+    const step = shape.many ? '(SELECT count(*)::integer FROM input)' : '1';
     const when = shape.guarded ? '(SELECT pass FROM rules)' : undefined;
     ctes.push(turnCte({ account: ':accountId::bigint', rotation: ':rotationId::integer', version: ':membersVersion::integer', step, lockTimeout: ':lockTimeout::text', when }));
   }
-  const gate = shape.turn ? ', turn' : shape.guarded ? ' WHERE (SELECT pass FROM rules)' : '';
-  ctes.push(`ids AS MATERIALIZED (SELECT ord, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id
-                              FROM (SELECT ord FROM input${gate} ORDER BY ord) o)`);
   const assignee = shape.turn ? turnAssignee({ users: ':users', schedule: ':schedule' }, 'turn.slot + input.ord') : 'input.assigned_to';
-  ctes.push(`slots AS (SELECT input.*, ids.id, ${assignee} AS assignee FROM input JOIN ids USING (ord)${shape.turn ? ', turn' : ''})`);
+  const from = shape.turn ? 'input, turn' : shape.guarded ? 'input WHERE (SELECT pass FROM rules)' : 'input';
+  ctes.push(`slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ${assignee} AS assignee FROM ${from})`);
   const columns = INPUT_COLUMNS.map(([, column]) => column);
   ctes.push(`lead AS (
       INSERT INTO leads (id, account_id, ${columns.join(', ')})
@@ -179,21 +187,38 @@ function insertLeadsSql(shape: { turn: boolean; guarded: boolean }): string {
   ctes.push(`entry AS (
       ${insertAuditEntries(entry, 'FROM slots')})`);
   return `WITH ${ctes.join(',\n  ')}
-  SELECT ids.ord, lead.*, to_json(entry.*) AS entry
-    FROM ids JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text`;
+  SELECT slots.ord, lead.*, to_json(entry.*) AS entry
+    FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text`;
 }
 
-/** The four shapes of the insert, by whether a turn is taken and whether the statement guards itself. */
+/** A lone lead's fields, by the names of ONE_LEAD_INPUT (the `:leads` record of one lead, without `ord`). */
+export type OneLeadParams = Record<string, unknown>;
+
+/**
+ * The shapes of the insert: a lone lead (checked or guarded, with or without a turn), and a batch (always guarded,
+ * always through a rotation: only leads of a busy team are batched).
+ */
 export const INSERT_LEADS = {
-  plain: defineQuery<InsertLeadsParams, InsertedLeadRow>('leads/insert', insertLeadsSql({ turn: false, guarded: false })),
-  turn: defineQuery<InsertLeadsParams & InsertTurnParams, InsertedLeadRow>('leads/insert.turn', insertLeadsSql({ turn: true, guarded: false })),
-  guarded: defineQuery<InsertLeadsParams & InsertGuardParams, InsertedLeadRow>('leads/insert.guarded', insertLeadsSql({ turn: false, guarded: true })),
-  guardedTurn: defineQuery<InsertLeadsParams & InsertGuardParams & InsertTurnParams, InsertedLeadRow>(
-    'leads/insert.guarded.turn',
-    insertLeadsSql({ turn: true, guarded: true }),
+  one: {
+    plain: defineQuery<OneLeadParams & { accountId: string }, InsertedLeadRow>('leads/insert-one', insertLeadsSql({ many: false, turn: false, guarded: false })),
+    turn: defineQuery<OneLeadParams & { accountId: string } & InsertTurnParams, InsertedLeadRow>(
+      'leads/insert-one.turn',
+      insertLeadsSql({ many: false, turn: true, guarded: false }),
+    ),
+    guarded: defineQuery<OneLeadParams & { accountId: string } & InsertGuardParams, InsertedLeadRow>(
+      'leads/insert-one.guarded',
+      insertLeadsSql({ many: false, turn: false, guarded: true }),
+    ),
+    guardedTurn: defineQuery<OneLeadParams & { accountId: string } & InsertGuardParams & InsertTurnParams, InsertedLeadRow>(
+      'leads/insert-one.guarded.turn',
+      insertLeadsSql({ many: false, turn: true, guarded: true }),
+    ),
+  },
+  batch: defineQuery<InsertLeadsParams & InsertGuardParams & InsertTurnParams, InsertedLeadRow>(
+    'leads/insert-batch',
+    insertLeadsSql({ many: true, turn: true, guarded: true }),
   ),
 };
-
 
 // ---------------------------------------------------------------------------------------------------------
 // GET /leads/{id} and the changes of a lead (PATCH, archive, unarchive, convert)
