@@ -48,7 +48,7 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
          AND (SELECT pass FROM rules)
          AND set_config('lock_timeout', $10::text, true) IS NOT NULL
        RETURNING position - (SELECT count(*)::integer FROM input) AS slot),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($11::text[])[($12::smallint[])[((turn.slot + input.ord) % cardinality($12::smallint[])) + 1] + 1] AS assignee FROM input, turn),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($11::text[])[($12::smallint[])[((turn.slot + input.ord) % cardinality($12::smallint[])) + 1] + 1] AS assignee FROM input, turn ORDER BY ord),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by)
       SELECT id, $2::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by FROM slots

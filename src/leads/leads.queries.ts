@@ -158,8 +158,8 @@ const ONE_LEAD_INPUT = `input AS (SELECT 0 AS ord, ${LEAD_RECORD.split(', ')
  * - `guarded`: run on its own (its own implicit transaction), it writes only when rules 1-5 pass and, when
  *   `:candidatesText` is not null, the rotations that may serve the leads still read as that text (so the plan
  *   is the one that would be made now); the checked path runs it unguarded after `CHECK_RULES` in its transaction.
- * Ids are drawn only once the guard and the turn passed; each row comes back with its `ord`, so it is matched
- * to its request whatever order rows come back in.
+ * Ids are drawn only once the guard and the turn passed, in `ord` order; each row comes back with its `ord`, so
+ * it is matched to its request whatever order rows come back in.
  */
 function insertLeadsSql(shape: { many: boolean; turn: boolean; guarded: boolean }): string {
   const ctes = [shape.many ? `input AS (SELECT * FROM jsonb_to_recordset(:leads::jsonb) AS x(${LEAD_RECORD}))` : ONE_LEAD_INPUT];
@@ -176,7 +176,9 @@ function insertLeadsSql(shape: { many: boolean; turn: boolean; guarded: boolean 
   }
   const assignee = shape.turn ? turnAssignee({ users: ':users', schedule: ':schedule' }, 'turn.slot + input.ord') : 'input.assigned_to';
   const from = shape.turn ? 'input, turn' : shape.guarded ? 'input WHERE (SELECT pass FROM rules)' : 'input';
-  ctes.push(`slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ${assignee} AS assignee FROM ${from})`);
+  // ids in `ord` order: PostgreSQL evaluates a volatile output column after the ORDER BY's sort
+  const order = shape.many ? ' ORDER BY ord' : '';
+  ctes.push(`slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ${assignee} AS assignee FROM ${from}${order})`);
   const columns = INPUT_COLUMNS.map(([, column]) => column);
   ctes.push(`lead AS (
       INSERT INTO leads (id, account_id, ${columns.join(', ')})
