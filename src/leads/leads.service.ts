@@ -17,6 +17,7 @@ import { insertLeadAtOnce, insertLeadWithEntry, type KnownAssignment } from './l
 import { Lanes } from './lanes';
 import { checkLeadRules } from './lead-rules';
 import { LeadErrors } from './leads.errors';
+import { runTransaction } from '../database/transaction';
 
 /** A rotation changing between its plan and its turn makes us plan again; a few tries always suffice in practice. */
 const MAX_PLAN_ATTEMPTS = 5;
@@ -68,7 +69,7 @@ export class LeadsService {
         return { status: 201, body: lead, replayed: false };
       }
     }
-    return this.dataSource.transaction(async (m) => {
+    return runTransaction(this.dataSource, async (m) => {
       if (idempotency) {
         const replay = await this.idempotency.claim<LeadDto>(m, ctx.accountId, idempotency);
         if (replay) return { ...replay, replayed: true };
