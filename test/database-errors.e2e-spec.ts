@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { TRANSACTION_ATTEMPTS } from '../src/database/transaction';
+import { runTransaction, TRANSACTION_ATTEMPTS } from '../src/database/transaction';
 import { startTestApp, type TestApp } from './support/app';
 import { createAccount, type TestAccount } from './support/builders';
-import { dataSourceOf } from './support/leads';
+import { createTeam, dataSourceOf } from './support/leads';
+import { usingRealPostgres } from './support/test-database';
 
 /**
  * What the server does when PostgreSQL itself refuses a statement, forced by a trigger this suite installs on
@@ -78,4 +79,29 @@ describe('database errors: retries and data exceptions', () => {
     const res = await forced(state, 99);
     expect(res).toEqual({ status: 500, body: { error: 'Internal server error' }, attempts: 1, teams: 0 });
   });
+
+  const realPostgres = usingRealPostgres() ? it : it.skip;
+  if (!usingRealPostgres()) console.warn('database-errors: the real deadlock test is skipped: it needs a PostgreSQL server (two connections)');
+
+  realPostgres('a real deadlock between two transactions locking two rows in opposite orders: the victim runs again and both commit', async () => {
+    const ds = dataSourceOf(t);
+    const [a, b] = [await createTeam(account.owner.api), await createTeam(account.owner.api)];
+    let bothHoldTheirFirst!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothHoldTheirFirst = resolve));
+    let holding = 0;
+    const attempts = [0, 0];
+    const crossing = (who: 0 | 1, firstId: number, secondId: number) =>
+      runTransaction(ds, async (m) => {
+        attempts[who]++;
+        await m.query('SELECT id FROM teams WHERE id = $1 FOR UPDATE', [firstId]);
+        if (++holding === 2) bothHoldTheirFirst();
+        await barrier; // a second attempt finds it open, and simply waits for the other's row
+        await m.query('SELECT id FROM teams WHERE id = $1 FOR UPDATE', [secondId]);
+        await m.query('UPDATE teams SET updated_at = now() WHERE id = ANY($1)', [[firstId, secondId]]);
+        return who;
+      });
+    const results = await Promise.all([crossing(0, a, b), crossing(1, b, a)]);
+    expect(results).toEqual([0, 1]);
+    expect(attempts.sort()).toEqual([1, 2]); // PostgreSQL aborted exactly one of them (40P01), which then ran again
+  }, 30_000);
 });
