@@ -38,19 +38,30 @@ export function runTransaction<T>(dataSource: DataSource, work: TransactionWork<
 export function runTransaction<T>(dataSource: DataSource, isolation: IsolationLevel, work: TransactionWork<T>): Promise<T>;
 export async function runTransaction<T>(dataSource: DataSource, a: IsolationLevel | TransactionWork<T>, b?: TransactionWork<T>): Promise<T> {
   const [isolation, work] = typeof a === 'function' ? [undefined, a] : [a, b!];
-  for (let attempt = 1; ; ) {
+  for (;;) {
     try {
-      return isolation ? await dataSource.transaction(isolation, work) : await dataSource.transaction(work);
+      return await withConflictRetries(() => (isolation ? dataSource.transaction(isolation, work) : dataSource.transaction(work)));
     } catch (error) {
-      if (error instanceof RunAgainLater) {
-        await error.pause();
-        continue;
-      }
+      if (!(error instanceof RunAgainLater)) throw error;
+      await error.pause();
+    }
+  }
+}
+
+/**
+ * Runs `attempt` again, up to TRANSACTION_ATTEMPTS times in all, while it fails with a deadlock or a
+ * serialization failure. For a whole transaction (runTransaction), or a single autocommit statement: either
+ * way PostgreSQL has rolled back everything it did, so running it again cannot write anything twice.
+ */
+export async function withConflictRetries<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
       const state = sqlState(error);
-      if (!state || !RETRYABLE_STATES.has(state) || attempt >= TRANSACTION_ATTEMPTS) throw error;
-      logger.warn(`transaction aborted (SQLSTATE ${state}), running it again (attempt ${attempt + 1} of ${TRANSACTION_ATTEMPTS})`);
-      await sleep(retryPause(attempt));
-      attempt++;
+      if (!state || !RETRYABLE_STATES.has(state) || n >= TRANSACTION_ATTEMPTS) throw error;
+      logger.warn(`transaction aborted (SQLSTATE ${state}), running it again (attempt ${n + 1} of ${TRANSACTION_ATTEMPTS})`);
+      await sleep(retryPause(n));
     }
   }
 }
