@@ -61,6 +61,18 @@ describe('input bounds: validation refuses what the database cannot hold', () =>
     expect(await countLeads(t, account.id)).toBe(before);
   });
 
+  it.each([
+    ['GET /leads/{id} past int4', 'GET', '/leads/2147483648', 400],
+    ['GET /teams/{id} in exponent form', 'GET', '/teams/1e3', 400],
+    ['DELETE /rotations/{id} negative', 'DELETE', '/rotations/-1', 400],
+    ['PATCH /members/{email} with a NUL character', 'PATCH', '/members/a%00b@example.com', 400],
+    ['PATCH /accounts/{id} past bigint (another account: not found)', 'PATCH', '/accounts/99999999999999999999999', 404],
+  ] as const)('path: %s → %i, nothing reaches the database that it would refuse', async (_name, method, url, status) => {
+    const res = await call(t.app, { method, url, token: account.owner.token, account: account.id, body: method === 'PATCH' ? { name: 'x' } : undefined });
+    expect(res.status).toBe(status);
+    expect(res.body).toEqual({ error: expect.any(String) });
+  });
+
   it('the edges themselves are accepted: int4 and 2^53 - 1 maxima, years 1000 and 9999', async () => {
     const res = await account.owner.api.post(
       '/leads',
