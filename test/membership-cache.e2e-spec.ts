@@ -3,7 +3,10 @@ import { startTestApp, type TestApp } from './support/app';
 import { createAccount } from './support/builders';
 import { Client } from './support/http';
 import { dataSourceOf } from './support/leads';
+import { itWhen } from './support/skips';
 import { usingRealPostgres } from './support/test-database';
+
+const twoProcesses = itWhen({ 'needs a PostgreSQL server both apps share (on PGlite each app has its own database)': usingRealPostgres() });
 
 /**
  * The role a request acts with is read from memberships, and a process may reuse what it read for
@@ -61,11 +64,7 @@ describe('membership role cache', () => {
     }
   });
 
-  it('another process stops honouring a removed member within MEMBERSHIP_CACHE_MS', async () => {
-    if (!usingRealPostgres()) {
-      console.log('membership cache: two-process check skipped (needs a PostgreSQL server both apps share)');
-      return;
-    }
+  twoProcesses.it('another process stops honouring a removed member within MEMBERSHIP_CACHE_MS', async () => {
     const ttl = 400;
     const a = await startTestApp({ MEMBERSHIP_CACHE_MS: String(ttl) });
     const b = await startTestApp({ MEMBERSHIP_CACHE_MS: String(ttl) });

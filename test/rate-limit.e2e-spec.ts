@@ -1,8 +1,8 @@
-import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { startTestApp, tokenFor, type TestApp } from './support/app';
 import { createAccount, newEmail } from './support/builders';
 import { call, Client } from './support/http';
+import { itWhen, needsRedis, TEST_REDIS_URL } from './support/skips';
 import { usingRealPostgres } from './support/test-database';
 
 describe('rate limits (in-process counters)', () => {
@@ -35,25 +35,14 @@ describe('rate limits (in-process counters)', () => {
   });
 });
 
+const shared = itWhen({ ...needsRedis(), 'needs a PostgreSQL server both apps share (on PGlite each app has its own database)': usingRealPostgres() });
+
 describe('rate limits shared through Redis', () => {
-  let a: TestApp;
-  let b: TestApp;
-  let redisUp = true;
+  let a: TestApp | undefined;
+  let b: TestApp | undefined;
   beforeAll(async () => {
-    const probe = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
-    redisUp = await probe.connect().then(() => true, () => false);
-    probe.disconnect();
-    if (!redisUp) {
-      console.log('rate-limit Redis suite: skipped (no Redis on 127.0.0.1:6379)');
-      return;
-    }
-    // two processes sharing counters must also share the accounts: on PGlite each app has its own database
-    if (!usingRealPostgres()) {
-      redisUp = false;
-      console.log('rate-limit Redis suite: two-app check skipped (needs a PostgreSQL server both apps share)');
-      return;
-    }
-    const env = { RATE_LIMIT_PER_MINUTE: '4', REDIS_URL: 'redis://127.0.0.1:6379' };
+    if (shared.reason) return; // its test is skipped, saying why
+    const env = { RATE_LIMIT_PER_MINUTE: '4', REDIS_URL: TEST_REDIS_URL };
     a = await startTestApp(env);
     b = await startTestApp(env);
   });
@@ -62,17 +51,18 @@ describe('rate limits shared through Redis', () => {
     await b?.close();
   });
 
-  it('two processes share one counter per principal', async () => {
-    if (!redisUp) return;
-    const account = await createAccount(a); // 1 on a
-    const onB = new Client(b.app, account.owner.token, account.id);
+  shared.it('two processes share one counter per principal', async () => {
+    const account = await createAccount(a!); // 1 on a
+    const onB = new Client(b!.app, account.owner.token, account.id);
     const statuses = [(await onB.get('/members')).status, (await account.owner.api.get('/members')).status, (await onB.get('/members')).status];
     expect(statuses).toEqual([200, 200, 200]);
     expect((await account.owner.api.get('/members')).status).toBe(429);
     expect((await onB.get('/members')).status).toBe(429);
   });
+});
 
-  it('keeps serving when Redis is unreachable (fails open)', async () => {
+describe('rate limits with Redis unreachable', () => {
+  it('keeps serving (fails open)', async () => {
     const t = await startTestApp({ RATE_LIMIT_PER_MINUTE: '2', REDIS_URL: 'redis://127.0.0.1:1' });
     try {
       const account = await createAccount(t);

@@ -1,127 +1,131 @@
-import { DataSource } from 'typeorm';
-import { AssignmentService } from '../src/rotations/assignment.service';
+import { randomBytes } from 'node:crypto';
 import { smoothWeightedSchedule } from '../src/rotations/weighted-round-robin';
 import { startTestApp, type TestApp } from './support/app';
 import { createAccount, type TestAccount } from './support/builders';
+import { call, type Answer } from './support/http';
+import { createTeam, dataSourceOf } from './support/leads';
 import { usingRealPostgres } from './support/test-database';
 
 /**
- * Many assignments at once through one rotation, from one and from two application instances (two
- * connection pools, as two server processes would have) on one PostgreSQL database. Each call runs in its
- * own transaction, as POST /leads does, and reads the position it left behind (under the row lock it holds)
- * so the test sees exactly which slot each call took.
+ * Many leads at once through one rotation, by `POST /leads` as clients send them: from two application
+ * instances (two connection pools and two sets of in-process lanes, as two server processes would have) on one
+ * PostgreSQL database, through every way a create goes: the one-statement insert (a lead alone), batches (leads
+ * of one team arriving while a statement of that team is in flight) and the checked transaction (every request
+ * with an Idempotency-Key). Whatever the way, the rotation must hand out its turns exactly: the assignees in
+ * lead id order are the schedule itself, so every window of W consecutive leads matches the weights.
  */
 const real = usingRealPostgres();
 if (!real) console.warn('rotations-concurrency: skipped, it needs a real PostgreSQL server (several connections at once)');
 const describeReal = real ? describe : describe.skip;
 
-const CALLS = 300;
 const POOL_SIZE = 15;
 
-interface Turn {
-  user: string;
-  slot: number;
+interface LeadRow {
+  id: number;
+  assigned_to: string;
+  created_at: string;
 }
 
-describeReal('rotations: concurrent assignment on real PostgreSQL', () => {
+describeReal('rotations: concurrent POST /leads on real PostgreSQL', () => {
   let first: TestApp;
   let second: TestApp;
-  const slots = new Map<TestApp, <T>(task: () => Promise<T>) => Promise<T>>();
-  /** Transactions inside nextAssignee at once, in all and per app: the test must really be concurrent. */
-  const open = { now: 0, peak: 0, byApp: new Map<TestApp, number>(), bothApps: false };
-  beforeEach(() => {
-    open.peak = 0;
-    open.bothApps = false;
-  });
   beforeAll(async () => {
     first = await startTestApp({ DATABASE_POOL_SIZE: String(POOL_SIZE) });
     second = await startTestApp({ DATABASE_POOL_SIZE: String(POOL_SIZE) });
-    slots.set(first, limiter(POOL_SIZE));
-    slots.set(second, limiter(POOL_SIZE));
   });
   afterAll(async () => {
     await first?.close();
     await second?.close();
   });
 
-  /** One assignment in its own transaction on `app`; the slot it took is the position it left, minus one. */
-  const turn = (app: TestApp, account: TestAccount, rotationId: number): Promise<Turn> =>
-    slots.get(app)!(() => app.app.get(DataSource).transaction(async (m) => {
-      open.now++;
-      open.peak = Math.max(open.peak, open.now);
-      open.byApp.set(app, (open.byApp.get(app) ?? 0) + 1);
-      if ((open.byApp.get(first) ?? 0) > 0 && (open.byApp.get(second) ?? 0) > 0) open.bothApps = true;
-      const assignment = await app.app
-        .get(AssignmentService)
-        .nextAssignee(m, account.id, null)
-        .finally(() => {
-          open.now--;
-          open.byApp.set(app, open.byApp.get(app)! - 1);
-        });
-      if (!assignment || assignment.rotationId !== rotationId) throw new Error(`unexpected assignment ${JSON.stringify(assignment)}`);
-      const [{ position }]: { position: string }[] = await m.query('SELECT position FROM rotations WHERE account_id = $1 AND id = $2', [account.id, rotationId]);
-      return { user: assignment.user, slot: Number(position) - 1 };
-    }));
-
   async function setUp(weights: number[]) {
     const account = await createAccount(first);
-    const members = await Promise.all(weights.map(() => account.member('agent')));
-    const res = await account.owner.api.post('/rotations', { name: 'Concurrent', members: members.map((m, i) => ({ user: m.email, weight: weights[i] })) });
+    const agents = await Promise.all(weights.map(() => account.member('agent')));
+    const teamId = await createTeam(account.owner.api);
+    const res = await account.owner.api.post('/rotations', { name: 'Concurrent', teamId, members: agents.map((m, i) => ({ user: m.email, weight: weights[i] })) });
     expect(res.status).toBe(201);
-    return { account, emails: members.map((m) => m.email), rotationId: res.body.id as number };
+    return { account, teamId, emails: agents.map((m) => m.email), rotationId: res.body.id as number };
   }
 
-  /** Every slot 0..CALLS-1 taken exactly once, each by the member the schedule gives it, and the counts. */
-  async function check(turns: Turn[], emails: string[], weights: number[], account: TestAccount, rotationId: number): Promise<number[]> {
-    expect(turns.map((x) => x.slot).sort((a, b) => a - b)).toEqual(Array.from({ length: CALLS }, (_, i) => i));
+  /** POST /leads on `app`; every third request carries an Idempotency-Key (so it takes the checked transaction). */
+  const postLead = (app: TestApp, account: TestAccount, teamId: number, i: number): Promise<Answer> =>
+    call(app.app, {
+      method: 'POST',
+      url: '/leads',
+      token: account.owner.token,
+      account: account.id,
+      body: { firstName: 'Lead', lastName: `n${i}`, teamId },
+      headers: i % 3 === 0 ? { 'idempotency-key': `burst-${i}-${randomBytes(4).toString('hex')}` } : {},
+    });
+
+  /**
+   * `n` leads in all: one lead first through each app (each app learns the team's plan, so the one-statement
+   * insert and batches can be used), then the rest at once, alternating between the apps.
+   */
+  async function burst(account: TestAccount, teamId: number, n: number): Promise<Answer[]> {
+    const warm = [await postLead(first, account, teamId, 1), await postLead(second, account, teamId, 2)];
+    const rest = await Promise.all(Array.from({ length: n - 2 }, (_, i) => postLead(i % 2 ? second : first, account, teamId, i + 3)));
+    return [...warm, ...rest];
+  }
+
+  /** The account's leads in id order. */
+  async function leadsOf(account: TestAccount): Promise<LeadRow[]> {
+    return dataSourceOf(first).query('SELECT id, assigned_to, created_at::text AS created_at FROM leads WHERE account_id = $1 ORDER BY id', [account.id]);
+  }
+
+  /**
+   * Every request answered 201 with its own lead; in id order the assignees are schedule[0], schedule[1], ...;
+   * every window of W consecutive leads gives each member exactly its weight; the position and the next user
+   * follow. Returns the count per member.
+   */
+  async function check(answers: Answer[], account: TestAccount, emails: string[], weights: number[], rotationId: number): Promise<number[]> {
+    expect(answers.filter((a) => a.status !== 201).map((a) => ({ status: a.status, body: a.body }))).toEqual([]);
+    const leads = await leadsOf(account);
+    expect(leads).toHaveLength(answers.length);
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(answers.length);
     const schedule = smoothWeightedSchedule(weights);
-    for (const x of turns) expect({ slot: x.slot, user: x.user }).toEqual({ slot: x.slot, user: emails[schedule[x.slot % schedule.length]] });
-    const rotation = await account.owner.api.get(`/rotations/${rotationId}`);
-    expect(rotation.body.nextUser).toBe(emails[schedule[CALLS % schedule.length]]);
-    console.log(`rotations-concurrency: up to ${open.peak} assignments in flight at once`);
-    expect(open.peak).toBeGreaterThanOrEqual(5);
-    return emails.map((e) => turns.filter((x) => x.user === e).length);
+    const W = schedule.length;
+    const expected = leads.map((_, i) => emails[schedule[i % W]]);
+    expect(leads.map((l) => l.assigned_to)).toEqual(expected);
+    for (let start = 0; start + W <= leads.length; start++) {
+      const window = leads.slice(start, start + W).map((l) => l.assigned_to);
+      const counts = emails.map((e) => window.filter((u) => u === e).length);
+      if (counts.some((c, i) => c !== weights[i])) throw new Error(`window of ${W} leads from #${start} gives ${JSON.stringify(counts)}, not the weights ${JSON.stringify(weights)}`);
+    }
+    const [{ position }] = await dataSourceOf(first).query('SELECT position::int AS position FROM rotations WHERE id = $1', [rotationId]);
+    expect(position).toBe(leads.length);
+    expect((await account.owner.api.get(`/rotations/${rotationId}`)).body.nextUser).toBe(emails[schedule[leads.length % W]]);
+    const [{ entries }] = await dataSourceOf(first).query(
+      `SELECT count(*)::int AS entries FROM audit_log WHERE account_id = $1 AND event = 'lead_created' AND (data -> 'assignment' ->> 'rotationId')::int = $2`,
+      [account.id, rotationId],
+    );
+    expect(entries).toBe(leads.length);
+    // The ways the leads went: batched leads share created_at (one statement); keyed ones took the checked transaction.
+    const perInstant = new Map<string, number>();
+    for (const l of leads) perInstant.set(l.created_at, (perInstant.get(l.created_at) ?? 0) + 1);
+    const batched = leads.filter((l) => perInstant.get(l.created_at)! > 1).length;
+    const [{ keyed }] = await dataSourceOf(first).query('SELECT count(*)::int AS keyed FROM idempotency_keys WHERE account_id = $1', [account.id]);
+    console.log(`rotations-concurrency: ${leads.length} leads, ${batched} of them written in batches, ${keyed} through the checked transaction (Idempotency-Key)`);
+    expect(batched).toBeGreaterThan(0);
+    expect(keyed).toBe(Math.floor(answers.length / 3));
+    return emails.map((e) => leads.filter((l) => l.assigned_to === e).length);
   }
 
-  it(`${CALLS} concurrent assignments through a rotation of 3 equal members: exactly 100 each`, async () => {
-    const { account, emails, rotationId } = await setUp([1, 1, 1]);
-    const turns = await Promise.all(Array.from({ length: CALLS }, () => turn(first, account, rotationId)));
-    expect(await check(turns, emails, [1, 1, 1], account, rotationId)).toEqual([100, 100, 100]);
+  it('301 leads through 3 equal members from two instances: ⌊N/3⌋ or ⌈N/3⌉ each, strict order by id', async () => {
+    const { account, teamId, emails, rotationId } = await setUp([1, 1, 1]);
+    const answers = await burst(account, teamId, 301);
+    expect(await check(answers, account, emails, [1, 1, 1], rotationId)).toEqual([101, 100, 100]);
   });
 
-  it(`the same with two application instances on one database sharing the ${CALLS} calls`, async () => {
-    const { account, emails, rotationId } = await setUp([1, 1, 1]);
-    const turns = await Promise.all(Array.from({ length: CALLS }, (_, i) => turn(i % 2 ? second : first, account, rotationId)));
-    expect(await check(turns, emails, [1, 1, 1], account, rotationId)).toEqual([100, 100, 100]);
-    expect(open.bothApps).toBe(true);
+  it('weights 1, 2, 3: 300 leads from two instances give exactly 50, 100 and 150, every window of 6 exact', async () => {
+    const { account, teamId, emails, rotationId } = await setUp([1, 2, 3]);
+    const answers = await burst(account, teamId, 300);
+    expect(await check(answers, account, emails, [1, 2, 3], rotationId)).toEqual([50, 100, 150]);
   });
 
-  it(`weights 1, 2, 3: ${CALLS} concurrent assignments from two instances give 50, 100 and 150`, async () => {
-    const { account, emails, rotationId } = await setUp([1, 2, 3]);
-    const turns = await Promise.all(Array.from({ length: CALLS }, (_, i) => turn(i % 3 ? first : second, account, rotationId)));
-    expect(await check(turns, emails, [1, 2, 3], account, rotationId)).toEqual([50, 100, 150]);
-    expect(open.bothApps).toBe(true);
+  it('weights 3 and 1: 200 leads give exactly 150 and 50, every window of 4 exact', async () => {
+    const { account, teamId, emails, rotationId } = await setUp([3, 1]);
+    const answers = await burst(account, teamId, 200);
+    expect(await check(answers, account, emails, [3, 1], rotationId)).toEqual([150, 50]);
   });
 });
-
-/**
- * At most `limit` tasks in flight, the others queued here. With `limit` = the pool size every transaction
- * gets a connection at once: the database sees `limit` transactions per app contending for the rotation's
- * row lock, and no call waits in the pool's own queue, whose 5 s acquire timeout (meant for requests, not
- * for a queue of 300 serialised transactions on a loaded machine) would fail it.
- */
-function limiter(limit: number) {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active < limit) active++;
-    else await new Promise<void>((resolve) => waiting.push(resolve)); // the slot is handed over by release
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
-}

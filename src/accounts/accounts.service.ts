@@ -12,6 +12,7 @@ import type { Principal } from '../auth/principal';
 import { AccountErrors } from './accounts.errors';
 import { AccountDto, AccountPageDto } from './dto/account.dto';
 import { isRole, lowerRole, type Role } from './roles';
+import { runTransaction } from '../database/transaction';
 
 interface AccountRow {
   id: string;
@@ -33,7 +34,7 @@ export class AccountsService {
   /** Creates an account with the caller as its owner. */
   async create(principal: Principal, actor: Actor, name: string): Promise<AccountDto> {
     if (principal.kind !== 'user') throw AccountErrors.apiKeyCannotCreateAccounts();
-    return this.dataSource.transaction(async (m) => {
+    return runTransaction(this.dataSource, async (m) => {
       const [account]: AccountRow[] = await m.query(
         `INSERT INTO accounts (name) VALUES ($1) RETURNING id, name, created_at, 'owner' AS role`,
         [name],
@@ -71,7 +72,7 @@ export class AccountsService {
   /** Renames the context's account; `id` must be that account (anything else does not exist for the caller). */
   async rename(ctx: AccountContext, id: string, name: string): Promise<AccountDto> {
     if (id !== ctx.accountId) throw AccountErrors.accountNotFound();
-    return this.dataSource.transaction(async (m) => {
+    return runTransaction(this.dataSource, async (m) => {
       const [before]: { name: string }[] = await m.query('SELECT name FROM accounts WHERE id = $1 FOR UPDATE', [id]);
       const [account] = await sqlRows<AccountRow>(
         m,

@@ -12,6 +12,7 @@ import { preparedRows } from '../database/sql';
 import { AccountErrors } from './accounts.errors';
 import { ApiKeyDto, ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
 import { roleRank, type Role } from './roles';
+import { runTransaction } from '../database/transaction';
 
 export const API_KEY_PREFIX = 'ldk_';
 /** `ldk_` + 12 hex characters: the public part, unique, used to find the key. */
@@ -56,7 +57,7 @@ export class ApiKeysService {
     if (roleRank(dto.role) > roleRank(ctx.role)) throw AccountErrors.apiKeyRoleTooHigh();
     const prefix = `${API_KEY_PREFIX}${randomBytes(6).toString('hex')}`;
     const key = `${prefix}_${randomBytes(32).toString('base64url')}`;
-    return this.dataSource.transaction(async (m) => {
+    return runTransaction(this.dataSource, async (m) => {
       const [row]: ApiKeyRow[] = await m.query(
         `INSERT INTO api_keys (account_id, name, role, prefix, key_hash, created_by)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
@@ -85,7 +86,7 @@ export class ApiKeysService {
 
   /** Revokes the key; revoking a revoked key again changes nothing. */
   async revoke(ctx: AccountContext, id: number): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    await runTransaction(this.dataSource, async (m) => {
       const [row]: { revoked: boolean }[] = await m.query(
         'SELECT revoked_at IS NOT NULL AS revoked FROM api_keys WHERE account_id = $1 AND id = $2 FOR UPDATE',
         [ctx.accountId, id],

@@ -11,6 +11,7 @@ import { AccountAccessService } from './account-access.service';
 import { AccountErrors } from './accounts.errors';
 import { AddMemberDto, MemberDto, MemberPageDto, UpdateMemberDto } from './dto/member.dto';
 import { canManageRole, type Role } from './roles';
+import { runTransaction } from '../database/transaction';
 
 interface MemberRow {
   email: string;
@@ -44,7 +45,7 @@ export class MembersService {
 
   async add(ctx: AccountContext, dto: AddMemberDto): Promise<MemberDto> {
     if (!canManageRole(ctx.role, dto.role)) throw AccountErrors.cannotManageRole();
-    return this.dataSource.transaction(async (m) => {
+    return runTransaction(this.dataSource, async (m) => {
       const rows: MemberRow[] = await m.query(
         `INSERT INTO memberships (account_id, email, role) VALUES ($1, $2, $3)
          ON CONFLICT (account_id, email) DO NOTHING RETURNING ${COLUMNS}`,
@@ -62,7 +63,7 @@ export class MembersService {
   }
 
   async update(ctx: AccountContext, email: string, dto: UpdateMemberDto): Promise<MemberDto> {
-    const updated = await this.dataSource.transaction(async (m) => {
+    const updated = await runTransaction(this.dataSource, async (m) => {
       const current = await this.lockManageable(m, ctx, email);
       if (dto.role !== undefined && !canManageRole(ctx.role, dto.role)) throw AccountErrors.cannotManageRole();
       const next = { role: dto.role ?? current.role, active: dto.active ?? current.active };
@@ -85,7 +86,7 @@ export class MembersService {
   }
 
   async remove(ctx: AccountContext, email: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    await runTransaction(this.dataSource, async (m) => {
       const current = await this.lockManageable(m, ctx, email);
       if (current.role === 'owner' && current.active) await this.assertAnotherOwner(m, ctx.accountId, email);
       await m.query('DELETE FROM memberships WHERE account_id = $1 AND email = $2', [ctx.accountId, email]);

@@ -19,6 +19,7 @@ import {
   UpdateLeadSourceDto,
 } from './dto/lead-source.dto';
 import { LeadSourceErrors } from './lead-sources.errors';
+import { runTransaction } from '../database/transaction';
 
 const CURSOR_SCOPE = 'lead-sources';
 const MAX_ID = 2_147_483_647;
@@ -67,7 +68,7 @@ export class LeadSourcesService {
   }
 
   async create(ctx: AccountContext, teamId: number, dto: CreateLeadSourceDto): Promise<LeadSourceDto> {
-    return this.dataSource.transaction(async (m) => {
+    return runTransaction(this.dataSource, async (m) => {
       // Share-locks the team: a concurrent team delete waits for this source (and then deletes it too).
       if (!(await this.teams.lockLive(m, ctx.accountId, teamId))) throw LeadSourceErrors.teamNotFound();
       const [row]: LeadSourceRow[] = await m.query(
@@ -88,7 +89,7 @@ export class LeadSourcesService {
   }
 
   async update(ctx: AccountContext, id: number, dto: UpdateLeadSourceDto): Promise<LeadSourceDto> {
-    return this.dataSource.transaction(async (m) => {
+    return runTransaction(this.dataSource, async (m) => {
       const current = await this.lockForChange(m, ctx.accountId, id);
       if (dto.name === undefined || dto.name === current.name) return toLeadSourceDto(current);
       let row: LeadSourceRow;
@@ -113,7 +114,7 @@ export class LeadSourcesService {
   }
 
   async remove(ctx: AccountContext, id: number): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    await runTransaction(this.dataSource, async (m) => {
       const current = await this.lockForChange(m, ctx.accountId, id);
       await m.query(`UPDATE lead_sources SET deleted_at = now(), updated_at = now() WHERE account_id = $1 AND id = $2`, [ctx.accountId, id]);
       await this.audit.record(m, ctx.accountId, ctx, {

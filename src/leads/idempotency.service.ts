@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { sqlState } from '../common/filters/database-errors';
+import { RunAgainLater, sleep } from '../database/transaction';
 import type { IdempotentRequest } from './idempotency';
 import { IdempotencyErrors } from './leads.errors';
 
@@ -13,36 +13,44 @@ export interface StoredResponse<T = unknown> {
 /** How long a key is remembered. */
 export const IDEMPOTENCY_TTL = '24 hours';
 /** How long a request waits for the one running with its key before answering 409. */
-export const IDEMPOTENCY_WAIT = '10s';
+export const IDEMPOTENCY_WAIT_MS = 10_000;
+/** A waiter looks again after this pause, growing by half each time up to the cap (with jitter). */
+const FIRST_POLL_MS = 10;
+const MAX_POLL_MS = 200;
 /** Expired keys purged per stored answer (bounded, so no request pays for a large backlog). */
 const PURGE_BATCH = 100;
 
 /**
  * Idempotency-Key, in the transaction of the change itself:
  *
- * 1. `claim` takes a transaction-scoped advisory lock on (account, key), so requests with one key run one
- *    after the other, in every server process; then it looks for the key's stored answer (READ COMMITTED:
- *    the statement after the lock sees what the previous holder committed).
+ * 1. `claim` takes a transaction-scoped advisory lock on (account, key) if it is free, so requests with one key
+ *    run one after the other, in every server process; then it looks for the key's stored answer (READ
+ *    COMMITTED: the statement after the lock sees what the previous holder committed).
+ *    If another transaction holds the key, `claim` does not wait for it inside the transaction: it throws
+ *    `RunAgainLater`, so `runTransaction` rolls back, gives the connection back to the pool, pauses (10 ms,
+ *    growing to 200 ms) and runs the whole transaction again. A waiter therefore holds no connection (ten
+ *    retries of one slow key cannot starve the pool), and no lock outlives a transaction (safe behind
+ *    PgBouncer in transaction mode). After IDEMPOTENCY_WAIT_MS of waiting it answers 409.
  * 2. The caller does its work and calls `complete` with its 2xx answer, which is stored in the same
  *    transaction: the change and its answer commit together. An error rolls both back, so the key may be
  *    retried after a 4xx or 5xx.
  */
 @Injectable()
 export class IdempotencyService {
+  /** When each request still waiting for its key first found it taken, and how many times it has looked. */
+  private readonly waits = new WeakMap<IdempotentRequest, { since: number; polls: number }>();
+
   /**
    * The stored answer for the same request (a replay), null when the key is new or expired;
    * 409 when the key was used for a different request, or when the request running with it does not
-   * finish within IDEMPOTENCY_WAIT.
+   * finish within IDEMPOTENCY_WAIT_MS. Must run inside `runTransaction` (see above).
    */
   async claim<T>(m: EntityManager, accountId: string, request: IdempotentRequest): Promise<StoredResponse<T> | null> {
-    await m.query(`SET LOCAL lock_timeout = '${IDEMPOTENCY_WAIT}'`);
-    try {
-      await m.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockName(accountId, request.key)]);
-    } catch (error) {
-      if (sqlState(error) === '55P03') throw IdempotencyErrors.stillRunning();
-      throw error;
-    }
-    await m.query('SET LOCAL lock_timeout = DEFAULT');
+    const [{ locked }]: { locked: boolean }[] = await m.query('SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked', [
+      idempotencyLockName(accountId, request.key),
+    ]);
+    if (!locked) throw this.waitForKey(request);
+    this.waits.delete(request);
     const [row]: { request_hash: string; response_status: number; response_body: T }[] = await m.query(
       `SELECT request_hash, response_status, response_body FROM idempotency_keys
         WHERE account_id = $1 AND key = $2 AND created_at > now() - interval '${IDEMPOTENCY_TTL}'`,
@@ -51,6 +59,20 @@ export class IdempotencyService {
     if (!row) return null;
     if (row.request_hash !== request.fingerprint) throw IdempotencyErrors.reusedWithDifferentRequest();
     return { status: row.response_status, body: row.response_body };
+  }
+
+  /** RunAgainLater with the next pause, or 409 once the request has waited IDEMPOTENCY_WAIT_MS. */
+  private waitForKey(request: IdempotentRequest): Error {
+    const now = Date.now();
+    let wait = this.waits.get(request);
+    if (!wait) this.waits.set(request, (wait = { since: now, polls: 0 }));
+    const left = wait.since + IDEMPOTENCY_WAIT_MS - now;
+    if (left <= 0) {
+      this.waits.delete(request);
+      return IdempotencyErrors.stillRunning();
+    }
+    const pause = Math.min(FIRST_POLL_MS * 1.5 ** wait.polls++, MAX_POLL_MS) * (0.75 + Math.random() / 2);
+    return new RunAgainLater(() => sleep(Math.min(pause, left)));
   }
 
   /** Stores the answer of a request that `claim` let through (replacing an expired row of the key). */
@@ -88,6 +110,6 @@ export class IdempotencyService {
 }
 
 /** The advisory lock's name; hashed to 64 bits by PostgreSQL (a collision only makes two keys wait on each other). */
-function lockName(accountId: string, key: string): string {
+export function idempotencyLockName(accountId: string, key: string): string {
   return `idempotency-key:${accountId}:${key}`;
 }

@@ -14,6 +14,7 @@ import { LeadReadsService } from './lead-reads.service';
 import { checkLeadRules } from './lead-rules';
 import { LeadErrors } from './leads.errors';
 import { LOCK_LEAD, SET_APPLICATION_ID, SET_ARCHIVED, UPDATE_LEAD, type LockedLeadRow } from './leads.queries';
+import { runTransaction } from '../database/transaction';
 
 export interface UpdateLeadOptions {
   skipTeamAndSourceRequirement: boolean;
@@ -46,7 +47,7 @@ export class LeadChangesService {
    * is checked by rules 1-4 (for the resulting pair), a new assignee by rule 5.
    */
   async update(ctx: AccountContext, id: number, patch: LeadPatchDto, options: UpdateLeadOptions): Promise<LeadDto> {
-    return this.dataSource.transaction(async (m) => {
+    return runTransaction(this.dataSource, async (m) => {
       const current = await this.lock(m, ctx.accountId, id, patch.lastContacted ?? null);
       const before = toLeadDto(current);
       const changed = INPUT_COLUMNS.filter(([field]) => {
@@ -86,7 +87,7 @@ export class LeadChangesService {
 
   /** Archives or unarchives; a lead already in that state is answered as it is, with no new entry. */
   async setArchived(ctx: AccountContext, id: number, archived: boolean): Promise<LeadDto> {
-    return this.dataSource.transaction(async (m) => {
+    return runTransaction(this.dataSource, async (m) => {
       const current = await this.lock(m, ctx.accountId, id);
       if (current.archived === archived) return this.reads.withHistory(m, ctx.accountId, current);
       const [row] = await sqlRows(m, SET_ARCHIVED, { accountId: ctx.accountId, id, archived });
@@ -102,7 +103,7 @@ export class LeadChangesService {
 
   /** Sets applicationId (the given one, or `app_` + 24 hex characters); a lead converted already → 409. */
   async convert(ctx: AccountContext, id: number, dto: ConvertLeadDto): Promise<LeadDto> {
-    return this.dataSource.transaction(async (m) => {
+    return runTransaction(this.dataSource, async (m) => {
       const current = await this.lock(m, ctx.accountId, id);
       if (current.application_id !== null) throw LeadErrors.alreadyConverted(current.application_id);
       const generated = dto.applicationId === undefined || dto.applicationId === null;

@@ -22,6 +22,7 @@ import {
   walkWindow,
 } from './leads.queries';
 import { LeadErrors, LeadListErrors } from './leads.errors';
+import { runTransaction } from '../database/transaction';
 
 const CURSOR_SCOPE = 'leads';
 
@@ -38,7 +39,7 @@ export class LeadReadsService {
 
   /** The lead with its whole audit log, oldest first, both read in one snapshot. */
   async get(ctx: AccountContext, id: number): Promise<LeadDto> {
-    return this.dataSource.transaction('REPEATABLE READ', async (m) => {
+    return runTransaction(this.dataSource, 'REPEATABLE READ', async (m) => {
       const [row] = await sqlRows(m, LEAD_BY_ID, { accountId: ctx.accountId, id });
       if (!row) throw LeadErrors.notFound();
       return this.withHistory(m, ctx.accountId, row);
@@ -64,7 +65,7 @@ export class LeadReadsService {
       const window = walkWindow(filters, limit);
       const windowFilled = walked.some((r) => Number(r.pos) === window);
       if (rows.length <= limit && windowFilled && steps.includes('trigram')) {
-        rows = await this.dataSource.transaction(async (m) => {
+        rows = await runTransaction(this.dataSource, async (m) => {
           await m.query(TRIGRAM_STEP_SETTINGS);
           return this.run(m, leadListStatement(filters, 'trigram', limit));
         });

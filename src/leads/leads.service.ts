@@ -17,6 +17,7 @@ import { insertLeads, MAX_LEADS_PER_STATEMENT, UnexpectedInsertResult, type Inse
 import { checkLeadRules } from './lead-rules';
 import { PlanCache } from './plan-cache';
 import { LeadErrors } from './leads.errors';
+import { runTransaction } from '../database/transaction';
 
 /** A rotation changing between its plan and its turn makes us plan again; a few tries always suffice in practice. */
 const MAX_PLAN_ATTEMPTS = 5;
@@ -63,7 +64,7 @@ export class LeadsService {
         const lead = await this.insertAtOnce(ctx, input, values, options);
         if (lead) return { status: 201, body: lead, replayed: false };
       }
-      return await this.dataSource.transaction(async (m) => {
+      return await runTransaction(this.dataSource, async (m) => {
         if (idempotency) {
           const replay = await this.idempotency.claim<LeadDto>(m, ctx.accountId, idempotency);
           if (replay) return { ...replay, replayed: true };

@@ -20,6 +20,7 @@ import {
   type RotationMemberState,
 } from './rotation-members';
 import { RotationErrors } from './rotations.errors';
+import { runTransaction } from '../database/transaction';
 
 interface RotationRow {
   id: number;
@@ -79,7 +80,7 @@ export class RotationsService {
   async list(ctx: AccountContext, query: PageQueryDto): Promise<RotationPageDto> {
     const limit = query.limit!;
     const after = query.cursor ? Number(this.cursors.decode(CURSOR_SCOPE, query.cursor, 1)[0]) : 0;
-    return this.dataSource.transaction('REPEATABLE READ', async (m) => {
+    return runTransaction(this.dataSource, 'REPEATABLE READ', async (m) => {
       // One snapshot for the rotations and their members, so `nextUser` matches the members shown.
       const rows: RotationRow[] = await m.query(
         `SELECT ${COLUMNS} FROM rotations
@@ -92,7 +93,7 @@ export class RotationsService {
   }
 
   async get(ctx: AccountContext, id: number): Promise<RotationDto> {
-    return this.dataSource.transaction('REPEATABLE READ', async (m) => {
+    return runTransaction(this.dataSource, 'REPEATABLE READ', async (m) => {
       const [row]: RotationRow[] = await m.query(
         `SELECT ${COLUMNS} FROM rotations WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL`,
         [ctx.accountId, id],
@@ -107,7 +108,7 @@ export class RotationsService {
     const teamId = dto.teamId ?? null;
     const active = dto.active ?? true;
     const members = dto.members.map((x) => ({ user: x.user, weight: x.weight ?? 1 }));
-    return this.dataSource.transaction(async (m) => {
+    return runTransaction(this.dataSource, async (m) => {
       // Share-locks the team: a concurrent team delete waits, then deletes this rotation with the team.
       if (teamId !== null && !(await this.teams.lockLive(m, ctx.accountId, teamId))) throw RotationErrors.teamNotFound();
       await assertActiveMembers(m, ctx.accountId, members);
@@ -131,7 +132,7 @@ export class RotationsService {
 
   /** Renames, (de)activates, or replaces the member list; a different member list resets the position to 0. */
   async update(ctx: AccountContext, id: number, dto: UpdateRotationDto): Promise<RotationDto> {
-    return this.dataSource.transaction(async (m) => {
+    return runTransaction(this.dataSource, async (m) => {
       const current = await this.lockForChange(m, ctx.accountId, id);
       const currentMembers = (await readRotationMembers(m, ctx.accountId, [id])).get(id)!;
       const changes: Record<string, { from: unknown; to: unknown }> = {};
@@ -174,7 +175,7 @@ export class RotationsService {
   }
 
   async remove(ctx: AccountContext, id: number): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    await runTransaction(this.dataSource, async (m) => {
       const current = await this.lockForChange(m, ctx.accountId, id);
       await m.query(`UPDATE rotations SET deleted_at = now(), updated_at = now() WHERE account_id = $1 AND id = $2`, [ctx.accountId, id]);
       await this.audit.record(m, ctx.accountId, ctx, {

@@ -10,6 +10,7 @@ import { toPage } from '../common/pagination/page';
 import { sqlRows } from '../database/sql';
 import { CreateTeamDto, TEAM_COLUMNS, TeamDto, TeamPageDto, TeamRow, toTeamDto, UpdateTeamDto } from './dto/team.dto';
 import { TeamErrors } from './teams.errors';
+import { runTransaction } from '../database/transaction';
 
 const CURSOR_SCOPE = 'teams';
 const MAX_ID = 2_147_483_647;
@@ -48,7 +49,7 @@ export class TeamsService {
   }
 
   async create(ctx: AccountContext, dto: CreateTeamDto): Promise<TeamDto> {
-    return this.dataSource.transaction(async (m) => {
+    return runTransaction(this.dataSource, async (m) => {
       // The partial unique index decides duplicates, so two concurrent creates cannot both win.
       const [row]: TeamRow[] = await m.query(
         `INSERT INTO teams (account_id, name) VALUES ($1, $2)
@@ -63,7 +64,7 @@ export class TeamsService {
   }
 
   async update(ctx: AccountContext, id: number, dto: UpdateTeamDto): Promise<TeamDto> {
-    return this.dataSource.transaction(async (m) => {
+    return runTransaction(this.dataSource, async (m) => {
       const current = await this.lockForChange(m, ctx.accountId, id);
       if (dto.name === undefined || dto.name === current.name) return toTeamDto(current);
       let row: TeamRow;
@@ -89,7 +90,7 @@ export class TeamsService {
 
   /** Soft-deletes the team with its live lead sources and rotations: one audit entry per record. */
   async remove(ctx: AccountContext, id: number): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    await runTransaction(this.dataSource, async (m) => {
       const team = await this.lockForChange(m, ctx.accountId, id);
       await m.query(`UPDATE teams SET deleted_at = now(), updated_at = now() WHERE account_id = $1 AND id = $2`, [ctx.accountId, id]);
       const sources = await sqlRows<{ id: number; name: string }>(

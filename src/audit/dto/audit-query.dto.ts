@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsDateString, IsIn, IsInt, IsOptional, IsString, Length, Matches, Min } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
 import { PageQueryDto, toInteger } from '../../common/pagination/page-query.dto';
+import { NoNulCharacter } from '../../common/validation/no-nul';
 
 /**
  * A date (midnight UTC) or a date-time with its UTC offset: a date-time without one would be read in the
@@ -28,6 +29,7 @@ export class AuditQueryDto extends PageQueryDto {
   /** Only entries about the record with this id */
   @IsOptional()
   @IsString()
+  @NoNulCharacter()
   @Length(1, 320)
   entityId?: string;
 
@@ -48,6 +50,7 @@ export class AuditQueryDto extends PageQueryDto {
   /** Only entries made by this user (email) */
   @IsOptional()
   @IsString()
+  @NoNulCharacter()
   @Length(1, 320)
   user?: string;
 

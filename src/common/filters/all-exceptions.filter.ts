@@ -59,11 +59,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return [HttpStatus.SERVICE_UNAVAILABLE, { error: 'Database unavailable, try again shortly' }];
     }
     const state = sqlState(exception);
-    // Safety nets: input that validation should have refused but the database did.
-    if (state?.startsWith('22')) {
-      this.logger.warn({ err: exception, reqId: request?.id }, 'data exception reached the database');
-      return [HttpStatus.BAD_REQUEST, { error: 'A value in the request is out of range or malformed' }];
-    }
+    // A data exception (22xxx) is input validation missed: a server bug, answered 500 below (logged).
     if (state === '23505') return [HttpStatus.CONFLICT, { error: 'The request conflicts with an existing record' }];
     if (state === '40001' || state === '40P01') {
       return [HttpStatus.CONFLICT, { error: 'The request conflicted with a concurrent change; retry it' }];

@@ -1,6 +1,7 @@
 import { ApiHideProperty, ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxLength, Min } from 'class-validator';
 import { IsDateTime, IsUserEmail, MAX_ID, ReadOnlyField } from './lead-validation';
+import { NoNulCharacter } from '../../common/validation/no-nul';
 
 /**
  * The body of `POST /leads`, field for field the seed's `LeadInput`. Optional fields may be absent or
@@ -26,6 +27,7 @@ export class LeadInputDto {
 
   /** Lead's first name */
   @IsString()
+  @NoNulCharacter()
   @MaxLength(255)
   @Matches(/\S/, { message: 'firstName must not be blank' })
   @ApiProperty({ example: 'Ada' })
@@ -33,6 +35,7 @@ export class LeadInputDto {
 
   /** Lead's last name */
   @IsString()
+  @NoNulCharacter()
   @MaxLength(255)
   @Matches(/\S/, { message: 'lastName must not be blank' })
   @ApiProperty({ example: 'Lovelace' })
@@ -41,6 +44,7 @@ export class LeadInputDto {
   /** URL to lead's profile image */
   @IsOptional()
   @IsString()
+  @NoNulCharacter()
   @MaxLength(2048)
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'imgSrc must be an http or https URL' })
   @ApiProperty({ required: false, example: 'https://example.com/avatars/ada.png' })
@@ -49,6 +53,7 @@ export class LeadInputDto {
   /** Lead's email address */
   @IsOptional()
   @IsString()
+  @NoNulCharacter()
   @MaxLength(255)
   @IsEmail({}, { message: 'email must be an email address' })
   @ApiProperty({ required: false, example: 'ada@example.com' })
@@ -57,6 +62,7 @@ export class LeadInputDto {
   /** Lead's phone number */
   @IsOptional()
   @IsString()
+  @NoNulCharacter()
   @MaxLength(255)
   @ApiProperty({ required: false, example: '+44 20 7946 0958' })
   phone?: string | null;
@@ -64,6 +70,7 @@ export class LeadInputDto {
   /** Company name */
   @IsOptional()
   @IsString()
+  @NoNulCharacter()
   @MaxLength(255)
   @ApiProperty({ required: false, example: 'Analytical Engines Ltd' })
   company?: string | null;
@@ -71,6 +78,7 @@ export class LeadInputDto {
   /** Lead's job title */
   @IsOptional()
   @IsString()
+  @NoNulCharacter()
   @MaxLength(255)
   @ApiProperty({ required: false, example: 'Head of Payments' })
   jobTitle?: string | null;
@@ -78,6 +86,7 @@ export class LeadInputDto {
   /** Branch location */
   @IsOptional()
   @IsString()
+  @NoNulCharacter()
   @MaxLength(255)
   @ApiProperty({ required: false, example: 'London' })
   branch?: string | null;
@@ -85,6 +94,7 @@ export class LeadInputDto {
   /** Text description of lead source */
   @IsOptional()
   @IsString()
+  @NoNulCharacter()
   @MaxLength(255)
   @ApiProperty({ required: false, example: 'Website form' })
   source?: string | null;
@@ -92,6 +102,7 @@ export class LeadInputDto {
   /** Position within company */
   @IsOptional()
   @IsString()
+  @NoNulCharacter()
   @MaxLength(255)
   @ApiProperty({ required: false, example: 'Finance' })
   position?: string | null;
@@ -99,6 +110,7 @@ export class LeadInputDto {
   /** Geographic location */
   @IsOptional()
   @IsString()
+  @NoNulCharacter()
   @MaxLength(255)
   @ApiProperty({ required: false, example: 'London, UK' })
   location?: string | null;
@@ -106,6 +118,7 @@ export class LeadInputDto {
   /** Products or services the lead sells */
   @IsOptional()
   @IsString()
+  @NoNulCharacter()
   @MaxLength(255)
   @ApiProperty({ required: false, example: 'Calculating machines' })
   productsServicesSold?: string | null;
@@ -121,6 +134,7 @@ export class LeadInputDto {
   /** Lead's current payment processor */
   @IsOptional()
   @IsString()
+  @NoNulCharacter()
   @MaxLength(255)
   @ApiProperty({ required: false, example: 'Stripe' })
   currentPaymentProcessor?: string | null;
@@ -143,6 +157,7 @@ export class LeadInputDto {
   /** Current stage in the sales process */
   @IsOptional()
   @IsString()
+  @NoNulCharacter()
   @MaxLength(255)
   @ApiProperty({ required: false, example: 'qualified' })
   processStage?: string | null;
@@ -150,6 +165,7 @@ export class LeadInputDto {
   /** Lead's role in buying decisions */
   @IsOptional()
   @IsString()
+  @NoNulCharacter()
   @MaxLength(255)
   @ApiProperty({ required: false, example: 'Decision maker' })
   buyingRole?: string | null;
@@ -163,6 +179,7 @@ export class LeadInputDto {
   /** General notes about the lead */
   @IsOptional()
   @IsString()
+  @NoNulCharacter()
   @MaxLength(10000)
   @ApiProperty({ required: false, example: 'Met at the fintech meetup; wants lower card fees.' })
   notes?: string | null;

@@ -4,6 +4,7 @@ import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'cl
 import { IsInstant } from '../../audit/dto/audit-query.dto';
 import { PageQueryDto, toInteger } from '../../common/pagination/page-query.dto';
 import { IsUserEmail, MAX_ID, TEXT_MAX } from './lead-validation';
+import { NoNulCharacter } from '../../common/validation/no-nul';
 
 export const ARCHIVED_FILTERS = ['false', 'true', 'all'] as const;
 export type ArchivedFilter = (typeof ARCHIVED_FILTERS)[number];
@@ -42,6 +43,7 @@ export class ListLeadsQueryDto extends PageQueryDto {
   /** Only leads at exactly this process stage (case-sensitive, as stored) */
   @IsOptional()
   @IsString()
+  @NoNulCharacter()
   @Length(1, TEXT_MAX)
   @ApiProperty({ type: 'string', required: false, example: 'qualified' })
   processStage?: string;
