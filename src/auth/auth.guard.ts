@@ -1,12 +1,11 @@
 import { ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
-import { createSecretKey } from 'node:crypto';
 import { API_KEY_PREFIX, ApiKeysService } from '../accounts/api-keys.service';
 import type { RequestWithContext } from '../common/decorators/context.decorator';
 import { PUBLIC_KEY } from '../common/decorators/route-access.decorator';
 import { AppConfig } from '../config/app-config';
-import { attachJwtVerification, LEAD_DESK_JWT, type JwtVerification } from './jwt.strategy';
+import { attachJwtVerification, jwtVerificationOf, LEAD_DESK_JWT, type JwtVerification } from './jwt.strategy';
 import type { Principal } from './principal';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -30,7 +29,7 @@ export class AuthGuard extends PassportAuthGuard(LEAD_DESK_JWT) {
     config: AppConfig,
   ) {
     super();
-    this.jwt = { key: createSecretKey(Buffer.from(config.jwt.secret, 'utf8')), issuer: config.jwt.issuer, audience: config.jwt.audience };
+    this.jwt = jwtVerificationOf(config);
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsDateString, IsIn, IsInt, IsOptional, IsString, Length, Matches, Min } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
 import { PageQueryDto, toInteger } from '../../common/pagination/page-query.dto';
+import { NormalizedEmail } from '../../common/validation/decorators';
 
 /**
  * A date (midnight UTC) or a date-time with its UTC offset: a date-time without one would be read in the
@@ -47,6 +48,7 @@ export class AuditQueryDto extends PageQueryDto {
 
   /** Only entries made by this user (email) */
   @IsOptional()
+  @NormalizedEmail()
   @IsString()
   @Length(1, 320)
   user?: string;
