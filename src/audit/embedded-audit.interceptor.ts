@@ -1,4 +1,5 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { map, type Observable } from 'rxjs';
 import { hasPermission } from '../accounts/roles';
 import type { RequestWithContext } from '../common/decorators/context.decorator';
@@ -15,9 +16,14 @@ export class EmbeddedAuditInterceptor implements NestInterceptor {
     const ctx = context.switchToHttp().getRequest<RequestWithContext>().accountContext;
     if (ctx && hasPermission(ctx.role, 'audit:read')) return next.handle();
     const self = ctx?.user;
-    return next.handle().pipe(map((body) => hideRequestMeta(body, self)));
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    // A replay (Idempotency-Key) is the first answer again, byte for byte, as the contract says.
+    return next.handle().pipe(map((body) => (reply.getHeader(REPLAYED) === 'true' ? body : hideRequestMeta(body, self))));
   }
 }
+
+/** The leads controller's replay header (not imported: Audit depends on no feature module). */
+const REPLAYED = 'idempotent-replayed';
 
 function hideRequestMeta(body: unknown, self: string | undefined): unknown {
   if (typeof body !== 'object' || body === null) return body;
