@@ -194,6 +194,24 @@ describe('hardening (issue 13)', () => {
     });
   });
 
+  describe('2. the gate leaves CORS preflights alone', () => {
+    let cors: TestApp;
+    beforeAll(async () => {
+      cors = await startTestApp({ CORS_ORIGINS: 'https://app.example' });
+    });
+    afterAll(() => cors.close());
+
+    it('a preflight (no credentials by design) from an allowed origin is answered by CORS', async () => {
+      const res = await call(cors.app, {
+        method: 'OPTIONS',
+        url: '/leads',
+        headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      });
+      expect(res.status).toBe(204);
+      expect(res.headers['access-control-allow-origin']).toBe('https://app.example');
+    });
+  });
+
   describe('2. the anonymous limit applies before the body is read', () => {
     let limited: TestApp;
     beforeAll(async () => {

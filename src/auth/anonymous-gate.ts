@@ -32,11 +32,12 @@ export interface AnonymousGateOptions {
  *   (only then, so the usual request pays nothing), and a bad one is answered 429 at once. API keys pass on to
  *   the guards (checking one costs a database read either way).
  *
- * Anything else goes on to the guards, which decide as before (a bad token still gets its 401 there).
+ * CORS preflights (OPTIONS) and public paths pass untouched. Anything else goes on to the guards, which decide as before (a bad token still gets its 401 there).
  */
 export function installAnonymousGate(fastify: FastifyInstance, options: AnonymousGateOptions): void {
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (PUBLIC_PATH.test(request.url)) return done();
+    // CORS preflights carry no credentials by design (and no body): @fastify/cors answers them.
+    if (request.method === 'OPTIONS' || PUBLIC_PATH.test(request.url)) return done();
     const header = request.headers.authorization;
     const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
     if (token !== undefined) {
