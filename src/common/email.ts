@@ -9,7 +9,6 @@
 export function normalizeEmail(raw: string): string | null {
   const email = raw.trim();
   // The common case: all ASCII, where toLowerCase is exactly the ASCII lower-casing.
-  // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(email)) return email.toLowerCase();
   for (const char of email) {
     if (char.charCodeAt(0) < 0x80) continue;
@@ -23,7 +22,6 @@ export function normalizeEmail(raw: string): string | null {
 /** Why `normalizeEmail` refused a value, as a validation message. */
 export const EMAIL_FOLDING_MESSAGE = 'must not contain upper-case letters outside ASCII or characters that case folding turns into ASCII (such as U+212A KELVIN SIGN)';
 
-// eslint-disable-next-line no-control-regex
 const foldsIntoAscii = (text: string) => /[\x00-\x7f]/.test(text);
 
 function asciiLowerCase(text: string): string {
