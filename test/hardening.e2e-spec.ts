@@ -234,6 +234,25 @@ describe('hardening (issue 13)', () => {
     });
   });
 
+  describe('2. a principal over its limit is refused before its body is read', () => {
+    let limited: TestApp;
+    beforeAll(async () => {
+      limited = await startTestApp({ RATE_LIMIT_PER_MINUTE: '2', RATE_LIMIT_ANON_PER_MINUTE: '0' });
+    });
+    afterAll(() => limited.close());
+
+    it('after its 429, the same token gets 429 without its body parsed; another user is unaffected', async () => {
+      const token = tokenFor(limited.config, newEmail());
+      const api = new Client(limited.app, token);
+      expect([(await api.get('/accounts')).status, (await api.get('/accounts')).status, (await api.get('/accounts')).status]).toEqual([200, 200, 429]);
+      const flood = await call(limited.app, { method: 'POST', url: '/accounts', token, payload: '{"x":[0,', headers: { 'content-type': 'application/json' } });
+      expect(flood.status).toBe(429);
+      expect(flood.headers['retry-after']).toMatch(/^\d+$/);
+      const other = await call(limited.app, { method: 'POST', url: '/accounts', token: tokenFor(limited.config, newEmail()), payload: '{"x":[0,', headers: { 'content-type': 'application/json' } });
+      expect(other.body).toEqual({ error: 'Malformed JSON in request body' });
+    });
+  });
+
   describe('3. validation work and answers are bounded', () => {
     it('POST /accounts with 60,000 unknown keys: a small 400, quickly', async () => {
       const body = Object.fromEntries(Array.from({ length: 60_000 }, (_, i) => [`k${i}`, 1]));

@@ -2,13 +2,12 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { verify } from 'jsonwebtoken';
 import { API_KEY_PREFIX } from '../accounts/api-keys.service';
-import type { AnonymousBlocks } from '../common/rate-limit/anonymous-blocks';
+import { bearerToken, type AnonymousBlocks } from '../common/rate-limit/anonymous-blocks';
 import { anonymousCounterKey, RATE_LIMIT_WINDOW_MS } from '../common/rate-limit/rate-limit.module';
 import type { JwtVerification } from './jwt.strategy';
 
 /** Paths served without credentials (@Public routes and the documentation). */
 const PUBLIC_PATH = /^\/(health|docs)(\/|\?|-|$)/;
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
 /** AccountGuard's sentence for the same case. */
 export const AUTHENTICATION_REQUIRED = 'Authentication required: send a valid bearer token (JWT or API key)';
 const TOO_MANY = 'Too many requests: slow down and retry after the time in Retry-After';
@@ -28,6 +27,7 @@ export interface AnonymousGateOptions {
  * - No `Authorization: Bearer` on a route that needs one (every route but /health and /docs; an unknown route
  *   with a body too): counted against the client IP's anonymous limit, as the route guards count it, and
  *   answered 429 (over it) or 401 at once.
+ * - A bearer token this process has refused with 429 (its principal is over its limit): 429 at once.
  * - A bearer token from an IP this process has refused with 429 for bad credentials: its JWT is verified here
  *   (only then, so the usual request pays nothing), and a bad one is answered 429 at once. API keys pass on to
  *   the guards (checking one costs a database read either way).
@@ -38,9 +38,10 @@ export function installAnonymousGate(fastify: FastifyInstance, options: Anonymou
   fastify.addHook('onRequest', (request, reply, done) => {
     // CORS preflights carry no credentials by design (and no body): @fastify/cors answers them.
     if (request.method === 'OPTIONS' || PUBLIC_PATH.test(request.url)) return done();
-    const header = request.headers.authorization;
-    const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
+    const token = bearerToken(request.headers.authorization);
     if (token !== undefined) {
+      const tokenBlocked = options.blocks.tokenBlockedFor(token);
+      if (tokenBlocked > 0) return refuse(reply, 429, tokenBlocked);
       if (options.blocks.blockedFor(request.ip) === 0 || token.startsWith(API_KEY_PREFIX) || jwtVerifies(token, options.jwt)) return done();
       return refuse(reply, 429, options.blocks.blockedFor(request.ip));
     }

@@ -4,11 +4,10 @@ import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import { API_KEY_PREFIX, ApiKeysService } from '../accounts/api-keys.service';
 import type { RequestWithContext } from '../common/decorators/context.decorator';
 import { PUBLIC_KEY } from '../common/decorators/route-access.decorator';
+import { bearerToken } from '../common/rate-limit/anonymous-blocks';
 import { AppConfig } from '../config/app-config';
 import { attachJwtVerification, jwtVerificationOf, LEAD_DESK_JWT, type JwtVerification } from './jwt.strategy';
 import type { Principal } from './principal';
-
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
  * First of Lead Desk's route guards: attaches the principal proven by the bearer token to the request, or
@@ -35,8 +34,7 @@ export class AuthGuard extends PassportAuthGuard(LEAD_DESK_JWT) {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<RequestWithContext>();
-    const header = request.headers.authorization;
-    const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
+    const token = bearerToken(request.headers.authorization);
     if (!token) {
       request.user = undefined;
       return true;

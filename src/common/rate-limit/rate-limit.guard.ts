@@ -2,7 +2,7 @@ import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerException, ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
 import type { RequestWithContext } from '../decorators/context.decorator';
-import { AnonymousBlocks } from './anonymous-blocks';
+import { AnonymousBlocks, bearerToken } from './anonymous-blocks';
 import { anonymousCounterKey, RATE_LIMIT_OPTIONS, RATE_LIMIT_STORAGE } from './rate-limit.module';
 
 /**
@@ -33,7 +33,12 @@ export class RateLimitGuard extends ThrottlerGuard {
 
   protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const retryAfter = Math.max(1, detail.timeToBlockExpire);
-    if (detail.tracker.startsWith('ip:')) this.anonymousBlocks.block(context.switchToHttp().getRequest<RequestWithContext>().ip, retryAfter);
+    const request = context.switchToHttp().getRequest<RequestWithContext>();
+    if (detail.tracker.startsWith('ip:')) this.anonymousBlocks.block(request.ip, retryAfter);
+    else {
+      const token = bearerToken(request.headers.authorization);
+      if (token) this.anonymousBlocks.blockToken(token, retryAfter);
+    }
     const exception = new ThrottlerException('Too many requests: slow down and retry after the time in Retry-After');
     throw Object.assign(exception, { retryAfter });
   }
