@@ -123,6 +123,11 @@ describe('hardening (issue 13)', () => {
       expect(() => inProcessContext({ accountId: 1, user: kelvin, role: 'owner' })).toThrow(expect.objectContaining({ status: 400 }));
       expect(() => inProcessActor(kelvin)).toThrow(expect.objectContaining({ status: 400 }));
       expect(() => userPrincipal(kelvin)).toThrow(expect.objectContaining({ status: 400 }));
+      try {
+        userPrincipal(kelvin);
+      } catch (error) {
+        expect((error as { getResponse(): unknown }).getResponse()).toEqual({ error: expect.stringContaining('user email must not contain') });
+      }
       expect(userPrincipal(' Kate@A.Test ')).toEqual({ kind: 'user', email: 'kate@a.test' });
     });
   });

@@ -52,6 +52,6 @@ export function userPrincipal(email: string): Principal {
 /** A host's email as the identity it stands for (normalizeEmail); one that case folding would change is a 400. */
 function identityOf(email: string): string {
   const identity = typeof email === 'string' ? normalizeEmail(email) : null;
-  if (identity === null) throw new BadRequestException(`user email ${EMAIL_FOLDING_MESSAGE}`);
+  if (identity === null) throw new BadRequestException({ error: `user email ${EMAIL_FOLDING_MESSAGE}` }); // the contract's shape, for hosts too
   return identity;
 }
