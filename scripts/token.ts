@@ -20,4 +20,8 @@ if (!Number.isFinite(hours) || hours <= 0) {
 }
 const config = loadConfig();
 if (config.jwt.usingDevelopmentSecret) console.error('note: JWT_SECRET is not set; signed with the development secret');
+if (hours * 3600 > config.jwt.maxLifetimeSeconds) {
+  console.error(`--hours: the server accepts tokens living at most ${config.jwt.maxLifetimeSeconds / 3600} h (JWT_MAX_LIFETIME_SECONDS)`);
+  process.exit(2);
+}
 process.stdout.write(`${signDevelopmentToken(config, email, Math.round(hours * 3600))}\n`);

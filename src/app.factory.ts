@@ -4,8 +4,17 @@ import { NestFactory } from '@nestjs/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import helmet from 'helmet';
+import { isUtf8 } from 'node:buffer';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { parse as parseJson } from 'secure-json-parse';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import { AppModule } from './app.module';
+import { installAnonymousGate } from './auth/anonymous-gate';
+import { jwtVerificationOf } from './auth/jwt.strategy';
+import { AnonymousBlocks } from './common/rate-limit/anonymous-blocks';
+import { RATE_LIMIT_STORAGE } from './common/rate-limit/rate-limit.module';
+import { bodyProblem, markShapeChecked, mayHoldLoneSurrogate } from './common/validation/body-shape';
 import { installDrainHook } from './common/http/drain';
 import { requestId } from './common/http/logger-options';
 import { setupSwagger } from './common/http/openapi';
@@ -22,6 +31,13 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // Shutdown: requests on open keep-alive connections are answered normally (never 503), idle ones closed.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // A client gets REQUEST_TIMEOUT_MS to send a whole request (headers and body: one byte every few seconds
+    // no longer holds a connection), and a connection silent for CONNECTION_TIMEOUT_MS is closed. Node checks
+    // the request deadline every second (its default, 30 s, would let a slow client run on for that long).
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.connectionTimeoutMs,
+    http: { connectionsCheckingInterval: 1000, headersTimeout: Math.min(60_000, config.http.requestTimeoutMs) },
+    clientErrorHandler: answerClientError,
     // Errors Fastify's router raises before any route (and so before Nest's filter) runs: a malformed
     // percent-encoding or an overlong path parameter. Without this Fastify answers them in its own shape.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
@@ -40,9 +56,16 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     abortOnError: false, // throw instead of process.exit, so callers (main.ts, tests, hosts) decide
   });
   app.useLogger(app.get(Logger));
-  useJsonOnly(app.getHttpAdapter().getInstance());
-  installDrainHook(app.getHttpAdapter().getInstance());
-  useSecurityHeaders(app.getHttpAdapter().getInstance());
+  const fastify = app.getHttpAdapter().getInstance();
+  useJsonOnly(fastify);
+  installDrainHook(fastify);
+  useSecurityHeaders(fastify);
+  installAnonymousGate(fastify, {
+    anonPerMinute: config.rateLimit.anonPerMinute,
+    storage: app.get<ThrottlerStorage>(RATE_LIMIT_STORAGE),
+    blocks: app.get(AnonymousBlocks),
+    jwt: jwtVerificationOf(config),
+  });
   // CORS is closed unless CORS_ORIGINS lists the browser origins allowed to call the API.
   app.enableCors({
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
@@ -75,23 +98,49 @@ function useSecurityHeaders(fastify: FastifyInstance): void {
       },
     },
   });
-  fastify.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)));
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // No answer of the API may be stored by a browser or a proxy (one carries a new API key); the
+    // documentation's static files may.
+    if (!DOCS_PATH.test(request.url)) reply.raw.setHeader('cache-control', 'no-store');
+    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined));
+  });
 }
 
-/** No API body nests anywhere near this deep; deeper ones would overflow the stack of the validation pipe. */
-export const MAX_BODY_DEPTH = 32;
-/** Half of a UTF-16 surrogate pair on its own: JSON can write it (`"\ud83d"`), no Unicode text contains it. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const DOCS_PATH = /^\/docs(\/|-|\?|$)/;
 
 /**
- * JSON is the only body the API reads: anything else is 415, malformed JSON 400, prototype keys 400,
- * nesting deeper than MAX_BODY_DEPTH 400, and text that is not valid Unicode 400 (the validators throw on it,
- * and PostgreSQL would silently store U+FFFD instead).
+ * Errors Node's HTTP parser raises before Fastify sees a request (bad header bytes, headers past the size
+ * limit, the request deadline): answered in the contract's shape, then the connection is closed.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'The request took too long to arrive']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request headers are too large']
+        : [400, 'The request is not valid HTTP'];
+  const body = JSON.stringify({ error: message });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+/**
+ * JSON is the only body the API reads: anything else is 415, bytes that are not UTF-8 400 (with or without a
+ * Content-Length: chunked bodies too), malformed JSON 400, prototype keys 400, and a body past the shape
+ * bounds of bodyProblem 400 (depth, keys per object, values, lone surrogates).
  */
 function useJsonOnly(fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = body as string;
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    const bytes = body as Buffer;
+    if (!isUtf8(bytes)) return done(new BadRequestException('Request body is not valid UTF-8'), undefined);
+    const text = bytes.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
     let value: unknown;
     try {
@@ -99,21 +148,9 @@ function useJsonOnly(fastify: FastifyInstance): void {
     } catch {
       return done(Object.assign(new Error('Malformed JSON in request body'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON' }), undefined);
     }
-    const problem = bodyProblem(value);
+    const problem = bodyProblem(value, mayHoldLoneSurrogate(text));
     if (problem) return done(new BadRequestException(problem), undefined);
+    markShapeChecked(value);
     done(null, value);
   });
-}
-
-/** What makes a parsed body unreadable for the API, or null. Iterative, so it cannot overflow the stack itself. */
-function bodyProblem(value: unknown): string | null {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v === 'string' && LONE_SURROGATE.test(v)) return 'Request body contains text that is not valid Unicode (a lone surrogate)';
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth >= MAX_BODY_DEPTH) return `Request body is nested more than ${MAX_BODY_DEPTH} levels deep`;
-    for (const [key, child] of Object.entries(v)) stack.push([key, depth + 1], [child, depth + 1]);
-  }
-  return null;
 }

@@ -28,6 +28,46 @@ describe('authentication', () => {
       expect({ authorization, status: res.status }).toEqual({ authorization, status: 401 });
     }
   });
+
+  // Lifetimes (exp - iat) and issue times: 24 h at most by default, iat at most 60 s ahead (JWT_CLOCK_SKEW_SECONDS).
+  it.each([
+    ['a 1 h token', 200, { iat: 0, exp: 3600 }],
+    ['exactly 24 h', 200, { iat: 0, exp: 24 * 3600 }],
+    ['24 h and a second', 401, { iat: 0, exp: 24 * 3600 + 1 }],
+    ['a year', 401, { iat: -60, exp: 365 * 86400 }],
+    ['issued 30 s in the future (clock skew)', 200, { iat: 30, exp: 3600 }],
+    ['issued 5 min in the future', 401, { iat: 300, exp: 3600 }],
+    ['no iat, expiring in 1 h', 200, { exp: 3600 }],
+    ['no iat, expiring in 25 h', 401, { exp: 25 * 3600 }],
+  ] as [string, number, { iat?: number | string; exp: number }][])('%s → %i', async (_label, status, times) => {
+    const at = (offset: number | string | undefined) => (typeof offset === 'number' ? now() + offset : offset);
+    const claims = { sub: 'u', email: newEmail('life'), exp: at(times.exp), ...('iat' in times ? { iat: at(times.iat) } : {}) };
+    const token = sign(claims, TEST_JWT_SECRET, { algorithm: 'HS256', noTimestamp: !('iat' in times) });
+    expect((await new Client(t.app, token).get('/accounts')).status).toBe(status);
+  });
+
+  it('the development tokens (npm run token, tests) pass, and one past the maximum is not issued', async () => {
+    expect((await new Client(t.app, tokenFor(t.config, newEmail())).get('/accounts')).status).toBe(200);
+    expect((await new Client(t.app, tokenFor(t.config, newEmail(), 24 * 3600)).get('/accounts')).status).toBe(200);
+    expect(() => tokenFor(t.config, newEmail(), 24 * 3600 + 1)).toThrow(/JWT_MAX_LIFETIME_SECONDS/);
+  });
+});
+
+describe('authentication with JWT_MAX_LIFETIME_SECONDS', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ JWT_MAX_LIFETIME_SECONDS: '3600', JWT_CLOCK_SKEW_SECONDS: '0' });
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    [1800, 200],
+    [7200, 401],
+  ])('a token living %i s → %i', async (lifetime, status) => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = sign({ sub: 'u', email: newEmail(), iat: now, exp: now + lifetime }, TEST_JWT_SECRET, { algorithm: 'HS256' });
+    expect((await new Client(t.app, token).get('/accounts')).status).toBe(status);
+  });
 });
 
 describe('authentication with JWT_ISSUER and JWT_AUDIENCE', () => {

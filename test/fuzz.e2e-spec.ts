@@ -4,7 +4,7 @@ import { sign } from 'jsonwebtoken';
 import type { DataSource } from 'typeorm';
 import { startTestApp, tokenFor, type TestApp } from './support/app';
 import { createAccount, newEmail, type TestAccount } from './support/builders';
-import { errorShapeProblem, fingerprints, internalsProblem, leakProblem, preview, type OtherAccountMarkers } from './support/fuzz-oracle';
+import { auditProblem, errorShapeProblem, fingerprints, internalsProblem, leakProblem, preview, type OtherAccountMarkers } from './support/fuzz-oracle';
 import { generateRequest, ID_KINDS, routesOf, type FuzzRequest, type FuzzRoute, type FuzzWorld, type Principal } from './support/fuzz-openapi';
 import { createLeadSource, createRotation, createTeam, dataSourceOf } from './support/leads';
 import { usingRealPostgres } from './support/test-database';
@@ -220,6 +220,13 @@ describe('fuzz: hostile input on every route of the OpenAPI document', () => {
     const after = await fingerprints(db, own.id, other.id);
     expect(after.own).not.toBe(before.own);
     expect(after.other).toBe(before.other);
+    expect(auditProblem('POST', 201, before.own, after.own)).toBeNull();
+    // A change that wrote no entry, and an entry written by a 4xx, are both seen.
+    await db.query("UPDATE teams SET name = name || ' (renamed)', updated_at = now() WHERE account_id = $1", [own.id]);
+    const unaudited = await fingerprints(db, own.id, other.id);
+    expect(auditProblem('PATCH', 200, after.own, unaudited.own)).toMatch(/without an audit entry/);
+    expect(auditProblem('PATCH', 200, after.own, after.own)).toBeNull();
+    expect(auditProblem('POST', 400, before.own, after.own)).toMatch(/wrote an audit entry/);
 
     const otherEmail = markers.sendable[1];
     expect(leakProblem(`{"name":"${markers.secret.toLowerCase()} team"}`, {}, 'GET /teams', markers, new Set())).not.toBeNull();
@@ -301,6 +308,8 @@ describe('fuzz: hostile input on every route of the OpenAPI document', () => {
             baseOther = nowOther;
           }
           if (status >= 400 && nowOwn !== baseOwn) fail(`a ${status} changed data: ${baseOwn} -> ${nowOwn}`, req, status, text);
+          const audit = auditProblem(req.method, status, baseOwn, nowOwn);
+          if (audit) fail(audit, req, status, text);
           baseOwn = nowOwn;
           if (status >= 200 && status < 300) {
             // What a 2xx stored in the caller's own account is the caller's now (an invited email, say).

@@ -88,7 +88,9 @@ describe('POST /leads/{id}/archive, /unarchive, /convert', () => {
       const res = await agent.api.post(`/leads/${lead.id}/convert`);
       expect(res.status).toBe(200);
       expect(res.body.applicationId).toMatch(/^app_[0-9a-f]{24}$/);
-      expect(res.body).toEqual({ ...lead, applicationId: res.body.applicationId, updatedAt: expect.any(String), auditLog: [lead.auditLog[0], expect.any(Object)] });
+      // The agent does not see the owner's request metadata (issue 13).
+      const ownersEntry = { ...lead.auditLog[0], requestHeaders: null, requestIpAddress: null };
+      expect(res.body).toEqual({ ...lead, applicationId: res.body.applicationId, updatedAt: expect.any(String), auditLog: [ownersEntry, expect.any(Object)] });
       expect(res.body.auditLog[1]).toMatchObject({
         event: 'lead_converted',
         user: agent.email,
@@ -98,7 +100,8 @@ describe('POST /leads/{id}/archive, /unarchive, /convert', () => {
       const again = await agent.api.post(`/leads/${lead.id}/convert`, { applicationId: 'other' });
       expect(again.status).toBe(409);
       expect(again.body).toEqual({ error: `lead is already converted (applicationId "${res.body.applicationId}")` });
-      expect((await account.owner.api.get(`/leads/${lead.id}`)).body).toEqual(res.body);
+      // The owner sees its own entry's request metadata, which the agent did not.
+      expect((await account.owner.api.get(`/leads/${lead.id}`)).body).toEqual({ ...res.body, auditLog: [lead.auditLog[0], res.body.auditLog[1]] });
     });
 
     it('with an applicationId: that one (generated: false); null means generate one', async () => {

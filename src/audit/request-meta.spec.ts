@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { REDACTED, sanitizeHeaders } from './request-meta';
+import { redactUrl, REDACTED, sanitizeHeaders } from './request-meta';
 
 describe('sanitizeHeaders (API.md section 8)', () => {
   it('redacts the credential headers by name, whatever their case', () => {
@@ -65,5 +65,31 @@ describe('sanitizeHeaders (API.md section 8)', () => {
         expect(out['x-account-id']).toBe('1');
       }),
     );
+  });
+});
+
+describe('the allowlist and URLs (issue 13)', () => {
+  it.each(['x-auth-token', 'x-client-secret', 'x-password', 'x-amz-security-token', 'x-session', 'x-signature', 'x-custom-auth', 'x-vendor-thing'])(
+    'a header outside the allowlist keeps its name, not its value: %s',
+    (name) => {
+      expect(sanitizeHeaders({ [name]: 'value-1f2e', 'user-agent': 'curl/8' })).toEqual({ [name]: REDACTED, 'user-agent': 'curl/8' });
+    },
+  );
+
+  it.each([
+    ['/teams?access_token=abc', '/teams?access_token=[REDACTED]'],
+    ['/teams?api_key=abc&limit=5', '/teams?api_key=[REDACTED]&limit=5'],
+    ['/x?X-Amz-Signature=abc&X-Amz-Credential=def&a=1', '/x?X-Amz-Signature=[REDACTED]&X-Amz-Credential=[REDACTED]&a=1'],
+    ['/x?password=p&session_id=s&Token=t', '/x?password=[REDACTED]&session_id=[REDACTED]&Token=[REDACTED]'],
+    ['/x?access%5Ftoken=abc', '/x?access%5Ftoken=[REDACTED]'],
+    ['/leads?skipTeamAndSourceRequirement=true', '/leads?skipTeamAndSourceRequirement=true'],
+    ['/leads?q=monkey', '/leads?q=monkey'],
+    ['/leads', '/leads'],
+  ])('redactUrl(%s) = %s', (url, expected) => {
+    expect(redactUrl(url)).toBe(expected);
+  });
+
+  it('a Referer keeps its URL with secret parameters redacted', () => {
+    expect(sanitizeHeaders({ referer: 'https://app.example/cb?code=1&access_token=abc' })).toEqual({ referer: 'https://app.example/cb?code=1&access_token=[REDACTED]' });
   });
 });

@@ -4,7 +4,7 @@ import { AccountAccessService } from '../accounts/account-access.service';
 import { AccountErrors } from '../accounts/accounts.errors';
 import { hasPermission, type Permission } from '../accounts/roles';
 import type { Actor } from '../audit/actor';
-import { sanitizeHeaders } from '../audit/request-meta';
+import { redactUrl, sanitizeHeaders } from '../audit/request-meta';
 import type { RequestWithContext } from '../common/decorators/context.decorator';
 import { AUTHENTICATED_KEY, PERMISSION_KEY, PUBLIC_KEY } from '../common/decorators/route-access.decorator';
 
@@ -49,6 +49,6 @@ function actorOf(request: RequestWithContext): Actor {
   return {
     user: principal.email,
     apiKeyId: principal.kind === 'api-key' ? String(principal.apiKeyId) : null,
-    request: { method: request.method, path: request.url, headers: sanitizeHeaders(request.headers), ip: request.ip },
+    request: { method: request.method, path: redactUrl(request.url), headers: sanitizeHeaders(request.headers), ip: request.ip },
   };
 }

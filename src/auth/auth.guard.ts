@@ -1,15 +1,13 @@
 import { ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
-import { createSecretKey } from 'node:crypto';
 import { API_KEY_PREFIX, ApiKeysService } from '../accounts/api-keys.service';
 import type { RequestWithContext } from '../common/decorators/context.decorator';
 import { PUBLIC_KEY } from '../common/decorators/route-access.decorator';
+import { bearerToken } from '../common/rate-limit/anonymous-blocks';
 import { AppConfig } from '../config/app-config';
-import { attachJwtVerification, LEAD_DESK_JWT, type JwtVerification } from './jwt.strategy';
+import { attachJwtVerification, jwtVerificationOf, LEAD_DESK_JWT, type JwtVerification } from './jwt.strategy';
 import type { Principal } from './principal';
-
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
  * First of Lead Desk's route guards: attaches the principal proven by the bearer token to the request, or
@@ -30,14 +28,13 @@ export class AuthGuard extends PassportAuthGuard(LEAD_DESK_JWT) {
     config: AppConfig,
   ) {
     super();
-    this.jwt = { key: createSecretKey(Buffer.from(config.jwt.secret, 'utf8')), issuer: config.jwt.issuer, audience: config.jwt.audience };
+    this.jwt = jwtVerificationOf(config);
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<RequestWithContext>();
-    const header = request.headers.authorization;
-    const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
+    const token = bearerToken(request.headers.authorization);
     if (!token) {
       request.user = undefined;
       return true;

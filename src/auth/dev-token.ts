@@ -19,7 +19,13 @@ export function signLeadDeskToken(jwt: JwtSettings, email: string, expiresInSeco
   });
 }
 
-/** A JWT the API accepts, signed with the configured secret (the `npm run token` script and tests use it). */
+/**
+ * A JWT the API accepts, signed with the configured secret (the `npm run token` script and tests use it).
+ * A lifetime past the server's JWT_MAX_LIFETIME_SECONDS would make a token it refuses: that throws.
+ */
 export function signDevelopmentToken(config: AppConfig, email: string, expiresInSeconds = 12 * 3600): string {
+  if (expiresInSeconds > config.jwt.maxLifetimeSeconds) {
+    throw new RangeError(`a token may live at most ${config.jwt.maxLifetimeSeconds} s (JWT_MAX_LIFETIME_SECONDS), asked for ${expiresInSeconds} s`);
+  }
   return signLeadDeskToken(config.jwt, email, expiresInSeconds);
 }

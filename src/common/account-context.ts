@@ -1,7 +1,9 @@
+import { BadRequestException } from '@nestjs/common';
 import type { Role } from '../accounts/roles';
 import type { Actor } from '../audit/actor';
 import type { RequestMeta } from '../audit/request-meta';
 import type { Principal } from '../auth/principal';
+import { EMAIL_FOLDING_MESSAGE, normalizeEmail } from './email';
 
 /** The account a request acts in, resolved from `x-account-id` and the principal by the account guard. */
 export interface AccountContext extends Actor {
@@ -39,10 +41,17 @@ export function inProcessContext(caller: InProcessCaller): AccountContext {
 
 /** The actor of an in-process call that is not scoped to an account (AccountsService.create). */
 export function inProcessActor(email: string, request?: RequestMeta): Actor {
-  return { user: email.trim().toLowerCase(), apiKeyId: null, ...(request ? { request } : {}) };
+  return { user: identityOf(email), apiKeyId: null, ...(request ? { request } : {}) };
 }
 
 /** A user principal for in-process calls that take one (AccountsService.create and list). */
 export function userPrincipal(email: string): Principal {
-  return { kind: 'user', email: email.trim().toLowerCase() };
+  return { kind: 'user', email: identityOf(email) };
+}
+
+/** A host's email as the identity it stands for (normalizeEmail); one that case folding would change is a 400. */
+function identityOf(email: string): string {
+  const identity = typeof email === 'string' ? normalizeEmail(email) : null;
+  if (identity === null) throw new BadRequestException({ error: `user email ${EMAIL_FOLDING_MESSAGE}` }); // the contract's shape, for hosts too
+  return identity;
 }

@@ -21,7 +21,18 @@ export class AppConfig {
   readonly port: number;
   readonly host: string;
   readonly database: DatabaseConfig;
-  readonly jwt: { secret: string; usingDevelopmentSecret: boolean; issuer?: string; audience?: string };
+  readonly jwt: {
+    secret: string;
+    usingDevelopmentSecret: boolean;
+    issuer?: string;
+    audience?: string;
+    /** The longest lifetime (`exp - iat`) a token may claim */
+    maxLifetimeSeconds: number;
+    /** How far in the future a token's `iat` may be (clocks differ) */
+    clockSkewSeconds: number;
+  };
+  /** Bounds on a client's time: the whole request (headers and body), and a silent connection */
+  readonly http: { requestTimeoutMs: number; connectionTimeoutMs: number };
   readonly trustProxy: boolean;
   readonly logLevel: string;
   readonly rateLimit: { perMinute: number; anonPerMinute: number; redisUrl?: string };
@@ -45,6 +56,12 @@ export class AppConfig {
       usingDevelopmentSecret: !env.JWT_SECRET,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
+      maxLifetimeSeconds: env.JWT_MAX_LIFETIME_SECONDS ?? 24 * 3600,
+      clockSkewSeconds: env.JWT_CLOCK_SKEW_SECONDS ?? 60,
+    };
+    this.http = {
+      requestTimeoutMs: env.REQUEST_TIMEOUT_MS ?? 30_000,
+      connectionTimeoutMs: env.CONNECTION_TIMEOUT_MS ?? 75_000,
     };
     this.trustProxy = env.TRUST_PROXY ?? false;
     this.logLevel = env.LOG_LEVEL ?? (this.nodeEnv === 'test' ? 'silent' : 'info');

@@ -36,6 +36,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(emptyToUndefined) @IsString() CORS_ORIGINS?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60000) MEMBERSHIP_CACHE_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(60000) ROTATION_LOCK_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) @Max(600000) REQUEST_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000) @Max(3600000) CONNECTION_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(31 * 86400) JWT_MAX_LIFETIME_SECONDS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(3600) JWT_CLOCK_SKEW_SECONDS?: number;
 }
 
 export class ConfigurationError extends Error {}

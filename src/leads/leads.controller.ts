@@ -1,4 +1,4 @@
-import { Body, Get, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Get, HttpCode, Param, Patch, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -16,6 +16,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { EmbeddedAuditInterceptor } from '../audit/embedded-audit.interceptor';
 import type { AccountContext } from '../common/account-context';
 import { Ctx } from '../common/decorators/context.decorator';
 import { LeadDeskController } from '../common/decorators/lead-desk-controller.decorator';
@@ -39,6 +40,7 @@ export const REPLAYED_HEADER = 'idempotent-replayed';
 
 @ApiTags('leads')
 @LeadDeskController('leads')
+@UseInterceptors(EmbeddedAuditInterceptor)
 export class LeadsController {
   constructor(
     private readonly leads: LeadsService,

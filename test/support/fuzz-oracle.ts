@@ -28,6 +28,25 @@ export async function fingerprints(db: DataSource, ownAccountId: string, otherAc
   return row;
 }
 
+/** Where the audit log's share sits in fingerprintOf's array; what comes before it is the account's data. */
+const AUDIT_PART = 8;
+
+/**
+ * Whether a request's audit entries match what it did (API.md section 8: one entry per changed record, none
+ * without a change): a 2xx mutation that changed data wrote at least one entry and one that changed nothing
+ * (a no-op PATCH, a replay) wrote none; a 4xx wrote none. `before` and `after` are the caller's fingerprints.
+ */
+export function auditProblem(method: string, status: number, before: string, after: string): string | null {
+  const [b, a] = [JSON.parse(before) as unknown[], JSON.parse(after) as unknown[]];
+  const dataChanged = JSON.stringify(b.slice(0, AUDIT_PART)) !== JSON.stringify(a.slice(0, AUDIT_PART));
+  const audited = JSON.stringify(b[AUDIT_PART]) !== JSON.stringify(a[AUDIT_PART]);
+  if (status >= 400 && status < 500) return audited ? `a ${status} wrote an audit entry` : null;
+  if (status < 200 || status >= 300 || method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return null;
+  if (dataChanged && !audited) return `a ${status} ${method} changed data without an audit entry`;
+  if (!dataChanged && audited) return `a ${status} ${method} wrote an audit entry without changing anything`;
+  return null;
+}
+
 /** Why `body` is not the contract's error body `{error, details?}`, or null when it is. */
 export function errorShapeProblem(body: unknown): string | null {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return `error body is not a JSON object: ${preview(body)}`;

@@ -82,3 +82,12 @@ export function toAuditEntryDto(r: AuditRow): AuditEntryDto {
     entityId: r.entity_id,
   };
 }
+
+/**
+ * An entry as shown to a caller who may not read the audit log (`audit:read`, manager and up), embedded in
+ * another answer (a lead's `auditLog`) when another user made it: that request's headers and client address
+ * are the other member's data, so they are null. The method and path stay: they say what was done, as `event` does.
+ */
+export function withoutRequestMeta(entry: AuditEntryDto): AuditEntryDto {
+  return { ...entry, requestHeaders: null, requestIpAddress: null };
+}

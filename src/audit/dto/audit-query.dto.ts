@@ -4,6 +4,7 @@ import { IsDateString, IsIn, IsInt, IsOptional, IsString, Length, Matches, Min }
 import { ApiProperty } from '@nestjs/swagger';
 import { PageQueryDto, toInteger } from '../../common/pagination/page-query.dto';
 import { NoNulCharacter } from '../../common/validation/no-nul';
+import { NormalizedEmail } from '../../common/validation/decorators';
 
 /**
  * A date (midnight UTC) or a date-time with its UTC offset: a date-time without one would be read in the
@@ -49,6 +50,7 @@ export class AuditQueryDto extends PageQueryDto {
 
   /** Only entries made by this user (email) */
   @IsOptional()
+  @NormalizedEmail()
   @IsString()
   @NoNulCharacter()
   @Length(1, 320)

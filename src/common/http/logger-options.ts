@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
+import { redactUrl, sanitizeHeaders } from '../../audit/request-meta';
 import type { AppConfig } from '../../config/app-config';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -17,12 +18,23 @@ export function loggerOptions(config: AppConfig): Params {
     pinoHttp: {
       level: config.logLevel,
       genReqId: (req) => (req as IncomingMessage & { id?: string }).id ?? requestId(req),
-      redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'req.headers["proxy-authorization"]', 'res.headers["set-cookie"]'],
-        censor: '[REDACTED]',
-      },
+      // The audit log's redaction rule (sanitizeHeaders, redactUrl): one rule for both logs.
+      serializers: { req: logRequest },
+      redact: { paths: ['res.headers["set-cookie"]'], censor: '[REDACTED]' },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
     },
+  };
+}
+
+/** A request as the process log writes it (pino-http's serialized request): headers and URL redacted as in the audit log. */
+function logRequest(req: { id?: unknown; method?: string; url?: string; headers?: Record<string, string | string[] | undefined>; remoteAddress?: string; remotePort?: number }) {
+  return {
+    id: req.id,
+    method: req.method,
+    url: typeof req.url === 'string' ? redactUrl(req.url) : req.url,
+    headers: sanitizeHeaders(req.headers ?? {}),
+    remoteAddress: req.remoteAddress,
+    remotePort: req.remotePort,
   };
 }

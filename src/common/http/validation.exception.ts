@@ -6,13 +6,20 @@ export interface FieldError {
   message: string;
 }
 
-/** 400 with `details` listing every bad field. */
+/** The most problems one answer lists; the last entry then says how many more there were. */
+export const MAX_DETAILS = 50;
+
+/** 400 with `details` listing every bad field (the first MAX_DETAILS of them, then how many more). */
 export class ValidationException extends BadRequestException {
-  constructor(
-    readonly details: FieldError[],
-    message = 'Request validation failed',
-  ) {
-    super({ error: message, details });
+  readonly details: FieldError[];
+
+  constructor(details: FieldError[], message = 'Request validation failed') {
+    const listed =
+      details.length > MAX_DETAILS
+        ? [...details.slice(0, MAX_DETAILS), { field: '', message: `${details.length - MAX_DETAILS} more problems not listed` }]
+        : details;
+    super({ error: message, details: listed });
+    this.details = listed;
   }
 
   static fromErrors(errors: ValidationError[]): ValidationException {

@@ -1,5 +1,7 @@
 import { ArgumentMetadata, Injectable, ValidationPipe } from '@nestjs/common';
 import { ValidationException } from '../http/validation.exception';
+import { bodyProblem, isShapeChecked } from '../validation/body-shape';
+import { documentedLimitProblem } from '../validation/documented-limits';
 
 /**
  * The one global validation pipe: whitelist + forbid unknown fields + transform, errors in the
@@ -30,6 +32,14 @@ export class AppValidationPipe extends ValidationPipe {
       else if (typeof value !== 'object' || Array.isArray(value)) {
         throw new ValidationException([{ field: '', message: 'the request body must be a JSON object' }], 'Request body must be a JSON object');
       }
+    }
+    if (metadata.metatype && metadata.metatype !== Object && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      // Bounds first (in-process input and query strings; the HTTP parser has checked bodies already), then
+      // arrays past their documented maximum: class-validator's work and answer would grow with either.
+      const problem = isShapeChecked(value) ? null : bodyProblem(value);
+      if (problem) throw new ValidationException([{ field: '', message: problem }], problem);
+      const tooLong = documentedLimitProblem(metadata.metatype, value);
+      if (tooLong) throw new ValidationException([tooLong]);
     }
     return super.transform(value, metadata);
   }

@@ -1,5 +1,6 @@
 import { BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
 import { isEmail } from 'class-validator';
+import { normalizeEmail } from '../email';
 
 /** The largest id: ids are PostgreSQL `integer`s. */
 export const MAX_ID = 2_147_483_647;
@@ -16,14 +17,14 @@ export class IdParamPipe implements PipeTransform<string, number> {
 }
 
 /**
- * A member's email in a path, lower-cased. Fastify has already percent-decoded it: decoding again would turn
+ * A member's email in a path, normalised as every email is (normalizeEmail: ASCII lower-cased; case folding into another email → 400). Fastify has already percent-decoded it: decoding again would turn
  * `%25` into a lone `%` and throw (a 500), and would read an email that contains `%` as another one.
  */
 @Injectable()
 export class EmailParamPipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    const email = value.trim().toLowerCase();
-    if (email.length > 255 || !isEmail(email)) throw new BadRequestException('email in the path must be an email address');
+    const email = normalizeEmail(value);
+    if (email === null || email.length > 255 || !isEmail(email)) throw new BadRequestException('email in the path must be an email address');
     return email;
   }
 }

@@ -2,7 +2,8 @@ import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerException, ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
 import type { RequestWithContext } from '../decorators/context.decorator';
-import { RATE_LIMIT_OPTIONS, RATE_LIMIT_STORAGE } from './rate-limit.module';
+import { AnonymousBlocks, bearerToken } from './anonymous-blocks';
+import { anonymousCounterKey, RATE_LIMIT_OPTIONS, RATE_LIMIT_STORAGE } from './rate-limit.module';
 
 /**
  * Lead Desk's routes, after authentication and before the account check: one counter per principal (user or API
@@ -11,7 +12,12 @@ import { RATE_LIMIT_OPTIONS, RATE_LIMIT_STORAGE } from './rate-limit.module';
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
-  constructor(@Inject(RATE_LIMIT_OPTIONS) options: ThrottlerModuleOptions, @Inject(RATE_LIMIT_STORAGE) storage: ThrottlerStorage, reflector: Reflector) {
+  constructor(
+    @Inject(RATE_LIMIT_OPTIONS) options: ThrottlerModuleOptions,
+    @Inject(RATE_LIMIT_STORAGE) storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly anonymousBlocks: AnonymousBlocks,
+  ) {
     super(options, storage, reflector);
   }
 
@@ -22,11 +28,18 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override generateKey(_context: ExecutionContext, tracker: string, name: string): string {
-    return `leaddesk:${name}:${tracker}`;
+    return tracker.startsWith('ip:') && name === 'default' ? anonymousCounterKey(tracker.slice(3)) : `leaddesk:${name}:${tracker}`;
   }
 
-  protected override async throwThrottlingException(_context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+  protected override async throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
+    const retryAfter = Math.max(1, detail.timeToBlockExpire);
+    const request = context.switchToHttp().getRequest<RequestWithContext>();
+    if (detail.tracker.startsWith('ip:')) this.anonymousBlocks.block(request.ip, retryAfter);
+    else {
+      const token = bearerToken(request.headers.authorization);
+      if (token) this.anonymousBlocks.blockToken(token, retryAfter);
+    }
     const exception = new ThrottlerException('Too many requests: slow down and retry after the time in Retry-After');
-    throw Object.assign(exception, { retryAfter: Math.max(1, detail.timeToBlockExpire) });
+    throw Object.assign(exception, { retryAfter });
   }
 }

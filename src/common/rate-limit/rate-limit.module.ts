@@ -4,6 +4,7 @@ import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis'
 import { AppConfig } from '../../config/app-config';
 import { PUBLIC_KEY } from '../decorators/route-access.decorator';
 import type { RequestWithContext } from '../decorators/context.decorator';
+import { AnonymousBlocks } from './anonymous-blocks';
 import { FailOpenStorage } from './fail-open-storage';
 
 const MINUTE_MS = 60_000;
@@ -15,6 +16,10 @@ const MINUTE_MS = 60_000;
  */
 export const RATE_LIMIT_OPTIONS = Symbol('LEAD_DESK_RATE_LIMIT_OPTIONS');
 export const RATE_LIMIT_STORAGE = Symbol('LEAD_DESK_RATE_LIMIT_STORAGE');
+/** The one window every counter uses. */
+export const RATE_LIMIT_WINDOW_MS = MINUTE_MS;
+/** The counter of requests without valid credentials from `ip` (the guard's key for its `ip:` tracker). */
+export const anonymousCounterKey = (ip: string) => `leaddesk:default:ip:${ip}`;
 
 const isPublic = (context: ExecutionContext) =>
   Reflect.getMetadata(PUBLIC_KEY, context.getHandler()) === true || Reflect.getMetadata(PUBLIC_KEY, context.getClass()) === true;
@@ -49,7 +54,8 @@ const isPublic = (context: ExecutionContext) =>
             )
           : new ThrottlerStorageService(),
     },
+    AnonymousBlocks,
   ],
-  exports: [RATE_LIMIT_OPTIONS, RATE_LIMIT_STORAGE],
+  exports: [RATE_LIMIT_OPTIONS, RATE_LIMIT_STORAGE, AnonymousBlocks],
 })
 export class RateLimitModule {}

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { Transform } from 'class-transformer';
+import { NormalizedEmail } from '../../common/validation/decorators';
 import { IsEmail, IsISO8601, IsString, Matches, MaxLength, ValidateBy, ValidateIf } from 'class-validator';
 
 /** Largest id of an `integer` identity column. */
@@ -8,11 +8,9 @@ export const MAX_ID = 2_147_483_647;
 /** How long an ordinary lead text field may be. */
 export const TEXT_MAX = 255;
 
-const lower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
-
 /** A user of the account, known by lower-cased email (assignedTo, createdBy). */
 export const IsUserEmail = () =>
-  applyDecorators(Transform(lower), IsString(), MaxLength(TEXT_MAX), IsEmail({}, { message: '$property must be an email address' }));
+  applyDecorators(NormalizedEmail(), IsString(), MaxLength(TEXT_MAX), IsEmail({}, { message: '$property must be an email address' }));
 
 /**
  * An ISO 8601 date-time with a time and a UTC offset (RFC 3339, the `date-time` format), e.g.
