@@ -8,6 +8,7 @@ import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from '../client/schema';
 import { signDevelopmentToken } from '../src/auth/dev-token';
 import { loadConfig } from '../src/config/config.module';
+import { loadDotEnv } from '../src/config/dotenv';
 
 type LeadInput = components['schemas']['LeadInput'];
 
@@ -169,6 +170,7 @@ async function main(): Promise<void> {
   const live = await fetch(`${url}/health/live`).then((r) => r.ok, () => false);
   if (!live) throw new Error(`No Lead Desk server answers at ${url} (start one with \`npm start\` or \`docker compose up\`, or pass --url)`);
 
+  loadDotEnv(); // as the server does, so the token is signed with the same JWT_SECRET
   const config = loadConfig();
   const token = signDevelopmentToken(config, email, Math.round(hours * 3600));
   const api = createClient<paths>({ baseUrl: url, headers: { authorization: `Bearer ${token}` } });
