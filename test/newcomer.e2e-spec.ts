@@ -60,7 +60,10 @@ describeHere('the newcomer path, from a fresh clone', () => {
   afterAll(async () => {
     if (server?.pid && server.exitCode === null) {
       process.kill(-server.pid, 'SIGTERM'); // npm start's process group: npm, the shell, the server
-      await new Promise((resolve) => server!.once('exit', resolve));
+      const exited = new Promise((resolve) => server!.once('exit', resolve));
+      const late = setTimeout(() => process.kill(-server!.pid!, 'SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(late);
     }
     rmSync(work, { recursive: true, force: true });
   });
