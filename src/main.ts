@@ -46,7 +46,7 @@ async function serve(): Promise<void> {
     await app.listen({ port: config.port, host: config.host });
   } catch (error: unknown) {
     const known = describeStartupFailure(error, config);
-    if (!known || process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') startup.print();
+    if (!known || config?.logLevel === 'debug' || config?.logLevel === 'trace') startup.print();
     process.stderr.write(`Lead Desk cannot start: ${known ?? (error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
     await app?.close().catch(() => undefined);
     process.exit(1);

@@ -4,7 +4,7 @@
 // `.env` is read, the real environment winning; request logs carry no response headers; pretty logs only at
 // a terminal outside production.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,30 +62,38 @@ describe('start-up failures: one line naming the variable and the cause', () => 
     expect(all).not.toMatch(/listening on/);
   }
 
-  it('DATABASE_URL that is not a PostgreSQL URL', () =>
-    expectOneLine({ DATABASE_URL: 'mysql://root@localhost/leads' }, /^Lead Desk cannot start: Invalid configuration: DATABASE_URL: .*postgres:\/\//));
+  /** [case, its environment (made when the case runs), the line expected] */
+  const CASES: [string, () => Promise<Record<string, string>>, () => RegExp][] = [
+    ['DATABASE_URL that is not a PostgreSQL URL', async () => ({ DATABASE_URL: 'mysql://root@localhost/leads' }), () => /^Lead Desk cannot start: Invalid configuration: DATABASE_URL: .*postgres:\/\//],
+    [
+      'DATABASE_URL nobody answers at',
+      async () => ({ DATABASE_URL: `postgres://postgres:secret@127.0.0.1:${(closedPort = await freePort())}/leads` }),
+      () => new RegExp(`^Lead Desk cannot start: DATABASE_URL: cannot reach the PostgreSQL server at 127\\.0\\.0\\.1:${closedPort}/leads: connection refused`),
+    ],
+    [
+      'DATABASE_URL with a host name that does not resolve',
+      async () => ({ DATABASE_URL: 'postgres://postgres@no-such-host.invalid:5432/leads' }),
+      () => /^Lead Desk cannot start: DATABASE_URL: cannot reach the PostgreSQL server at no-such-host\.invalid:5432\/leads: /,
+    ],
+    ['PORT already in use', async () => ({ PORT: String(busyPort), DATA_DIR: join(workDir, 'unused') }), () => new RegExp(`^Lead Desk cannot start: PORT: port ${busyPort} on 127\\.0\\.0\\.1 is already in use`)],
+    [
+      'DATA_DIR held by another live process',
+      async () => {
+        const dataDir = join(workDir, 'locked');
+        mkdirSync(dataDir, { recursive: true });
+        // This test process is the live holder.
+        writeFileSync(join(dataDir, LOCK_FILE_NAME), JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'test', since: '2026-01-01T00:00:00.000Z' }));
+        return { DATA_DIR: dataDir, PORT: String(await freePort()) };
+      },
+      () => new RegExp(`^Lead Desk cannot start: DATA_DIR .*locked is in use by another Lead Desk process \\(pid ${process.pid}`),
+    ],
+  ];
+  let closedPort = 0;
 
-  it('DATABASE_URL nobody answers at', async () => {
-    const port = await freePort();
-    await expectOneLine({ DATABASE_URL: `postgres://postgres:secret@127.0.0.1:${port}/leads` }, new RegExp(`^Lead Desk cannot start: DATABASE_URL: cannot reach the PostgreSQL server at 127\\.0\\.0\\.1:${port}/leads: connection refused`));
-  });
-
-  it('DATABASE_URL with a host name that does not resolve', () =>
-    expectOneLine({ DATABASE_URL: 'postgres://postgres@no-such-host.invalid:5432/leads' }, /^Lead Desk cannot start: DATABASE_URL: cannot reach the PostgreSQL server at no-such-host\.invalid:5432\/leads: /));
+  it.each(CASES)('%s', async (_name, env, expected) => expectOneLine(await env(), expected()));
 
   itOnPostgres('DATABASE_URL naming a database that does not exist', () =>
     expectOneLine({ DATABASE_URL: withDatabase(postgresUrl!, 'leaddesk_no_such_database') }, /^Lead Desk cannot start: DATABASE_URL: database "leaddesk_no_such_database" does not exist on .*createdb leaddesk_no_such_database/));
-
-  it('PORT already in use', () =>
-    expectOneLine({ PORT: String(busyPort), DATA_DIR: join(workDir, 'unused') }, new RegExp(`^Lead Desk cannot start: PORT: port ${busyPort} on 127\\.0\\.0\\.1 is already in use`)));
-
-  it('DATA_DIR held by another live process', async () => {
-    const dataDir = join(workDir, 'locked');
-    require('node:fs').mkdirSync(dataDir, { recursive: true });
-    // This test process is the live holder.
-    writeFileSync(join(dataDir, LOCK_FILE_NAME), JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'test', since: '2026-01-01T00:00:00.000Z' }));
-    await expectOneLine({ DATA_DIR: dataDir, PORT: String(await freePort()) }, new RegExp(`^Lead Desk cannot start: DATA_DIR .*locked is in use by another Lead Desk process \\(pid ${process.pid}`));
-  });
 });
 
 describe('the command line', () => {
