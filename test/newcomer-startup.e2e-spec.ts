@@ -14,6 +14,7 @@ import { DEVELOPMENT_JWT_SECRET } from '../src/config/app-config';
 import { EnvironmentVariables } from '../src/config/environment';
 import { variablesOf } from '../src/config/help';
 import { LOCK_FILE_NAME } from '../src/database/data-dir-lock';
+import { describeStartupFailure } from '../src/main';
 import { testConfig, TEST_JWT_SECRET } from './support/app';
 import { BUILT_SERVER, freePort, startServer } from './support/server-process';
 import { newPgliteDataDir, removePgliteDataDir, RUN_DATABASE_ENV, seedPgliteDataDir, withDatabase } from './support/test-database';
@@ -94,6 +95,26 @@ describe('start-up failures: one line naming the variable and the cause', () => 
 
   itOnPostgres('DATABASE_URL naming a database that does not exist', () =>
     expectOneLine({ DATABASE_URL: withDatabase(postgresUrl!, 'leaddesk_no_such_database') }, /^Lead Desk cannot start: DATABASE_URL: database "leaddesk_no_such_database" does not exist on .*createdb leaddesk_no_such_database/));
+});
+
+describe('describeStartupFailure: the line for each failure, never the password', () => {
+  const config = testConfig({ DATABASE_URL: 'postgres://app:s3cret-pw@db.internal:6543/leads', PORT: '8080', HOST: '0.0.0.0', JWT_SECRET: TEST_JWT_SECRET });
+  it.each([
+    ['connection refused', { code: 'ECONNREFUSED' }, 'DATABASE_URL: cannot reach the PostgreSQL server at db.internal:6543/leads: connection refused (is PostgreSQL running there?)'],
+    ['several addresses refused', { errors: [{ code: 'ECONNREFUSED' }, { code: 'ECONNREFUSED' }] }, 'DATABASE_URL: cannot reach the PostgreSQL server at db.internal:6543/leads: connection refused (is PostgreSQL running there?)'],
+    ['unknown host', { code: 'ENOTFOUND' }, 'DATABASE_URL: cannot reach the PostgreSQL server at db.internal:6543/leads: unknown host name'],
+    ['timeout', { code: 'ETIMEDOUT' }, 'DATABASE_URL: cannot reach the PostgreSQL server at db.internal:6543/leads: the connection timed out'],
+    ['missing database', { code: '3D000', message: 'database "leads" does not exist' }, 'DATABASE_URL: database "leads" does not exist on db.internal:6543 (create it, e.g. `createdb leads`, or fix the URL)'],
+    ['bad password', { code: '28P01', message: 'password authentication failed for user "app"' }, 'DATABASE_URL: the PostgreSQL server at db.internal:6543/leads refused the login: password authentication failed for user "app"'],
+    ['server starting', { code: '57P03', message: 'the database system is starting up' }, 'DATABASE_URL: the PostgreSQL server at db.internal:6543/leads is starting up or shutting down; try again'],
+    ['port in use', { code: 'EADDRINUSE', syscall: 'listen' }, 'PORT: port 8080 on 0.0.0.0 is already in use (another server is running there: stop it, or set PORT to another port)'],
+    ['port not allowed', { code: 'EACCES', syscall: 'listen' }, 'PORT: not allowed to listen on port 8080 on 0.0.0.0 (ports below 1024 need privileges: set PORT to 1024 or above)'],
+    ['anything else (a bug: printed whole)', new TypeError('x is not a function'), null],
+  ])('%s', (_name, error, line) => {
+    const described = describeStartupFailure(error, config);
+    expect(described).toBe(line);
+    expect(String(described)).not.toContain('s3cret-pw');
+  });
 });
 
 describe('the command line', () => {
