@@ -15,7 +15,13 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(usage());
     return;
   }
-  loadDotEnv();
+  try {
+    loadDotEnv();
+  } catch (error: unknown) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    process.stderr.write(`Lead Desk cannot start: ${error.message}\n`);
+    process.exit(1);
+  }
   if (argv[0] === 'token') {
     const code = tokenCommand(argv.slice(1), { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) }, 'node dist/main.js token');
     if (code !== 0) process.exit(code);

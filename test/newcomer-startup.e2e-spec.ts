@@ -155,6 +155,14 @@ describe('the command line', () => {
       expect(verify(fromEnv.stdout.trim(), TEST_JWT_SECRET)).toMatchObject({ email: 'a@example.com' });
       const without = await runServer(['token', '--email', 'a@example.com'], {});
       expect(verify(without.stdout.trim(), DEVELOPMENT_JWT_SECRET)).toMatchObject({ email: 'a@example.com' });
+      // LEAD_DESK_ENV_FILE: another file, or none at all (what the tests' servers use).
+      writeFileSync(join(dir, 'other.env'), 'JWT_SECRET=from-other-env-0123456789\n');
+      const other = await runServer(['token', '--email', 'a@example.com'], { LEAD_DESK_ENV_FILE: 'other.env' }, dir);
+      expect(verify(other.stdout.trim(), 'from-other-env-0123456789')).toMatchObject({ email: 'a@example.com' });
+      const none = await runServer(['token', '--email', 'a@example.com'], { LEAD_DESK_ENV_FILE: 'none' }, dir);
+      expect(verify(none.stdout.trim(), DEVELOPMENT_JWT_SECRET)).toMatchObject({ email: 'a@example.com' });
+      const missing = await runServer([], { LEAD_DESK_ENV_FILE: 'missing.env' }, dir);
+      expect({ code: missing.code, stderr: missing.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/^Lead Desk cannot start: LEAD_DESK_ENV_FILE: .*missing\.env does not exist\n$/) });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

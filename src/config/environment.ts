@@ -73,6 +73,9 @@ export class EnvironmentVariables {
 
   @Help('1000', "how long a process may reuse a member's role it read, in ms (0: read it on every request)")
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60000) MEMBERSHIP_CACHE_MS?: number;
+
+  @Help('.env', 'the env file the server and scripts read at start (the real environment wins); `none`: no file')
+  @IsOptional() @IsString() LEAD_DESK_ENV_FILE?: string;
 }
 
 export class ConfigurationError extends Error {}
