@@ -37,7 +37,7 @@ describeWithChromium('Swagger UI in Chromium, after npm run seed:demo', () => {
     // The script as the README runs it (npm run seed:demo -- --url ...), with the server's secret.
     const seeded = await run(process.execPath, [require.resolve('ts-node/dist/bin'), '-T', 'scripts/seed-demo.ts', '--url', server.url], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH, JWT_SECRET: TEST_JWT_SECRET },
+      env: { PATH: process.env.PATH, JWT_SECRET: TEST_JWT_SECRET, LEAD_DESK_ENV_FILE: 'none' },
     });
     demo = parseSeedDemoOutput(seeded.stdout);
     chromium = await launchChromium();
