@@ -180,7 +180,9 @@ function exitGracefullyOn(signals: NodeJS.Signals[], close: () => Promise<void>)
 
 if (require.main === module) {
   main(process.argv.slice(2)).catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // A bad variable (the token command reads the configuration too): one line; anything else whole.
+    const text = error instanceof ConfigurationError ? describeStartupFailure(error, undefined) : error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`${text}\n`);
     process.exit(1);
   });
 }

@@ -139,6 +139,11 @@ describe('the command line', () => {
     expect(claims.exp - claims.iat).toBe(3600);
   });
 
+  it('token with a bad JWT_SECRET says so in one line (exit 1)', async () => {
+    const run = await runServer(['token', '--email', 'a@example.com'], { JWT_SECRET: 'short' });
+    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 1, stdout: '', stderr: 'Invalid configuration: JWT_SECRET: JWT_SECRET must be at least 16 characters\n' });
+  });
+
   it('token without --email is a usage error (exit 2)', async () => {
     const run = await runServer(['token'], {});
     expect(run.code).toBe(2);
