@@ -15,9 +15,10 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/migrations ./migrations
 COPY package.json ./
-# Without DATABASE_URL the API keeps its embedded database here: writable by the app's user.
+# Without DATABASE_URL the API keeps its embedded database here: writable by the app's user. No VOLUME line,
+# which would give every container an anonymous volume, PostgreSQL users too: with PGlite, mount one
+# (docker run -v leaddesk-data:/app/.data ...).
 RUN mkdir -p /app/.data && chown node:node /app/.data
-VOLUME /app/.data
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"

@@ -8,6 +8,7 @@ import createClient, { type Client } from 'openapi-fetch';
 import type { components, paths } from '../client/schema';
 import { signDevelopmentToken } from '../src/auth/dev-token';
 import { loadConfig } from '../src/config/config.module';
+import { loadDotEnv } from '../src/config/dotenv';
 
 type LeadInput = components['schemas']['LeadInput'];
 
@@ -169,19 +170,39 @@ async function main(): Promise<void> {
   const live = await fetch(`${url}/health/live`).then((r) => r.ok, () => false);
   if (!live) throw new Error(`No Lead Desk server answers at ${url} (start one with \`npm start\` or \`docker compose up\`, or pass --url)`);
 
+  loadDotEnv(); // as the server does, so the token is signed with the same JWT_SECRET
   const config = loadConfig();
   const token = signDevelopmentToken(config, email, Math.round(hours * 3600));
   const api = createClient<paths>({ baseUrl: url, headers: { authorization: `Bearer ${token}` } });
   const demo = await seedDemo(api, email, (line) => console.log(`  ${line}`));
 
-  console.log(`
+  console.log(demoInstructions(url, demo, token, `a JWT for ${email}, the owner, valid ${hours} h${config.jwt.usingDevelopmentSecret ? '; signed with the development secret, as JWT_SECRET is unset' : ''}`));
+}
+
+/** A POST /leads body for the demo account's first team and lead source: valid as it stands (rules 1-4). */
+export function readyLeadBody(demo: DemoAccount): LeadInput {
+  const team = demo.teams[0];
+  return { teamId: team.id, leadSourceId: team.leadSources[0].id, firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', company: 'Analytical Engines Ltd', monthlyTransactionVolume: 125000 };
+}
+
+/** What seed:demo prints after the data: the token, the account, and how to use them in /docs and with curl. */
+export function demoInstructions(url: string, demo: DemoAccount, token: string, tokenNote: string): string {
+  const body = JSON.stringify(readyLeadBody(demo));
+  return `
 Demo account ready on ${url}
   x-account-id:  ${demo.accountId}
   token:         ${token}
-                 (a JWT for ${email}, the owner, valid ${hours} h${config.jwt.usingDevelopmentSecret ? '; signed with the development secret, as JWT_SECRET is unset' : ''})
+                 (${tokenNote})
 
-Open ${url}/docs, click Authorize and paste the token; put ${demo.accountId} in x-account-id. Or:
-  curl -H 'authorization: Bearer ${token}' -H 'x-account-id: ${demo.accountId}' '${url}/leads?limit=5'`);
+Swagger UI: open ${url}/docs, click Authorize, paste the token under "bearer" and ${demo.accountId} under "account",
+then POST /leads > Try it out > Execute (its example works as offered). A lead for team ${demo.teams[0].id} (${demo.teams[0].name}),
+assigned by its rotation, takes this body:
+  ${body}
+
+With curl:
+  curl -H 'authorization: Bearer ${token}' -H 'x-account-id: ${demo.accountId}' '${url}/leads?limit=5'
+  curl -X POST -H 'authorization: Bearer ${token}' -H 'x-account-id: ${demo.accountId}' -H 'content-type: application/json' \\
+       -d '${body}' '${url}/leads'`;
 }
 
 if (require.main === module) {

@@ -118,7 +118,7 @@ describe('POST /leads in the OpenAPI document (/docs-json)', () => {
     expect(op.description).toBe(
       'Create a new lead with the provided data. If teams exist in the account, a team ID is required unless skipTeamAndSourceRequirement=true. If a team has lead sources, a lead source ID is required. If a lead rotation exists for the team or a default lead rotation exists, the lead will be automatically assigned to the next user in the rotation if no assignedTo is specified.',
     );
-    expect(op.security).toEqual([{ bearer: [] }]);
+    expect(op.security).toEqual([{ bearer: [], account: [] }]); // the token and the x-account-id scheme together
     const params = Object.fromEntries(op.parameters.map((p: { name: string }) => [p.name, p]));
     expect(params['x-account-id']).toMatchObject({ in: 'header', required: true, description: 'Account ID for the request', schema: { type: 'string' } });
     expect(params.skipTeamAndSourceRequirement).toMatchObject({

@@ -32,7 +32,7 @@ describe('the leads routes in the OpenAPI document (/docs-json)', () => {
     const op = doc.paths[path]?.[method];
     expect(op).toBeDefined();
     expect(op.summary).toEqual(expect.any(String));
-    expect(op.security).toEqual([{ bearer: [] }]);
+    expect(op.security).toEqual([{ bearer: [], account: [] }]); // the token and the x-account-id scheme together
     expect(op.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'x-account-id', in: 'header', required: true })]));
     if (path.includes('{id}')) {
       expect(op.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } })]));

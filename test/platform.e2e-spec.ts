@@ -68,7 +68,9 @@ describe('platform: errors, body parsing, health and docs', () => {
     for (const [path, item] of Object.entries<Record<string, any>>(doc.paths)) {
       for (const [method, op] of Object.entries<any>(item)) {
         if (path.startsWith('/health')) continue;
-        expect({ route: `${method} ${path}`, security: op.security }).toEqual({ route: `${method} ${path}`, security: [{ bearer: [] }] });
+        // Account-scoped routes need the token and the account header together (one requirement with both schemes).
+        const security = path === '/accounts' ? [{ bearer: [] }] : [{ bearer: [], account: [] }];
+        expect({ route: `${method} ${path}`, security: op.security }).toEqual({ route: `${method} ${path}`, security });
         expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401']));
         if (path !== '/accounts') {
           expect(op.parameters.find((p: { name: string }) => p.name === 'x-account-id')).toMatchObject({ in: 'header', required: true });

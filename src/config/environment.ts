@@ -1,4 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
+import { Help } from './help';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 const toBoolean = ({ value }: { value: unknown }) => {
@@ -13,33 +14,83 @@ const toInt = ({ value }: { value: unknown }) => {
 };
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
-/** The process environment as the service reads it. Every variable is optional; defaults live in AppConfig. */
+/**
+ * The process environment as the service reads it. Every variable is optional; defaults live in AppConfig.
+ * One property per variable: its @Help (default and meaning, printed by `node dist/main.js --help`) and its
+ * validators.
+ */
 export class EnvironmentVariables {
+  @Help('development', '`production` refuses to start without JWT_SECRET; `test` silences the logs')
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
+
+  @Help('3000', 'HTTP port')
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
+
+  @Help('0.0.0.0', 'interface to listen on')
   @IsOptional() @Transform(emptyToUndefined) @IsString() HOST?: string;
+
+  @Help('unset', 'postgres:// URL of a PostgreSQL 15+ server; unset: the embedded PGlite database in DATA_DIR')
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
   DATABASE_URL?: string;
+
+  @Help('./.data', 'where the embedded database lives (created if missing; one process at a time)')
   @IsOptional() @Transform(emptyToUndefined) @IsString() DATA_DIR?: string;
+
+  @Help('10', 'connections in the pool (PostgreSQL only)')
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) DATABASE_POOL_SIZE?: number;
+
+  @Help('development secret', 'HS256 secret, 16+ characters; required when NODE_ENV=production')
   @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16, { message: 'JWT_SECRET must be at least 16 characters' })
   JWT_SECRET?: string;
+
+  @Help('unset', 'when set, tokens must carry this `iss`')
   @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_ISSUER?: string;
+
+  @Help('unset', 'when set, tokens must carry this `aud`')
   @IsOptional() @Transform(emptyToUndefined) @IsString() JWT_AUDIENCE?: string;
+
+  @Help('true', 'run pending migrations at start-up')
   @IsOptional() @Transform(toBoolean) @IsBoolean() MIGRATIONS_RUN?: boolean;
+
+  @Help('false', 'take the client address from X-Forwarded-For')
   @IsOptional() @Transform(toBoolean) @IsBoolean() TRUST_PROXY?: boolean;
+
+  @Help('info', 'fatal, error, warn, info, debug, trace or silent')
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
+
+  @Help('1200', 'requests per principal per minute; 0 turns limiting off')
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_PER_MINUTE?: number;
+
+  @Help('60', 'requests per client IP per minute without valid credentials')
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_ANON_PER_MINUTE?: number;
+
+  @Help('unset', 'redis:// URL: share rate-limit counters between processes')
   @IsOptional() @Transform(emptyToUndefined) @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
+
+  @Help('unset (closed)', 'comma-separated origins allowed by CORS')
   @IsOptional() @Transform(emptyToUndefined) @IsString() CORS_ORIGINS?: string;
+
+  @Help('1000', "how long a process may reuse a member's role it read, in ms (0: read it on every request)")
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60000) MEMBERSHIP_CACHE_MS?: number;
+
+  @Help('3000', "how long a lead waits for a rotation's row lock held by others, in ms (1..60000), before 503 with Retry-After")
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(60000) ROTATION_LOCK_TIMEOUT_MS?: number;
+
+  @Help('30000', 'time a client has to send a whole request, in ms (1000..600000); past it: 408, connection closed')
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) @Max(600000) REQUEST_TIMEOUT_MS?: number;
+
+  @Help('75000', 'a connection idle this long is closed, in ms (1000..3600000)')
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000) @Max(3600000) CONNECTION_TIMEOUT_MS?: number;
+
+  @Help('86400', 'the longest lifetime a JWT may claim (exp - iat), in seconds; longer: 401')
   @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(31 * 86400) JWT_MAX_LIFETIME_SECONDS?: number;
+
+  @Help('60', "how far in the future a JWT's iat may be, in seconds; further: 401")
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(3600) JWT_CLOCK_SKEW_SECONDS?: number;
+
+  @Help('.env', 'the env file the server and scripts read at start (the real environment wins); `none`: no file')
+  @IsOptional() @IsString() LEAD_DESK_ENV_FILE?: string;
 }
 
 export class ConfigurationError extends Error {}

@@ -12,6 +12,7 @@ import {
   ApiOperation,
   ApiParam,
   ApiServiceUnavailableResponse,
+  ApiQuery,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -66,12 +67,14 @@ export class LeadsController {
       'Only 2xx responses are stored, so a key may be retried after a 4xx or 5xx.',
     schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX },
   })
+  // Swagger UI's "Try it out" starts from this example and the first body below: valid as they stand in any account
+  // (npm run seed:demo's has teams), the lead assigned by the account's default rotation if there is one.
+  @ApiQuery({ name: 'skipTeamAndSourceRequirement', required: false, type: Boolean, example: true, description: 'Optional flag to skip the team and lead source requirement, even if teams exist in the account' })
   @ApiBody({
     type: LeadInputDto,
-    // Swagger UI's "Try it out" starts from the first: valid as it stands in an account without teams.
     examples: {
       minimal: {
-        summary: 'A lead (no team: for an account without teams)',
+        summary: 'A lead without a team (with skipTeamAndSourceRequirement=true, as offered)',
         value: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', company: 'Analytical Engines Ltd', monthlyTransactionVolume: 125000 },
       },
       withTeam: {

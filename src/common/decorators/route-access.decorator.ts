@@ -1,8 +1,9 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiHeader, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiHeader, ApiSecurity, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Permission as PermissionName } from '../../accounts/roles';
 import { PERMISSIONS } from '../../accounts/roles';
 import { ErrorResponseDto } from '../http/error-response.dto';
+import { ACCOUNT_SCHEME, BEARER_SCHEME } from '../http/openapi';
 
 export const PUBLIC_KEY = 'leaddesk:public';
 export const PERMISSION_KEY = 'leaddesk:permission';
@@ -28,13 +29,16 @@ export const Authenticated = () =>
 
 /**
  * An account-scoped route needing `permission`. Enforced by the account guard and documented here
- * (bearer auth, the `x-account-id` header, 400/401/403), so docs and enforcement cannot drift.
+ * (bearer auth with the `account` scheme, the `x-account-id` header, 400/401/403), so docs and enforcement cannot drift.
  */
 export const Permission = (permission: PermissionName) =>
   applyDecorators(
     SetMetadata(PERMISSION_KEY, permission),
-    ApiBearerAuth(),
-    ApiHeader({ name: 'x-account-id', required: true, description: 'Account ID for the request', example: '2311', schema: { type: 'string' } }),
+    // Both schemes in one requirement: the token and the account header together (Swagger UI's Authorize sets
+    // both once). The header is documented on the operation too, without an example: Swagger UI would
+    // pre-fill it, and no example id is an account of the reader's.
+    ApiSecurity({ [BEARER_SCHEME]: [], [ACCOUNT_SCHEME]: [] }),
+    ApiHeader({ name: 'x-account-id', required: true, description: 'Account ID for the request', schema: { type: 'string' } }),
     unauthorized(),
     ApiForbiddenResponse({
       description: `Not an active member of the account, or the role is below ${PERMISSIONS[permission]}`,
