@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { TeamsModule } from '../teams/teams.module';
 import { AssignmentService } from './assignment.service';
+import { RotationMemberEntity } from './rotation-member.entity';
+import { RotationEntity } from './rotation.entity';
 import { RotationsController } from './rotations.controller';
 import { RotationsService } from './rotations.service';
 
 @Module({
-  imports: [AuditModule, TeamsModule],
+  imports: [TypeOrmModule.forFeature([RotationEntity, RotationMemberEntity]), AuditModule, TeamsModule],
   controllers: [RotationsController],
   providers: [RotationsService, AssignmentService],
   exports: [RotationsService, AssignmentService],
