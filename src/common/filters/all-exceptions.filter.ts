@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../errors/domain-error';
 import { isDatabaseUnavailable, sqlState } from './database-errors';
 
 interface ErrorBody {
@@ -17,8 +18,10 @@ const FASTIFY_ERRORS: Record<string, [number, string]> = {
 };
 
 /**
- * The one place errors become responses: `{"error": ...}` (+ `details` on validation errors).
- * Unknown errors are logged with the request id and answered 500 without details.
+ * The one place errors become responses: `{"error": ...}` (+ `details` on validation errors). Domain errors
+ * (each feature's, see src/common/errors/domain-error.ts) answer their sentence with the status of their kind;
+ * Nest's and Fastify's HTTP errors keep theirs. Unknown errors are logged with the request id and answered
+ * 500 without details.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -38,6 +41,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   toResponse(exception: unknown, request?: FastifyRequest): [number, ErrorBody] {
+    if (exception instanceof DomainError) return [exception.httpStatus, exception.toResponseBody()];
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       // Nest re-wraps Fastify's parser errors (413, 415) with Fastify's wording; answer with ours.
