@@ -35,6 +35,8 @@ describe('lead sources', () => {
 
     const renamed = await manager.api.patch(`/lead-sources/${id}`, { name: 'Trade show' });
     expect(renamed).toMatchObject({ status: 200, body: { id, teamId: team.id, name: 'Trade show', createdAt: created.body.createdAt } });
+    // the answer is the stored row, updatedAt included
+    expect((await viewer.api.get(`/lead-sources/${id}`)).body).toEqual(renamed.body);
 
     expect((await manager.api.delete(`/lead-sources/${id}`)).status).toBe(204);
     expect(await viewer.api.get(`/lead-sources/${id}`)).toMatchObject({ status: 404, body: { error: 'lead source not found' } });
