@@ -56,16 +56,6 @@ export async function assertActiveMembers(m: EntityManager, accountId: string, m
   if (details.length > 0) throw RotationErrors.notActiveMembers(details);
 }
 
-/** Writes the member list of a rotation (which has none yet), keeping its order. */
-export async function insertRotationMembers(m: EntityManager, accountId: string, rotationId: number, members: MemberInput[]): Promise<void> {
-  await m.query(
-    `INSERT INTO rotation_members (account_id, rotation_id, ordinal, user_email, weight)
-     SELECT $1, $2, t.ordinal - 1, t.user_email, t.weight
-       FROM unnest($3::text[], $4::integer[]) WITH ORDINALITY AS t(user_email, weight, ordinal)`,
-    [accountId, rotationId, members.map((x) => x.user), members.map((x) => x.weight)],
-  );
-}
-
 export function sameMembers(a: readonly MemberInput[], b: readonly MemberInput[]): boolean {
   return a.length === b.length && a.every((x, i) => x.user === b[i].user && x.weight === b[i].weight);
 }
