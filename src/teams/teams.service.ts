@@ -102,19 +102,19 @@ export class TeamsService {
         { event: 'team_deleted', entityType: 'team', entityId: id, data: { name: team.name } },
         ...sources
           .sort((a, b) => a.id - b.id)
-          .map((s): AuditEvent => ({
+          .map((source): AuditEvent => ({
             event: 'lead_source_deleted',
             entityType: 'lead_source',
-            entityId: s.id,
-            data: { name: s.name, teamId: id, reason: 'team_deleted' },
+            entityId: source.id,
+            data: { name: source.name, teamId: id, reason: 'team_deleted' },
           })),
         ...rotations
           .sort((a, b) => a.id - b.id)
-          .map((r): AuditEvent => ({
+          .map((rotation): AuditEvent => ({
             event: 'rotation_deleted',
             entityType: 'rotation',
-            entityId: r.id,
-            data: { name: r.name, teamId: id, active: r.active, reason: 'team_deleted' },
+            entityId: rotation.id,
+            data: { name: rotation.name, teamId: id, active: rotation.active, reason: 'team_deleted' },
           })),
       ];
       await this.audit.record(m, ctx.accountId, ctx, ...events);

@@ -80,9 +80,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
 function fromHttpException(exception: HttpException): ErrorBody {
   const response = exception.getResponse();
   if (typeof response === 'string') return { error: response };
-  const r = response as Record<string, unknown>;
-  if (typeof r.error === 'string' && !('statusCode' in r)) return r as unknown as ErrorBody;
-  const message = Array.isArray(r.message) ? r.message.join('; ') : r.message;
+  const body = response as Record<string, unknown>;
+  // ours already ({"error", "details"?}: ValidationException), else Nest's {statusCode, message, error}
+  if (typeof body.error === 'string' && !('statusCode' in body)) return body as unknown as ErrorBody;
+  const message = Array.isArray(body.message) ? body.message.join('; ') : body.message;
   return { error: typeof message === 'string' && message ? sentence(message) : exception.message };
 }
 
