@@ -188,24 +188,40 @@ describe('rotations', () => {
     expect((await api.get(`/rotations/${rotation.id}`)).body).toEqual(rotation);
   });
 
-  it('refuses a teamId that is not a live team of the account (400 team not found)', async () => {
-    const account = await createAccount(t);
-    const api = account.owner.api;
-    const other = await createAccount(t);
-    const theirTeam = await newTeam(other);
-    const deleted = await newTeam(account);
-    await api.delete(`/teams/${deleted.id}`);
-    for (const teamId of [theirTeam.id, deleted.id, 2147483647]) {
-      expect(await api.post('/rotations', { name: 'R', teamId, members: [{ user: account.owner.email }] })).toEqual(
+  describe('refuses a teamId that is not a live team of the account (400 team not found)', () => {
+    let account: TestAccount;
+    let other: TestAccount;
+    let theirTeam: { id: number };
+    let deleted: { id: number };
+    beforeAll(async () => {
+      account = await createAccount(t);
+      other = await createAccount(t);
+      theirTeam = await newTeam(other);
+      deleted = await newTeam(account);
+      await account.owner.api.delete(`/teams/${deleted.id}`);
+    });
+    const create = (teamId: unknown) => account.owner.api.post('/rotations', { name: 'R', teamId, members: [{ user: account.owner.email }] });
+
+    it.each<[string, () => number]>([
+      ["another account's team", () => theirTeam.id],
+      ['a deleted team', () => deleted.id],
+      ['a team that does not exist', () => 2147483647],
+    ])('%s', async (_case, teamId) => {
+      expect(await create(teamId())).toEqual(
         expect.objectContaining({ status: 400, body: { error: 'team not found', details: [{ field: 'teamId', message: 'team not found' }] } }),
       );
-    }
-    for (const teamId of ['1', 0, -1, 1.5, 2147483648, {}]) {
-      const res = await api.post('/rotations', { name: 'R', teamId, members: [{ user: account.owner.email }] });
-      expect({ teamId, status: res.status, field: res.body.details?.[0]?.field }).toEqual({ teamId, status: 400, field: 'teamId' });
-    }
-    expect((await api.get('/rotations')).body.data).toEqual([]);
-    expect((await other.owner.api.get(`/teams/${theirTeam.id}`)).status).toBe(200);
+    });
+
+    it.each<[unknown]>([['1'], [0], [-1], [1.5], [2147483648], [{}]])('a malformed teamId %j (400 naming teamId)', async (teamId) => {
+      const res = await create(teamId);
+      expect(res.status).toBe(400);
+      expect(res.body.details?.[0]?.field).toBe('teamId');
+    });
+
+    it('created nothing and left the other account alone', async () => {
+      expect((await account.owner.api.get('/rotations')).body.data).toEqual([]);
+      expect((await other.owner.api.get(`/teams/${theirTeam.id}`)).status).toBe(200);
+    });
   });
 
   it('nextUser follows the turns; a different member list restarts at the first member, the same list or a rename does not', async () => {
