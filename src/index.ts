@@ -35,6 +35,7 @@ export { signLeadDeskToken, type JwtSettings } from './auth/dev-token';
 // Errors: what services throw, in-process as over HTTP (the error filter answers them with their sentence and
 // the status of their kind)
 export { DomainError, type DomainErrorBody, type DomainErrorKind } from './common/errors/domain-error';
+export { DomainErrorFilter } from './common/errors/domain-error.filter';
 export { AccountError, type AccountErrorCode } from './accounts/accounts.errors';
 export { TeamError, type TeamErrorCode } from './teams/teams.errors';
 export { LeadSourceError, type LeadSourceErrorCode } from './lead-sources/lead-sources.errors';

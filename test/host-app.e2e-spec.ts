@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Body, Controller, Get, HttpException, Injectable, Module, NotFoundException, Post, Req, UseGuards, type DynamicModule } from '@nestjs/common';
+import { Body, Controller, Get, HttpException, Injectable, Module, NotFoundException, Param, Post, Req, UseFilters, UseGuards, type DynamicModule } from '@nestjs/common';
 import { AuthGuard as PassportAuthGuard, PassportStrategy } from '@nestjs/passport';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -18,6 +18,7 @@ import {
   AccountContexts,
   AccountError,
   DomainError,
+  DomainErrorFilter,
   LeadEntity,
   LeadError,
   TeamError,
@@ -53,6 +54,8 @@ const LEAD_DESK_JWT = { secret: 'host-app-lead-desk-secret-0123456789', issuer: 
 const HOST_JWT_SECRET = 'host-app-own-secret-0123456789abcdef';
 /** Low enough to reach in the last test, high enough for the anonymous requests before it. */
 const ANON_LIMIT = 25;
+/** The user the host's own team route acts as in Lead Desk (made an owner of the shared account below). */
+const HOST_SERVICE_USER = 'host-service@example.com';
 
 // ---- The host application -------------------------------------------------------------------------------
 
@@ -85,6 +88,11 @@ class HostNoteDto {
 /** Plain host routes: no Lead Desk decorator, no guard, no pipe, no filter of their own. */
 @Controller('host')
 class HostController {
+  constructor(
+    private readonly contexts: AccountContexts,
+    private readonly teams: TeamsService,
+  ) {}
+
   @Get('ping')
   ping(): { ok: true } {
     return { ok: true };
@@ -98,6 +106,14 @@ class HostController {
   @Get('missing')
   missing(): never {
     throw new NotFoundException('no such host thing');
+  }
+
+  /** A host route over a Lead Desk service that lets its domain errors through to DomainErrorFilter. */
+  @Get('teams/:accountId/:id')
+  @UseFilters(DomainErrorFilter)
+  async team(@Param('accountId') accountId: string, @Param('id') id: string): Promise<unknown> {
+    const ctx = await this.contexts.forMember(accountId, HOST_SERVICE_USER, 'account:read');
+    return this.teams.get(ctx, Number(id));
   }
 
   @Get('me')
@@ -373,6 +389,19 @@ describe('Lead Desk in a host NestJS application (LeadDeskModule.forRootAsync)',
     const http = await new Client(app, leadDeskToken(owner), accountId).post('/teams', { name: 'host team' });
     expect(asHttp(taken)).toEqual([http.status, http.body]);
     expect(http).toMatchObject({ status: 409, body: { error: 'a team with this name already exists in the account' } });
+  });
+
+  it("answers Lead Desk's domain errors on a host route with DomainErrorFilter, as Lead Desk's routes do", async () => {
+    const route = (id: number | string) => call(app, { method: 'GET', url: `/host/teams/${accountId}/${id}` });
+    expect(await route(teamId)).toMatchObject({ status: 403, body: { error: 'You do not have access to this account' } });
+    const admin = await contexts.forMember(accountId, owner, 'members:manage');
+    await app.get(MembersService).add(admin, await validateInput(AddMemberDto, { email: HOST_SERVICE_USER, role: 'viewer' }));
+    expect(await route(teamId)).toMatchObject({ status: 200, body: { id: teamId, accountId, name: 'Host team' } });
+    const missing = await route(999_999);
+    expect([missing.status, missing.body]).toEqual([404, { error: 'team not found' }]);
+    // the same answer as Lead Desk's own route
+    const leadDeskAnswer = await new Client(app, leadDeskToken(owner), accountId).get('/teams/999999');
+    expect([missing.status, missing.body]).toEqual([leadDeskAnswer.status, leadDeskAnswer.body]);
   });
 
   it("creates leads through Lead Desk's routes with a Lead Desk JWT, continuing the same rotation", async () => {
