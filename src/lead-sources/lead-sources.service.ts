@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AuditService, type AuditEvent } from '../audit/audit.service';
 import type { AccountContext } from '../common/account-context';
 import { sqlState } from '../common/filters/database-errors';
 import { CursorCodec } from '../common/pagination/cursor-codec';
@@ -20,7 +20,7 @@ const UNIQUE_VIOLATION = '23505';
 
 /**
  * Lead sources belong to a team. A deleted source (deleted_at set) no longer exists for the API; deleting a
- * team deletes its sources too (TeamsService), so a live source always has a live team. Reads go through the
+ * team deletes its sources too (the cascade this service registers with TeamsService), so a live source always has a live team. Reads go through the
  * repository, which leaves soft-deleted sources out.
  */
 @Injectable()
@@ -31,7 +31,9 @@ export class LeadSourcesService {
     private readonly teams: TeamsService,
     private readonly audit: AuditService,
     private readonly cursors: CursorCodec,
-  ) {}
+  ) {
+    teams.cascadeOnDelete('lead_source', (m, accountId, teamId) => this.removeAllOfTeam(m, accountId, teamId));
+  }
 
   /** The team's live sources, oldest first; 404 when the team does not exist. */
   async listForTeam(ctx: AccountContext, teamId: number, query: PageQueryDto): Promise<LeadSourcePageDto> {
@@ -97,6 +99,28 @@ export class LeadSourcesService {
         data: { name: current.name, teamId: current.teamId },
       });
     });
+  }
+
+  /** A team is being deleted (TeamsService.remove, same transaction): its live sources go with it. */
+  private async removeAllOfTeam(m: EntityManager, accountId: string, teamId: number): Promise<AuditEvent[]> {
+    const removed: Pick<LeadSourceEntity, 'id' | 'name'>[] = (
+      await m
+        .createQueryBuilder()
+        .softDelete()
+        .from(LeadSourceEntity)
+        .where({ accountId, teamId })
+        .andWhere('deleted_at IS NULL')
+        .returning(['id', 'name'])
+        .execute()
+    ).raw;
+    return removed
+      .sort((a, b) => a.id - b.id)
+      .map((source) => ({
+        event: 'lead_source_deleted',
+        entityType: 'lead_source',
+        entityId: source.id,
+        data: { name: source.name, teamId, reason: 'team_deleted' },
+      }));
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, MoreThan } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AuditService, type AuditEvent } from '../audit/audit.service';
 import type { AccountContext } from '../common/account-context';
 import { sqlState } from '../common/filters/database-errors';
 import { CursorCodec } from '../common/pagination/cursor-codec';
@@ -53,7 +53,8 @@ const plain = (members: readonly MemberInput[]): MemberInput[] => members.map((m
  *   reset, and is back in when reactivated. The position keeps counting; the window guarantee holds between
  *   such changes, as it does between member list changes.
  * - Deactivating and reactivating a rotation, or renaming it, keeps its position.
- * - Deleting is soft; a deleted rotation no longer exists for the API nor for assignment.
+ * - Deleting is soft; a deleted rotation no longer exists for the API nor for assignment. Deleting a team
+ *   deletes its rotations (the cascade this service registers with TeamsService).
  */
 @Injectable()
 export class RotationsService {
@@ -62,7 +63,9 @@ export class RotationsService {
     private readonly teams: TeamsService,
     private readonly audit: AuditService,
     private readonly cursors: CursorCodec,
-  ) {}
+  ) {
+    teams.cascadeOnDelete('rotation', (m, accountId, teamId) => this.removeAllOfTeam(m, accountId, teamId));
+  }
 
   /** Live rotations, oldest first. */
   async list(ctx: AccountContext, query: PageQueryDto): Promise<RotationPageDto> {
@@ -153,6 +156,28 @@ export class RotationsService {
         data: { name: current.name, teamId: current.teamId, active: current.active },
       });
     });
+  }
+
+  /** A team is being deleted (TeamsService.remove, same transaction): its live rotations go with it. */
+  private async removeAllOfTeam(m: EntityManager, accountId: string, teamId: number): Promise<AuditEvent[]> {
+    const removed: Pick<RotationEntity, 'id' | 'name' | 'active'>[] = (
+      await m
+        .createQueryBuilder()
+        .softDelete()
+        .from(RotationEntity)
+        .where({ accountId, teamId })
+        .andWhere('deleted_at IS NULL')
+        .returning(['id', 'name', 'active'])
+        .execute()
+    ).raw;
+    return removed
+      .sort((a, b) => a.id - b.id)
+      .map((rotation) => ({
+        event: 'rotation_deleted',
+        entityType: 'rotation',
+        entityId: rotation.id,
+        data: { name: rotation.name, teamId, active: rotation.active, reason: 'team_deleted' },
+      }));
   }
 
   private async lockForChange(m: EntityManager, accountId: string, id: number): Promise<RotationEntity> {

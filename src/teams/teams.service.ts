@@ -7,8 +7,6 @@ import { sqlState } from '../common/filters/database-errors';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { toPage } from '../common/pagination/page';
-import { LeadSourceEntity } from '../lead-sources/lead-source.entity';
-import { RotationEntity } from '../rotations/rotation.entity';
 import { CreateTeamDto, TeamDto, TeamPageDto, toTeamDto, UpdateTeamDto } from './dto/team.dto';
 import { TeamEntity } from './team.entity';
 import { TeamErrors } from './teams.errors';
@@ -18,13 +16,27 @@ const MAX_ID = 2_147_483_647;
 /** The unique violation of `teams_live_name_key`: a live team of the account already has the name. */
 const UNIQUE_VIOLATION = '23505';
 
+/** The features whose records hang on a team. */
+export type TeamDependent = 'lead_source' | 'rotation';
+
+/**
+ * What a feature does, in the team delete's transaction, when a team is deleted: soft-deletes its live records
+ * of the team and returns their audit entries (`data.reason: "team_deleted"`), oldest record first.
+ */
+export type TeamDeletionCascade = (m: EntityManager, accountId: string, teamId: number) => Promise<AuditEvent[]>;
+
+/** Sources before rotations: the order of their rows' locks and of their audit entries. */
+const CASCADE_ORDER: readonly TeamDependent[] = ['lead_source', 'rotation'];
+
 /**
  * Teams of an account. A deleted team (deleted_at set) no longer exists for the API; deleting one also
- * deletes its lead sources and rotations, so nothing live ever points at a deleted team. Reads go through
- * the repository, which leaves soft-deleted teams out.
+ * deletes its lead sources and rotations (through the cascades their services register), so nothing live
+ * ever points at a deleted team. Reads go through the repository, which leaves soft-deleted teams out.
  */
 @Injectable()
 export class TeamsService {
+  private readonly cascades = new Map<TeamDependent, TeamDeletionCascade>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRepository(TeamEntity) private readonly teams: Repository<TeamEntity>,
@@ -78,47 +90,22 @@ export class TeamsService {
     await this.dataSource.transaction(async (m) => {
       const team = await this.lockForChange(m, ctx.accountId, id);
       await m.softDelete(TeamEntity, { accountId: ctx.accountId, id });
-      const sources: Pick<LeadSourceEntity, 'id' | 'name'>[] = (
-        await m
-          .createQueryBuilder()
-          .softDelete()
-          .from(LeadSourceEntity)
-          .where({ accountId: ctx.accountId, teamId: id })
-          .andWhere('deleted_at IS NULL')
-          .returning(['id', 'name'])
-          .execute()
-      ).raw;
-      const rotations: Pick<RotationEntity, 'id' | 'name' | 'active'>[] = (
-        await m
-          .createQueryBuilder()
-          .softDelete()
-          .from(RotationEntity)
-          .where({ accountId: ctx.accountId, teamId: id })
-          .andWhere('deleted_at IS NULL')
-          .returning(['id', 'name', 'active'])
-          .execute()
-      ).raw;
-      const events: AuditEvent[] = [
-        { event: 'team_deleted', entityType: 'team', entityId: id, data: { name: team.name } },
-        ...sources
-          .sort((a, b) => a.id - b.id)
-          .map((source): AuditEvent => ({
-            event: 'lead_source_deleted',
-            entityType: 'lead_source',
-            entityId: source.id,
-            data: { name: source.name, teamId: id, reason: 'team_deleted' },
-          })),
-        ...rotations
-          .sort((a, b) => a.id - b.id)
-          .map((rotation): AuditEvent => ({
-            event: 'rotation_deleted',
-            entityType: 'rotation',
-            entityId: rotation.id,
-            data: { name: rotation.name, teamId: id, active: rotation.active, reason: 'team_deleted' },
-          })),
-      ];
+      const events: AuditEvent[] = [{ event: 'team_deleted', entityType: 'team', entityId: id, data: { name: team.name } }];
+      for (const feature of CASCADE_ORDER) {
+        const cascade = this.cascades.get(feature);
+        if (!cascade) throw new Error(`TeamsService: no team deletion cascade registered for ${feature}`);
+        events.push(...(await cascade(m, ctx.accountId, id)));
+      }
       await this.audit.record(m, ctx.accountId, ctx, ...events);
     });
+  }
+
+  /**
+   * Registers what a feature whose records hang on a team does when the team is deleted (lead sources and
+   * rotations, which depend on Teams: Teams cannot call them). Each owns its table; Teams only runs them.
+   */
+  cascadeOnDelete(feature: TeamDependent, cascade: TeamDeletionCascade): void {
+    this.cascades.set(feature, cascade);
   }
 
   /**
