@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { DataSource, EntityManager, MoreThan, Repository } from 'typeorm';
 import { AuditService, type AuditEvent } from '../audit/audit.service';
 import type { AccountContext } from '../common/account-context';
 import { sqlState } from '../common/filters/database-errors';
@@ -8,10 +8,9 @@ import { CursorCodec } from '../common/pagination/cursor-codec';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { toPage } from '../common/pagination/page';
 import { TeamsService } from '../teams/teams.service';
-import { CreateLeadSourceDto, LeadSourceDto, LeadSourceFields, LeadSourcePageDto, toLeadSourceDto, UpdateLeadSourceDto } from './dto/lead-source.dto';
+import { CreateLeadSourceDto, LeadSourceDto, LeadSourcePageDto, toLeadSourceDto, UpdateLeadSourceDto } from './dto/lead-source.dto';
 import { LeadSourceEntity } from './lead-source.entity';
 import { LeadSourceErrors } from './lead-sources.errors';
-import { TEAM_SOURCES_PAGE, type TeamSourcesPageRow } from './lead-sources.queries';
 
 const CURSOR_SCOPE = 'lead-sources';
 const MAX_ID = 2_147_483_647;
@@ -39,13 +38,12 @@ export class LeadSourcesService {
   async listForTeam(ctx: AccountContext, teamId: number, query: PageQueryDto): Promise<LeadSourcePageDto> {
     const limit = query.limit!;
     const afterId = query.cursor ? Number(this.cursors.decode(CURSOR_SCOPE, query.cursor, 1)[0]) : 0;
-    const rows: TeamSourcesPageRow[] = await this.dataSource.query(
-      TEAM_SOURCES_PAGE.text,
-      TEAM_SOURCES_PAGE.bind({ accountId: ctx.accountId, teamId, afterId, rowLimit: limit + 1 }),
-    );
-    if (rows.length === 0) throw LeadSourceErrors.teamNotFound();
-    const page = rows.filter((row): row is LeadSourceFields => row.id !== null);
-    return toPage(page, limit, this.cursors, CURSOR_SCOPE, (source) => [source.id], toLeadSourceDto);
+    // One snapshot for the team check and the page.
+    return this.dataSource.transaction('REPEATABLE READ', async (m) => {
+      if (!(await this.teams.isLive(m, ctx.accountId, teamId))) throw LeadSourceErrors.teamNotFound();
+      const page = await m.find(LeadSourceEntity, { where: { accountId: ctx.accountId, teamId, id: MoreThan(afterId) }, order: { id: 'ASC' }, take: limit + 1 });
+      return toPage(page, limit, this.cursors, CURSOR_SCOPE, (source) => [source.id], toLeadSourceDto);
+    });
   }
 
   async get(ctx: AccountContext, id: number): Promise<LeadSourceDto> {

@@ -108,6 +108,12 @@ export class TeamsService {
     this.cascades.set(feature, cascade);
   }
 
+  /** Whether `teamId` is a live team of the account, read with `m` (the caller's transaction and snapshot). */
+  async isLive(m: EntityManager, accountId: string, teamId: number): Promise<boolean> {
+    if (!Number.isInteger(teamId) || teamId < 1 || teamId > MAX_ID) return false;
+    return m.existsBy(TeamEntity, { accountId, id: teamId });
+  }
+
   /**
    * For features that hang records on a team (lead sources, rotations, leads): whether `teamId` is a live
    * team of the account, share-locking it so it cannot be deleted or renamed before the caller commits.
