@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, MoreThan, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, MoreThan, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { AccountContext } from '../common/account-context';
 import { CursorCodec } from '../common/pagination/cursor-codec';
@@ -95,6 +95,17 @@ export class MembersService {
       });
     });
     this.access.forget(ctx.accountId, email);
+  }
+
+  /**
+   * For features that name members (rotations): for each of `emails` that is a member of the account, whether
+   * the membership is active; an email absent from the map is not a member. Read with `m`, the caller's
+   * transaction and snapshot.
+   */
+  async activeByEmail(m: EntityManager, accountId: string, emails: readonly string[]): Promise<Map<string, boolean>> {
+    if (emails.length === 0) return new Map();
+    const members = await m.find(MembershipEntity, { select: { email: true, active: true }, where: { accountId, email: In([...new Set(emails)]) } });
+    return new Map(members.map((member) => [member.email, member.active]));
   }
 
   /**

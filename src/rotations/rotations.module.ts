@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountsModule } from '../accounts/accounts.module';
 import { AuditModule } from '../audit/audit.module';
 import { TeamsModule } from '../teams/teams.module';
 import { AssignmentService } from './assignment.service';
@@ -9,7 +10,7 @@ import { RotationsController } from './rotations.controller';
 import { RotationsService } from './rotations.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([RotationEntity, RotationMemberEntity]), AuditModule, TeamsModule],
+  imports: [TypeOrmModule.forFeature([RotationEntity, RotationMemberEntity]), AccountsModule, AuditModule, TeamsModule],
   controllers: [RotationsController],
   providers: [RotationsService, AssignmentService],
   exports: [RotationsService, AssignmentService],

@@ -1,17 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, MoreThan } from 'typeorm';
+import { DataSource, EntityManager, In, MoreThan } from 'typeorm';
+import { MembersService } from '../accounts/members.service';
 import { AuditService, type AuditEvent } from '../audit/audit.service';
 import type { AccountContext } from '../common/account-context';
 import { sqlState } from '../common/filters/database-errors';
+import type { FieldError } from '../common/http/validation.exception';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { toPage } from '../common/pagination/page';
 import { TeamsService } from '../teams/teams.service';
 import { CreateRotationDto, RotationDto, RotationPageDto, UpdateRotationDto } from './dto/rotation.dto';
 import {
-  assertActiveMembers,
-  readRotationMembers,
   sameMembers,
   userForSlot,
   type MemberInput,
@@ -61,6 +61,7 @@ export class RotationsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly teams: TeamsService,
+    private readonly accountMembers: MembersService,
     private readonly audit: AuditService,
     private readonly cursors: CursorCodec,
   ) {
@@ -74,7 +75,7 @@ export class RotationsService {
     return this.dataSource.transaction('REPEATABLE READ', async (m) => {
       // One snapshot for the rotations and their members, so `nextUser` matches the members shown.
       const page = await m.find(RotationEntity, { where: { accountId: ctx.accountId, id: MoreThan(after) }, order: { id: 'ASC' }, take: limit + 1 });
-      const members = await readRotationMembers(m, ctx.accountId, page.map((rotation) => rotation.id));
+      const members = await this.readMembers(m, ctx.accountId, page.map((rotation) => rotation.id));
       return toPage(page, limit, this.cursors, CURSOR_SCOPE, (rotation) => [rotation.id], (rotation) => toDto(rotation, members.get(rotation.id)!));
     });
   }
@@ -83,7 +84,7 @@ export class RotationsService {
     return this.dataSource.transaction('REPEATABLE READ', async (m) => {
       const rotation = await m.findOneBy(RotationEntity, { accountId: ctx.accountId, id });
       if (!rotation) throw RotationErrors.notFound();
-      const members = await readRotationMembers(m, ctx.accountId, [id]);
+      const members = await this.readMembers(m, ctx.accountId, [id]);
       return toDto(rotation, members.get(id)!);
     });
   }
@@ -95,7 +96,7 @@ export class RotationsService {
     return this.dataSource.transaction(async (m) => {
       // Share-locks the team: a concurrent team delete waits, then deletes this rotation with the team.
       if (teamId !== null && !(await this.teams.lockLive(m, ctx.accountId, teamId))) throw RotationErrors.teamNotFound();
-      await assertActiveMembers(m, ctx.accountId, members);
+      await this.assertActiveMembers(m, ctx.accountId, members);
       // The partial unique indexes (one active rotation per team, one active default) decide, race-free.
       const rotation = m.create(RotationEntity, { accountId: ctx.accountId, teamId, name: dto.name, active });
       await this.activeUniquely(teamId, () => m.insert(RotationEntity, rotation));
@@ -106,7 +107,7 @@ export class RotationsService {
         entityId: rotation.id,
         data: { name: rotation.name, teamId, active, members },
       });
-      return toDto(rotation, (await readRotationMembers(m, ctx.accountId, [rotation.id])).get(rotation.id)!);
+      return toDto(rotation, (await this.readMembers(m, ctx.accountId, [rotation.id])).get(rotation.id)!);
     });
   }
 
@@ -114,12 +115,12 @@ export class RotationsService {
   async update(ctx: AccountContext, id: number, dto: UpdateRotationDto): Promise<RotationDto> {
     return this.dataSource.transaction(async (m) => {
       const current = await this.lockForChange(m, ctx.accountId, id);
-      const currentMembers = (await readRotationMembers(m, ctx.accountId, [id])).get(id)!;
+      const currentMembers = (await this.readMembers(m, ctx.accountId, [id])).get(id)!;
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       let members: MemberInput[] | null = null;
       if (dto.members !== undefined) {
         const next = dto.members.map((x) => ({ user: x.user, weight: x.weight ?? 1 }));
-        await assertActiveMembers(m, ctx.accountId, next);
+        await this.assertActiveMembers(m, ctx.accountId, next);
         if (!sameMembers(currentMembers, next)) {
           members = next;
           changes.members = { from: plain(currentMembers), to: next };
@@ -141,7 +142,7 @@ export class RotationsService {
         await this.insertMembers(m, rotation, members);
       }
       await this.audit.record(m, ctx.accountId, ctx, { event: 'rotation_updated', entityType: 'rotation', entityId: id, data: { changes } });
-      return toDto(rotation, members ? (await readRotationMembers(m, ctx.accountId, [id])).get(id)! : currentMembers);
+      return toDto(rotation, members ? (await this.readMembers(m, ctx.accountId, [id])).get(id)! : currentMembers);
     });
   }
 
@@ -156,6 +157,35 @@ export class RotationsService {
         data: { name: current.name, teamId: current.teamId, active: current.active },
       });
     });
+  }
+
+  /** The members of each of `rotationIds`, in turn order, with where they stand in the account now. */
+  private async readMembers(m: EntityManager, accountId: string, rotationIds: number[]): Promise<Map<number, RotationMemberState[]>> {
+    const byRotation = new Map<number, RotationMemberState[]>(rotationIds.map((id) => [id, []]));
+    if (rotationIds.length === 0) return byRotation;
+    const members = await m.find(RotationMemberEntity, {
+      where: { accountId, rotationId: In(rotationIds) },
+      order: { rotationId: 'ASC', ordinal: 'ASC' },
+    });
+    const active = await this.accountMembers.activeByEmail(m, accountId, members.map((member) => member.userEmail));
+    for (const member of members) {
+      const state = active.get(member.userEmail);
+      byRotation.get(member.rotationId)!.push({
+        user: member.userEmail,
+        weight: member.weight,
+        status: state === undefined ? 'not_a_member' : state ? 'active' : 'inactive',
+      });
+    }
+    return byRotation;
+  }
+
+  /** 400 naming each of `members` who is not an active member of the account. */
+  private async assertActiveMembers(m: EntityManager, accountId: string, members: MemberInput[]): Promise<void> {
+    const active = await this.accountMembers.activeByEmail(m, accountId, members.map((member) => member.user));
+    const details: FieldError[] = members.flatMap((member, i) =>
+      active.get(member.user) ? [] : [{ field: `members[${i}].user`, message: `${member.user} is not an active member of the account` }],
+    );
+    if (details.length > 0) throw RotationErrors.notActiveMembers(details);
   }
 
   /** A team is being deleted (TeamsService.remove, same transaction): its live rotations go with it. */
