@@ -32,6 +32,35 @@ export { validateInput } from './common/pipes/validate-input';
 export { ValidationException } from './common/http/validation.exception';
 export { signLeadDeskToken, type JwtSettings } from './auth/dev-token';
 
+// Errors: what services throw, in-process as over HTTP (the error filter answers them with their sentence and
+// the status of their kind)
+export { DomainError, type DomainErrorBody, type DomainErrorKind } from './common/errors/domain-error';
+export { DomainErrorFilter } from './common/errors/domain-error.filter';
+export { AccountError, type AccountErrorCode } from './accounts/accounts.errors';
+export { TeamError, type TeamErrorCode } from './teams/teams.errors';
+export { LeadSourceError, type LeadSourceErrorCode } from './lead-sources/lead-sources.errors';
+export { RotationError, type RotationErrorCode } from './rotations/rotations.errors';
+export {
+  IdempotencyError,
+  LeadError,
+  LeadListError,
+  type IdempotencyErrorCode,
+  type LeadErrorCode,
+  type LeadListErrorCode,
+} from './leads/leads.errors';
+
+// Entities: one per table, for a host's DataSource (LEAD_DESK_ENTITIES) and its repositories
+export { AccountEntity } from './accounts/account.entity';
+export { MembershipEntity } from './accounts/membership.entity';
+export { ApiKeyEntity } from './accounts/api-key.entity';
+export { AuditEntryEntity } from './audit/audit-entry.entity';
+export { TeamEntity } from './teams/team.entity';
+export { LeadSourceEntity } from './lead-sources/lead-source.entity';
+export { RotationEntity } from './rotations/rotation.entity';
+export { RotationMemberEntity } from './rotations/rotation-member.entity';
+export { LeadEntity } from './leads/lead.entity';
+export { IdempotencyKeyEntity } from './leads/idempotency-key.entity';
+
 // DTOs
 export { AccountDto, AccountPageDto, CreateAccountDto, RenameAccountDto } from './accounts/dto/account.dto';
 export { AddMemberDto, MemberDto, MemberPageDto, UpdateMemberDto } from './accounts/dto/member.dto';

@@ -10,11 +10,17 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { PaginationModule } from './common/pagination/pagination.module';
 import { AppConfig } from './config/app-config';
+import { LeadSourceEntity } from './lead-sources/lead-source.entity';
 import { LeadSourcesModule } from './lead-sources/lead-sources.module';
 import { runLeadDeskMigrations } from './lead-desk.migrations';
 import { leadDeskConfig, type LeadDeskAsyncOptions, type LeadDeskOptions } from './lead-desk.options';
+import { IdempotencyKeyEntity } from './leads/idempotency-key.entity';
+import { LeadEntity } from './leads/lead.entity';
 import { LeadsModule } from './leads/leads.module';
+import { RotationMemberEntity } from './rotations/rotation-member.entity';
+import { RotationEntity } from './rotations/rotation.entity';
 import { RotationsModule } from './rotations/rotations.module';
+import { TeamEntity } from './teams/team.entity';
 import { TeamsModule } from './teams/teams.module';
 
 /**
@@ -24,8 +30,23 @@ import { TeamsModule } from './teams/teams.module';
  */
 export const LEAD_DESK_FEATURES = [PaginationModule, AuditModule, AccountsModule, AuthModule, TeamsModule, LeadSourcesModule, RotationsModule, LeadsModule];
 
-/** The entities Lead Desk registers (TypeOrmModule.forFeature); for a host DataSource without `autoLoadEntities`. */
-export const LEAD_DESK_ENTITIES = [AccountEntity, MembershipEntity, ApiKeyEntity, AuditEntryEntity];
+/**
+ * One entity per table, each describing its table exactly as migrations/ create it (test/schema-drift.e2e-spec.ts:
+ * `migration:generate` finds nothing on a migrated database). The feature modules register them
+ * (TypeOrmModule.forFeature); list them in a host DataSource's `entities` when it has no `autoLoadEntities`.
+ */
+export const LEAD_DESK_ENTITIES = [
+  AccountEntity,
+  MembershipEntity,
+  ApiKeyEntity,
+  AuditEntryEntity,
+  TeamEntity,
+  LeadSourceEntity,
+  RotationEntity,
+  RotationMemberEntity,
+  LeadEntity,
+  IdempotencyKeyEntity,
+];
 
 /** The host's options, after its factory ran. */
 export const LEAD_DESK_OPTIONS = Symbol('LEAD_DESK_OPTIONS');

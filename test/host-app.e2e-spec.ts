@@ -5,17 +5,23 @@
 import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Body, Controller, Get, Injectable, Module, NotFoundException, Post, Req, UseGuards, type DynamicModule } from '@nestjs/common';
+import { Body, Controller, Get, HttpException, Injectable, Module, NotFoundException, Param, Post, Req, UseFilters, UseGuards, type DynamicModule } from '@nestjs/common';
 import { AuthGuard as PassportAuthGuard, PassportStrategy } from '@nestjs/passport';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
+import { InjectRepository, TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { sign } from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { Client as PgClient } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import {
   AccountContexts,
+  AccountError,
+  DomainError,
+  DomainErrorFilter,
+  LeadEntity,
+  LeadError,
+  TeamError,
   AccountsService,
   AddMemberDto,
   CreateRotationDto,
@@ -48,6 +54,8 @@ const LEAD_DESK_JWT = { secret: 'host-app-lead-desk-secret-0123456789', issuer: 
 const HOST_JWT_SECRET = 'host-app-own-secret-0123456789abcdef';
 /** Low enough to reach in the last test, high enough for the anonymous requests before it. */
 const ANON_LIMIT = 25;
+/** The user the host's own team route acts as in Lead Desk (made an owner of the shared account below). */
+const HOST_SERVICE_USER = 'host-service@example.com';
 
 // ---- The host application -------------------------------------------------------------------------------
 
@@ -80,6 +88,11 @@ class HostNoteDto {
 /** Plain host routes: no Lead Desk decorator, no guard, no pipe, no filter of their own. */
 @Controller('host')
 class HostController {
+  constructor(
+    private readonly contexts: AccountContexts,
+    private readonly teams: TeamsService,
+  ) {}
+
   @Get('ping')
   ping(): { ok: true } {
     return { ok: true };
@@ -95,10 +108,32 @@ class HostController {
     throw new NotFoundException('no such host thing');
   }
 
+  /** A host route over a Lead Desk service that lets its domain errors through to DomainErrorFilter. */
+  @Get('teams/:accountId/:id')
+  @UseFilters(DomainErrorFilter)
+  async team(@Param('accountId') accountId: string, @Param('id') id: string): Promise<unknown> {
+    const ctx = await this.contexts.forMember(accountId, HOST_SERVICE_USER, 'account:read');
+    return this.teams.get(ctx, Number(id));
+  }
+
   @Get('me')
   @UseGuards(PassportAuthGuard('jwt'))
   me(@Req() request: { user: unknown }): unknown {
     return request.user;
+  }
+}
+
+/** A host service reading Lead Desk's leads through its own repository: typed rows, the account in the where. */
+@Injectable()
+class HostLeadReports {
+  constructor(@InjectRepository(LeadEntity) private readonly leads: Repository<LeadEntity>) {}
+
+  lead(accountId: string, id: number): Promise<LeadEntity | null> {
+    return this.leads.findOneBy({ accountId, id });
+  }
+
+  assignedTo(accountId: string, user: string): Promise<LeadEntity[]> {
+    return this.leads.find({ where: { accountId, assignedTo: user }, order: { id: 'ASC' } });
   }
 }
 
@@ -109,6 +144,7 @@ function hostAppModule(database: TypeOrmModuleOptions): DynamicModule {
     module: HostAppModule,
     imports: [
       TypeOrmModule.forRoot({ ...database, autoLoadEntities: true, synchronize: false }),
+      TypeOrmModule.forFeature([LeadEntity]),
       LeadDeskModule.forRootAsync({
         imports: [HostSettingsModule],
         inject: [HostSettings],
@@ -116,7 +152,7 @@ function hostAppModule(database: TypeOrmModuleOptions): DynamicModule {
       }),
     ],
     controllers: [HostController],
-    providers: [HostJwtStrategy],
+    providers: [HostJwtStrategy, HostLeadReports],
   };
 }
 
@@ -288,24 +324,32 @@ describe('Lead Desk in a host NestJS application (LeadDeskModule.forRootAsync)',
     expect(assigned).toEqual([agents[0], agents[1], agents[0]]);
   });
 
-  it('enforces the same rules, with the same errors, as POST /leads', async () => {
+  it.each([
+    ['no team', () => ({ firstName: 'No', lastName: 'Team' }), 'team_required', 'team ID is required when teams exist in the account'],
+    ['an unknown team', () => ({ firstName: 'Unknown', lastName: 'Team', teamId: 999_999 }), 'team_not_found', 'team not found'],
+    ['an unknown source', () => ({ firstName: 'Unknown', lastName: 'Source', teamId, leadSourceId: 999_999 }), 'lead_source_not_found', 'lead source not found'],
+    [
+      'an assignee who is not a member',
+      () => ({ firstName: 'Not', lastName: 'Member', teamId, assignedTo: 'stranger@example.com' }),
+      'assignee_not_active_member',
+      'assignedTo must be an active member of the account',
+    ],
+  ])('refuses a lead with %s as POST /leads does: a typed LeadError in-process, the same answer over HTTP', async (_case, body, code, error) => {
+    const input = await validateInput(LeadInputDto, body());
+    const thrown = await leads.create(ownerCtx, input, { skipTeamAndSourceRequirement: false }, null).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(thrown).toBeInstanceOf(LeadError);
+    expect(thrown).toBeInstanceOf(DomainError);
+    expect(thrown).toMatchObject({ code, kind: 'invalid', message: error });
+    expect(asHttp(thrown)).toEqual([400, { error }]);
+    const http = await new Client(app, leadDeskToken(owner), accountId).post('/leads', body());
+    expect([http.status, http.body]).toEqual([400, { error }]);
+  });
+
+  it('refuses invalid input, access and roles in-process as the routes do', async () => {
     const api = new Client(app, leadDeskToken(owner), accountId);
-    const cases: { body: Record<string, unknown>; error: string }[] = [
-      { body: { firstName: 'No', lastName: 'Team' }, error: 'team ID is required when teams exist in the account' },
-      { body: { firstName: 'Unknown', lastName: 'Team', teamId: 999_999 }, error: 'team not found' },
-      { body: { firstName: 'Unknown', lastName: 'Source', teamId, leadSourceId: 999_999 }, error: 'lead source not found' },
-      { body: { firstName: 'Not', lastName: 'Member', teamId, assignedTo: 'stranger@example.com' }, error: 'assignedTo must be an active member of the account' },
-    ];
-    for (const { body, error } of cases) {
-      const input = await validateInput(LeadInputDto, body);
-      const thrown = await leads.create(ownerCtx, input, { skipTeamAndSourceRequirement: false }, null).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(asHttp(thrown)).toEqual([400, { error }]);
-      const http = await api.post('/leads', body);
-      expect([http.status, http.body]).toEqual([400, { error }]);
-    }
     // Validation: the same refusal, details included, in-process (validateInput) and over HTTP.
     const bad = { firstName: 'Ada', email: 'not an email', surprise: true };
     const invalid = await validateInput(LeadInputDto, bad).then(
@@ -316,15 +360,48 @@ describe('Lead Desk in a host NestJS application (LeadDeskModule.forRootAsync)',
     expect(http.status).toBe(400);
     expect(asHttp(invalid)).toEqual([400, http.body]);
     expect(http.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['email', 'lastName', 'surprise']);
-    // Access: not a member, and a role too low, as the account guard answers.
+    // Access: not a member, and a role too low, as the account guard answers: typed errors, not Nest's
+    // HttpExceptions (whose body would be Nest's {message, error, statusCode}).
     const stranger = await contexts.forMember(accountId, 'stranger@example.com', 'leads:write').catch((e: unknown) => e);
+    expect(stranger).toBeInstanceOf(AccountError);
+    expect(stranger).not.toBeInstanceOf(HttpException);
+    expect(stranger).toMatchObject({ code: 'no_access', kind: 'forbidden', httpStatus: 403, message: 'You do not have access to this account' });
     expect(asHttp(stranger)).toEqual([403, { error: 'You do not have access to this account' }]);
     const tooLow = await contexts.forMember(accountId, viewer, 'leads:write').catch((e: unknown) => e);
+    expect(tooLow).toMatchObject({ code: 'role_too_low', kind: 'forbidden' });
     expect(asHttp(tooLow)).toEqual([403, (await new Client(app, leadDeskToken(viewer), accountId).post('/leads', { firstName: 'A', lastName: 'B', teamId })).body]);
     // Creating an archived lead needs the archive permission, in-process too.
     const agentCtx = inProcessContext({ accountId, user: agents[0], role: 'agent' });
     const archived = await validateInput(LeadInputDto, { firstName: 'Arch', lastName: 'Ived', teamId, archived: true });
-    expect(asHttp(await leads.create(agentCtx, archived, { skipTeamAndSourceRequirement: false }, null).catch((e: unknown) => e))[0]).toBe(403);
+    const refused = await leads.create(agentCtx, archived, { skipTeamAndSourceRequirement: false }, null).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'archive_not_allowed', kind: 'forbidden' });
+    expect(asHttp(refused)[0]).toBe(403);
+  });
+
+  it('throws each feature its own error class, with a code, in-process as over HTTP (a team name taken)', async () => {
+    const manager = await contexts.forMember(accountId, owner, 'config:manage');
+    const taken = await app
+      .get(TeamsService)
+      .create(manager, await validateInput(CreateTeamDto, { name: 'HOST TEAM' }))
+      .catch((e: unknown) => e);
+    expect(taken).toBeInstanceOf(TeamError);
+    expect(taken).toMatchObject({ code: 'name_taken', kind: 'conflict' });
+    const http = await new Client(app, leadDeskToken(owner), accountId).post('/teams', { name: 'host team' });
+    expect(asHttp(taken)).toEqual([http.status, http.body]);
+    expect(http).toMatchObject({ status: 409, body: { error: 'a team with this name already exists in the account' } });
+  });
+
+  it("answers Lead Desk's domain errors on a host route with DomainErrorFilter, as Lead Desk's routes do", async () => {
+    const route = (id: number | string) => call(app, { method: 'GET', url: `/host/teams/${accountId}/${id}` });
+    expect(await route(teamId)).toMatchObject({ status: 403, body: { error: 'You do not have access to this account' } });
+    const admin = await contexts.forMember(accountId, owner, 'members:manage');
+    await app.get(MembersService).add(admin, await validateInput(AddMemberDto, { email: HOST_SERVICE_USER, role: 'viewer' }));
+    expect(await route(teamId)).toMatchObject({ status: 200, body: { id: teamId, accountId, name: 'Host team' } });
+    const missing = await route(999_999);
+    expect([missing.status, missing.body]).toEqual([404, { error: 'team not found' }]);
+    // the same answer as Lead Desk's own route
+    const leadDeskAnswer = await new Client(app, leadDeskToken(owner), accountId).get('/teams/999999');
+    expect([missing.status, missing.body]).toEqual([leadDeskAnswer.status, leadDeskAnswer.body]);
   });
 
   it("creates leads through Lead Desk's routes with a Lead Desk JWT, continuing the same rotation", async () => {
@@ -358,6 +435,44 @@ describe('Lead Desk in a host NestJS application (LeadDeskModule.forRootAsync)',
     expect(foreign).toMatchObject({ status: 403, body: { error: 'You do not have access to this account' } });
     // Deny by default still holds on Lead Desk's routes: no x-account-id, 400.
     expect(await new Client(app, leadDeskToken(owner)).get('/leads')).toMatchObject({ status: 400, body: { error: 'x-account-id header is required' } });
+  });
+
+  it('reads a lead created over HTTP through its own Repository<LeadEntity>, typed', async () => {
+    const api = new Client(app, leadDeskToken(owner), accountId);
+    const created = await api.post('/leads', {
+      firstName: 'Edsger',
+      lastName: 'Repository',
+      email: 'Edsger@Example.com',
+      teamId,
+      monthlyTransactionVolume: 9_007_199_254_740_991,
+      lastContacted: '2026-01-02T03:04:05.000Z',
+    });
+    expect(created.status).toBe(201);
+    const reports = app.get(HostLeadReports);
+    const lead = await reports.lead(accountId, created.body.id);
+    expect(lead).toBeInstanceOf(LeadEntity);
+    const row = lead!;
+    expect(row).toMatchObject({
+      id: created.body.id,
+      accountId,
+      teamId,
+      leadSourceId: null,
+      firstName: 'Edsger',
+      lastName: 'Repository',
+      email: 'Edsger@Example.com',
+      assignedTo: created.body.assignedTo,
+      createdBy: owner,
+      archived: false,
+      applicationId: null,
+      // bigint columns come as strings: exact beyond 2^53 too
+      monthlyTransactionVolume: '9007199254740991',
+    });
+    expect(row.createdAt).toBeInstanceOf(Date);
+    expect(row.createdAt.toISOString()).toBe(created.body.createdAt);
+    expect(row.lastContacted?.toISOString()).toBe('2026-01-02T03:04:05.000Z');
+    // The account is part of every where: the same id in another account is not there.
+    expect(await reports.lead('999999999', created.body.id)).toBeNull();
+    expect((await reports.assignedTo(accountId, created.body.assignedTo)).map((l) => l.id)).toContain(created.body.id);
   });
 
   it("rate-limits Lead Desk's routes with the host's options, and only them", async () => {

@@ -35,6 +35,8 @@ describe('lead sources', () => {
 
     const renamed = await manager.api.patch(`/lead-sources/${id}`, { name: 'Trade show' });
     expect(renamed).toMatchObject({ status: 200, body: { id, teamId: team.id, name: 'Trade show', createdAt: created.body.createdAt } });
+    // the answer is the stored row, updatedAt included
+    expect((await viewer.api.get(`/lead-sources/${id}`)).body).toEqual(renamed.body);
 
     expect((await manager.api.delete(`/lead-sources/${id}`)).status).toBe(204);
     expect(await viewer.api.get(`/lead-sources/${id}`)).toMatchObject({ status: 404, body: { error: 'lead source not found' } });
@@ -66,7 +68,7 @@ describe('lead sources', () => {
     expect(concurrent.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
   });
 
-  it('answers 404 for a team that does not exist, was deleted, or is malformed (400)', async () => {
+  it('answers 404 for a team that does not exist or was deleted', async () => {
     const account = await createAccount(t);
     const api = account.owner.api;
     const team = await newTeam(account);
@@ -75,34 +77,49 @@ describe('lead sources', () => {
     expect(await api.get(`/teams/${team.id}/lead-sources`)).toMatchObject({ status: 404, body: { error: 'team not found' } });
     expect(await api.post(`/teams/${team.id}/lead-sources`, { name: 'Web' })).toMatchObject({ status: 404, body: { error: 'team not found' } });
     expect((await api.get('/teams/2147483647/lead-sources')).status).toBe(404);
-    for (const bad of ['x', '0', '1.5']) {
-      expect((await api.get(`/teams/${bad}/lead-sources`)).status).toBe(400);
-      expect((await api.post(`/teams/${bad}/lead-sources`, { name: 'Web' })).status).toBe(400);
-    }
   });
 
-  it('validates bodies and path ids: 400 with details, nothing created or changed', async () => {
-    const account = await createAccount(t);
-    const api = account.owner.api;
-    const team = await newTeam(account);
-    for (const body of [{}, { name: '' }, { name: 42 }, { name: null }, { name: 'x'.repeat(256) }, { name: 'ok', teamId: team.id }]) {
-      const res = await api.post(`/teams/${team.id}/lead-sources`, body);
-      expect({ body, status: res.status }).toEqual({ body, status: 400 });
+  it.each(['x', '0', '1.5'])('answers 400 for the malformed team id %s', async (bad) => {
+    const api = (await createAccount(t)).owner.api;
+    expect((await api.get(`/teams/${bad}/lead-sources`)).status).toBe(400);
+    expect((await api.post(`/teams/${bad}/lead-sources`, { name: 'Web' })).status).toBe(400);
+  });
+
+  describe('validates bodies and path ids: 400 with details, nothing created or changed', () => {
+    let account: TestAccount;
+    let team: { id: number };
+    let source: { id: number; name: string };
+    beforeAll(async () => {
+      account = await createAccount(t);
+      team = await newTeam(account);
+      source = (await account.owner.api.post(`/teams/${team.id}/lead-sources`, { name: 'Web' })).body;
+    });
+
+    it.each([{}, { name: '' }, { name: 42 }, { name: null }, { name: 'x'.repeat(256) }, { name: 'ok', teamId: 1 }])(
+      'POST /teams/{id}/lead-sources %j: 400 with details',
+      async (body) => {
+        const res = await account.owner.api.post(`/teams/${team.id}/lead-sources`, body);
+        expect(res.status).toBe(400);
+        expect(res.body.details.length).toBeGreaterThan(0);
+      },
+    );
+
+    it.each([{ name: '' }, { name: null }, { teamId: 1 }])('PATCH /lead-sources/{id} %j: 400 with details', async (body) => {
+      const res = await account.owner.api.patch(`/lead-sources/${source.id}`, body);
+      expect(res.status).toBe(400);
       expect(res.body.details.length).toBeGreaterThan(0);
-    }
-    expect((await api.get(`/teams/${team.id}/lead-sources`)).body.data).toEqual([]);
-    const source = (await api.post(`/teams/${team.id}/lead-sources`, { name: 'Web' })).body;
-    for (const body of [{ name: '' }, { name: null }, { teamId: team.id }]) {
-      const res = await api.patch(`/lead-sources/${source.id}`, body);
-      expect({ body, status: res.status }).toEqual({ body, status: 400 });
-      expect(res.body.details.length).toBeGreaterThan(0);
-    }
-    for (const bad of ['abc', '0', '-4', '2147483648']) {
+    });
+
+    it.each(['abc', '0', '-4', '2147483648'])('path id %s: 400 on GET, PATCH and DELETE', async (bad) => {
+      const api = account.owner.api;
       expect((await api.get(`/lead-sources/${bad}`)).status).toBe(400);
       expect((await api.patch(`/lead-sources/${bad}`, { name: 'x' })).status).toBe(400);
       expect((await api.delete(`/lead-sources/${bad}`)).status).toBe(400);
-    }
-    expect((await api.get(`/lead-sources/${source.id}`)).body.name).toBe('Web');
+    });
+
+    it('created and changed nothing', async () => {
+      expect((await account.owner.api.get(`/teams/${team.id}/lead-sources`)).body.data).toEqual([source]);
+    });
   });
 
   it("treats another account's teams and sources as not found (404) on every route and never changes them", async () => {

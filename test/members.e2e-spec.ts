@@ -20,6 +20,8 @@ describe('members', () => {
     expect(listed.body.data.map((m: { email: string }) => m.email)).toContain(email.toLowerCase());
     const updated = await account.owner.api.patch(`/members/${email.toLowerCase()}`, { role: 'manager' });
     expect(updated.body).toMatchObject({ role: 'manager', active: true });
+    // the answer is the stored row, updatedAt included
+    expect((await viewer.api.get('/members?limit=100')).body.data).toContainEqual(updated.body);
     const same = await account.owner.api.patch(`/members/${email.toLowerCase()}`, { role: 'manager' });
     expect(same.status).toBe(200);
     expect((await account.owner.api.delete(`/members/${email.toLowerCase()}`)).status).toBe(204);

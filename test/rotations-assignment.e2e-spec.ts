@@ -162,7 +162,7 @@ describe('rotations: assignment engine (nextAssignee)', () => {
       deleted = account.owner.api.delete(`/teams/${team}`);
       await waitUntil(async () => {
         const [{ n }] = await dataSource.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'UPDATE rotations SET deleted_at%'`,
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'UPDATE "rotations" SET %deleted_at%'`,
         );
         return n > 0;
       });

@@ -105,7 +105,43 @@ describe('rotations', () => {
     expect(activations.map((r) => r.status).sort()).toEqual([200, 409, 409, 409]);
   });
 
-  it('refuses members who are not active members of the account (400 naming each), duplicates and bad weights', async () => {
+  describe('refuses a malformed member list: 400 naming the field, nothing created', () => {
+    let account: TestAccount;
+    let agent: string;
+    beforeAll(async () => {
+      account = await createAccount(t);
+      agent = (await account.member('agent')).email;
+    });
+
+    it.each<[string, (user: string) => unknown, string]>([
+      ['the same user twice (any case)', (user) => [{ user }, { user: user.toUpperCase() }], 'members'],
+      ['weight 0', (user) => [{ user, weight: 0 }], 'members[0].weight'],
+      ['weight 101', (user) => [{ user, weight: 101 }], 'members[0].weight'],
+      ['weight 1.5', (user) => [{ user, weight: 1.5 }], 'members[0].weight'],
+      ['weight as a string', (user) => [{ user, weight: '2' }], 'members[0].weight'],
+      ['weight -1', (user) => [{ user, weight: -1 }], 'members[0].weight'],
+      ['weight true', (user) => [{ user, weight: true }], 'members[0].weight'],
+      ['no member', () => [], 'members'],
+      ['null', () => null, 'members'],
+      ['a string', () => 'a@example.com', 'members'],
+      ['an email instead of an object', (user) => [user], 'members[0]'],
+      ['a null member', () => [null], 'members[0]'],
+      ['a user that is not an email', () => [{ user: 'not-an-email' }], 'members[0].user'],
+      ['an unknown field', (user) => [{ user, extra: 1 }], 'members[0].extra'],
+      ['a member without user', () => [{}], 'members[0].user'],
+      ['101 members', () => Array.from({ length: 101 }, (_, i) => ({ user: `u${i}@example.com` })), 'members'],
+    ])('%s', async (_case, members, field) => {
+      const res = await account.owner.api.post('/rotations', { name: 'R', members: members(agent) });
+      expect(res.status).toBe(400);
+      expect(res.body.details.map((d: { field: string }) => d.field)).toEqual(expect.arrayContaining([field]));
+    });
+
+    it('created none of them', async () => {
+      expect((await account.owner.api.get('/rotations')).body.data).toEqual([]);
+    });
+  });
+
+  it('refuses members who are not active members of the account (400 naming each) and bad bodies, on POST and PATCH', async () => {
     const account = await createAccount(t);
     const api = account.owner.api;
     const [a, inactive, removed] = await agents(account, 3);
@@ -129,29 +165,6 @@ describe('rotations', () => {
       ],
     });
 
-    const bad: [unknown, string][] = [
-      [[{ user: a.email }, { user: a.email.toUpperCase() }], 'members'],
-      [[{ user: a.email, weight: 0 }], 'members[0].weight'],
-      [[{ user: a.email, weight: 101 }], 'members[0].weight'],
-      [[{ user: a.email, weight: 1.5 }], 'members[0].weight'],
-      [[{ user: a.email, weight: '2' }], 'members[0].weight'],
-      [[{ user: a.email, weight: -1 }], 'members[0].weight'],
-      [[{ user: a.email, weight: true }], 'members[0].weight'],
-      [[], 'members'],
-      [null, 'members'],
-      ['a@example.com', 'members'],
-      [[a.email], 'members[0]'],
-      [[null], 'members[0]'],
-      [[{ user: 'not-an-email' }], 'members[0].user'],
-      [[{ user: a.email, extra: 1 }], 'members[0].extra'],
-      [[{}], 'members[0].user'],
-      [Array.from({ length: 101 }, (_, i) => ({ user: `u${i}@example.com` })), 'members'],
-    ];
-    for (const [members, field] of bad) {
-      const res = await api.post('/rotations', { name: 'R', members });
-      expect({ members, status: res.status }).toEqual({ members, status: 400 });
-      expect({ members, fields: res.body.details.map((d: { field: string }) => d.field) }).toEqual({ members, fields: expect.arrayContaining([field]) });
-    }
     for (const body of [{ members: users([a]) }, { name: '', members: users([a]) }, { name: 'R', members: users([a]), active: 'yes' }, { name: 'R', members: users([a]), extra: 1 }]) {
       const res = await api.post('/rotations', body);
       expect({ body, status: res.status }).toEqual({ body, status: 400 });
@@ -175,7 +188,7 @@ describe('rotations', () => {
     expect((await api.get(`/rotations/${rotation.id}`)).body).toEqual(rotation);
   });
 
-  describe('a teamId that is not a live team of the account', () => {
+  describe('refuses a teamId that is not a live team of the account (400 team not found)', () => {
     let account: TestAccount;
     let other: TestAccount;
     let theirTeam: { id: number };
@@ -187,25 +200,25 @@ describe('rotations', () => {
       deleted = await newTeam(account);
       await account.owner.api.delete(`/teams/${deleted.id}`);
     });
-    const post = (teamId: unknown) => account.owner.api.post('/rotations', { name: 'R', teamId, members: [{ user: account.owner.email }] });
+    const create = (teamId: unknown) => account.owner.api.post('/rotations', { name: 'R', teamId, members: [{ user: account.owner.email }] });
 
-    it.each([
+    it.each<[string, () => number]>([
       ["another account's team", () => theirTeam.id],
       ['a deleted team', () => deleted.id],
-      ['no team', () => 2147483647],
-    ])('%s: 400 team not found', async (_case, teamId) => {
-      expect(await post(teamId())).toEqual(
+      ['a team that does not exist', () => 2147483647],
+    ])('%s', async (_case, teamId) => {
+      expect(await create(teamId())).toEqual(
         expect.objectContaining({ status: 400, body: { error: 'team not found', details: [{ field: 'teamId', message: 'team not found' }] } }),
       );
     });
 
-    it.each([['1'], [0], [-1], [1.5], [2147483648], [{}]])('not a team id (%p): 400 on teamId', async (teamId) => {
-      const res = await post(teamId);
+    it.each<[unknown]>([['1'], [0], [-1], [1.5], [2147483648], [{}]])('a malformed teamId %j (400 naming teamId)', async (teamId) => {
+      const res = await create(teamId);
       expect(res.status).toBe(400);
       expect(res.body.details?.[0]?.field).toBe('teamId');
     });
 
-    it('nothing was created, and the other account is untouched', async () => {
+    it('created nothing and left the other account alone', async () => {
       expect((await account.owner.api.get('/rotations')).body.data).toEqual([]);
       expect((await other.owner.api.get(`/teams/${theirTeam.id}`)).status).toBe(200);
     });

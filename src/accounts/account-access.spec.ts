@@ -59,7 +59,7 @@ describe('AccountAccessService role cache', () => {
     const on = serviceWithPool(60_000);
     const refused = on.service.effectiveRole(user, '1');
     on.pending.shift()!.resolve([]);
-    await expect(refused).rejects.toMatchObject({ status: 403 });
+    await expect(refused).rejects.toMatchObject({ code: 'no_access', httpStatus: 403 });
     const later = on.service.effectiveRole(user, '1');
     expect(on.reads()).toBe(2);
     on.pending.shift()!.resolve([{ role: 'agent' }]);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, LessThan, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../auth/principal';
 import type { AccountContext } from '../common/account-context';
@@ -9,35 +9,26 @@ import { CursorCodec } from '../common/pagination/cursor-codec';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { toPage } from '../common/pagination/page';
 import { preparedRows } from '../database/sql';
-import { AccountErrors } from './accounts.errors';
-import { ApiKeyDto, ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
-import { roleRank, type Role } from './roles';
 import { runTransaction } from '../database/transaction';
+import { AccountErrors } from './accounts.errors';
+import { LIVE_API_KEY_BY_PREFIX, type LiveApiKeyRow } from './accounts.queries';
+import { ApiKeyEntity } from './api-key.entity';
+import { ApiKeyDto, ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
+import { roleRank } from './roles';
 
 export const API_KEY_PREFIX = 'ldk_';
 /** `ldk_` + 12 hex characters: the public part, unique, used to find the key. */
 const LOOKUP_LENGTH = API_KEY_PREFIX.length + 12;
 const KEY_FORMAT = /^ldk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/;
 
-interface ApiKeyRow {
-  id: number;
-  name: string;
-  role: Role;
-  prefix: string;
-  created_by: string;
-  created_at: Date;
-  revoked_at: Date | null;
-}
-
-const COLUMNS = 'id, name, role, prefix, created_by, created_at, revoked_at';
-const toDto = (r: ApiKeyRow): ApiKeyDto => ({
-  id: r.id,
-  name: r.name,
-  role: r.role,
-  prefix: r.prefix,
-  createdBy: r.created_by,
-  createdAt: r.created_at,
-  revokedAt: r.revoked_at,
+const toDto = (apiKey: ApiKeyEntity): ApiKeyDto => ({
+  id: apiKey.id,
+  name: apiKey.name,
+  role: apiKey.role,
+  prefix: apiKey.prefix,
+  createdBy: apiKey.createdBy,
+  createdAt: apiKey.createdAt,
+  revokedAt: apiKey.revokedAt,
 });
 
 export function hashApiKey(key: string): string {
@@ -48,6 +39,7 @@ export function hashApiKey(key: string): string {
 export class ApiKeysService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(ApiKeyEntity) private readonly apiKeys: Repository<ApiKeyEntity>,
     private readonly audit: AuditService,
     private readonly cursors: CursorCodec,
   ) {}
@@ -58,18 +50,23 @@ export class ApiKeysService {
     const prefix = `${API_KEY_PREFIX}${randomBytes(6).toString('hex')}`;
     const key = `${prefix}_${randomBytes(32).toString('base64url')}`;
     return runTransaction(this.dataSource, async (m) => {
-      const [row]: ApiKeyRow[] = await m.query(
-        `INSERT INTO api_keys (account_id, name, role, prefix, key_hash, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
-        [ctx.accountId, dto.name, dto.role, prefix, hashApiKey(key), ctx.user],
-      );
+      const apiKey = m.create(ApiKeyEntity, {
+        accountId: ctx.accountId,
+        name: dto.name,
+        role: dto.role,
+        prefix,
+        keyHash: hashApiKey(key),
+        createdBy: ctx.user,
+        revokedAt: null,
+      });
+      await m.insert(ApiKeyEntity, apiKey);
       await this.audit.record(m, ctx.accountId, ctx, {
         event: 'api_key_created',
         entityType: 'api_key',
-        entityId: row.id,
-        data: { name: row.name, role: row.role, prefix },
+        entityId: apiKey.id,
+        data: { name: apiKey.name, role: apiKey.role, prefix },
       });
-      return { ...toDto(row), key };
+      return { ...toDto(apiKey), key };
     });
   }
 
@@ -77,23 +74,21 @@ export class ApiKeysService {
   async list(ctx: AccountContext, query: PageQueryDto): Promise<ApiKeyPageDto> {
     const limit = query.limit!;
     const before = query.cursor ? Number(this.cursors.decode('api-keys', query.cursor, 1)[0]) : null;
-    const rows: ApiKeyRow[] = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM api_keys WHERE account_id = $1 AND ($2::int IS NULL OR id < $2) ORDER BY id DESC LIMIT $3`,
-      [ctx.accountId, before, limit + 1],
-    );
-    return toPage(rows, limit, this.cursors, 'api-keys', (r) => [r.id], toDto);
+    const page = await this.apiKeys.find({
+      where: { accountId: ctx.accountId, ...(before === null ? {} : { id: LessThan(before) }) },
+      order: { id: 'DESC' },
+      take: limit + 1,
+    });
+    return toPage(page, limit, this.cursors, 'api-keys', (apiKey) => [apiKey.id], toDto);
   }
 
   /** Revokes the key; revoking a revoked key again changes nothing. */
   async revoke(ctx: AccountContext, id: number): Promise<void> {
     await runTransaction(this.dataSource, async (m) => {
-      const [row]: { revoked: boolean }[] = await m.query(
-        'SELECT revoked_at IS NOT NULL AS revoked FROM api_keys WHERE account_id = $1 AND id = $2 FOR UPDATE',
-        [ctx.accountId, id],
-      );
-      if (!row) throw AccountErrors.apiKeyNotFound();
-      if (row.revoked) return;
-      await m.query('UPDATE api_keys SET revoked_at = now() WHERE account_id = $1 AND id = $2', [ctx.accountId, id]);
+      const apiKey = await m.findOne(ApiKeyEntity, { select: { id: true, revokedAt: true }, where: { accountId: ctx.accountId, id }, lock: { mode: 'pessimistic_write' } });
+      if (!apiKey) throw AccountErrors.apiKeyNotFound();
+      if (apiKey.revokedAt !== null) return;
+      await m.update(ApiKeyEntity, { accountId: ctx.accountId, id }, { revokedAt: () => 'now()' });
       await this.audit.record(m, ctx.accountId, ctx, { event: 'api_key_revoked', entityType: 'api_key', entityId: id });
     });
   }
@@ -101,15 +96,10 @@ export class ApiKeysService {
   /** The principal of a live key, or null (unknown, malformed or revoked). */
   async authenticate(key: string): Promise<Principal | null> {
     if (!KEY_FORMAT.test(key)) return null;
-    const rows = await preparedRows<{ id: number; account_id: string; role: Role; key_hash: string; created_by: string }>(
-      this.dataSource,
-      'SELECT id, account_id, role, key_hash, created_by FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL',
-      [key.slice(0, LOOKUP_LENGTH)],
-    );
-    const row = rows[0];
-    if (!row) return null;
-    const expected = Buffer.from(row.key_hash, 'hex');
+    const [apiKey] = await preparedRows<LiveApiKeyRow>(this.dataSource, LIVE_API_KEY_BY_PREFIX.text, LIVE_API_KEY_BY_PREFIX.bind({ prefix: key.slice(0, LOOKUP_LENGTH) }));
+    if (!apiKey) return null;
+    const expected = Buffer.from(apiKey.keyHash, 'hex');
     if (!timingSafeEqual(expected, Buffer.from(hashApiKey(key), 'hex'))) return null;
-    return { kind: 'api-key', email: row.created_by, apiKeyId: row.id, accountId: String(row.account_id), role: row.role };
+    return { kind: 'api-key', email: apiKey.createdBy, apiKeyId: apiKey.id, accountId: String(apiKey.accountId), role: apiKey.role };
   }
 }

@@ -1,33 +1,36 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In, MoreThan, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { AccountContext } from '../common/account-context';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { toPage } from '../common/pagination/page';
-import { sqlRows } from '../database/sql';
+import { sqlState } from '../common/filters/database-errors';
 import { AccountAccessService } from './account-access.service';
+import { AccountEntity } from './account.entity';
+import { runTransaction } from '../database/transaction';
 import { AccountErrors } from './accounts.errors';
 import { AddMemberDto, MemberDto, MemberPageDto, UpdateMemberDto } from './dto/member.dto';
-import { canManageRole, type Role } from './roles';
-import { runTransaction } from '../database/transaction';
+import { MembershipEntity } from './membership.entity';
+import { canManageRole } from './roles';
 
-interface MemberRow {
-  email: string;
-  role: Role;
-  active: boolean;
-  created_at: Date;
-  updated_at: Date;
-}
+/** The unique violation of memberships' primary key: the user is already a member. */
+const UNIQUE_VIOLATION = '23505';
 
-const COLUMNS = 'email, role, active, created_at, updated_at';
-const toDto = (r: MemberRow): MemberDto => ({ email: r.email, role: r.role, active: r.active, createdAt: r.created_at, updatedAt: r.updated_at });
+const toDto = (member: MembershipEntity): MemberDto => ({
+  email: member.email,
+  role: member.role,
+  active: member.active,
+  createdAt: member.createdAt,
+  updatedAt: member.updatedAt,
+});
 
 @Injectable()
 export class MembersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(MembershipEntity) private readonly memberships: Repository<MembershipEntity>,
     private readonly audit: AuditService,
     private readonly cursors: CursorCodec,
     private readonly access: AccountAccessService,
@@ -36,29 +39,27 @@ export class MembersService {
   async list(ctx: AccountContext, query: PageQueryDto): Promise<MemberPageDto> {
     const limit = query.limit!;
     const after = query.cursor ? String(this.cursors.decode('members', query.cursor, 1)[0]) : '';
-    const rows: MemberRow[] = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM memberships WHERE account_id = $1 AND email > $2 ORDER BY email LIMIT $3`,
-      [ctx.accountId, after, limit + 1],
-    );
-    return toPage(rows, limit, this.cursors, 'members', (r) => [r.email], toDto);
+    const page = await this.memberships.find({ where: { accountId: ctx.accountId, email: MoreThan(after) }, order: { email: 'ASC' }, take: limit + 1 });
+    return toPage(page, limit, this.cursors, 'members', (member) => [member.email], toDto);
   }
 
   async add(ctx: AccountContext, dto: AddMemberDto): Promise<MemberDto> {
     if (!canManageRole(ctx.role, dto.role)) throw AccountErrors.cannotManageRole();
     return runTransaction(this.dataSource, async (m) => {
-      const rows: MemberRow[] = await m.query(
-        `INSERT INTO memberships (account_id, email, role) VALUES ($1, $2, $3)
-         ON CONFLICT (account_id, email) DO NOTHING RETURNING ${COLUMNS}`,
-        [ctx.accountId, dto.email, dto.role],
-      );
-      if (rows.length === 0) throw AccountErrors.alreadyMember();
+      const member = m.create(MembershipEntity, { accountId: ctx.accountId, email: dto.email, role: dto.role });
+      try {
+        await m.insert(MembershipEntity, member);
+      } catch (error) {
+        if (sqlState(error) === UNIQUE_VIOLATION) throw AccountErrors.alreadyMember();
+        throw error;
+      }
       await this.audit.record(m, ctx.accountId, ctx, {
         event: 'member_created',
         entityType: 'member',
         entityId: dto.email,
         data: { email: dto.email, role: dto.role, active: true },
       });
-      return toDto(rows[0]);
+      return toDto(member);
     });
   }
 
@@ -73,13 +74,10 @@ export class MembersService {
       if (next.role !== current.role) changes.role = { from: current.role, to: next.role };
       if (next.active !== current.active) changes.active = { from: current.active, to: next.active };
       if (Object.keys(changes).length === 0) return toDto(current);
-      const [row] = await sqlRows<MemberRow>(
-        m,
-        `UPDATE memberships SET role = $3, active = $4, updated_at = now() WHERE account_id = $1 AND email = $2 RETURNING ${COLUMNS}`,
-        [ctx.accountId, email, next.role, next.active],
-      );
+      // whereEntity (the account and email): updatedAt is refreshed from the statement's RETURNING
+      await m.createQueryBuilder().update(MembershipEntity).set(next).whereEntity(current).execute();
       await this.audit.record(m, ctx.accountId, ctx, { event: 'member_updated', entityType: 'member', entityId: email, data: { changes } });
-      return toDto(row);
+      return toDto({ ...current, ...next });
     });
     this.access.forget(ctx.accountId, email); // committed: the role this process may have kept is stale
     return updated;
@@ -89,7 +87,7 @@ export class MembersService {
     await runTransaction(this.dataSource, async (m) => {
       const current = await this.lockManageable(m, ctx, email);
       if (current.role === 'owner' && current.active) await this.assertAnotherOwner(m, ctx.accountId, email);
-      await m.query('DELETE FROM memberships WHERE account_id = $1 AND email = $2', [ctx.accountId, email]);
+      await m.delete(MembershipEntity, { accountId: ctx.accountId, email });
       await this.audit.record(m, ctx.accountId, ctx, {
         event: 'member_deleted',
         entityType: 'member',
@@ -101,16 +99,24 @@ export class MembersService {
   }
 
   /**
+   * For features that name members (rotations): for each of `emails` that is a member of the account, whether
+   * the membership is active; an email absent from the map is not a member. Read with `m`, the caller's
+   * transaction and snapshot.
+   */
+  async activeByEmail(m: EntityManager, accountId: string, emails: readonly string[]): Promise<Map<string, boolean>> {
+    if (emails.length === 0) return new Map();
+    const members = await m.find(MembershipEntity, { select: { email: true, active: true }, where: { accountId, email: In([...new Set(emails)]) } });
+    return new Map(members.map((member) => [member.email, member.active]));
+  }
+
+  /**
    * Serialises membership changes of the account (so two owners cannot demote each other at once and
    * leave none), then reads the member; 404 if absent, 403 if the caller's role cannot manage theirs.
    * NO KEY UPDATE does not block the key-share locks that foreign-key checks take on the account row.
    */
-  private async lockManageable(m: EntityManager, ctx: AccountContext, email: string): Promise<MemberRow> {
-    await m.query('SELECT id FROM accounts WHERE id = $1 FOR NO KEY UPDATE', [ctx.accountId]);
-    const [current]: MemberRow[] = await m.query(
-      `SELECT ${COLUMNS} FROM memberships WHERE account_id = $1 AND email = $2 FOR UPDATE`,
-      [ctx.accountId, email],
-    );
+  private async lockManageable(m: EntityManager, ctx: AccountContext, email: string): Promise<MembershipEntity> {
+    await m.findOne(AccountEntity, { select: { id: true }, where: { id: ctx.accountId }, lock: { mode: 'for_no_key_update' } });
+    const current = await m.findOne(MembershipEntity, { where: { accountId: ctx.accountId, email }, lock: { mode: 'pessimistic_write' } });
     if (!current) throw AccountErrors.memberNotFound();
     if (!canManageRole(ctx.role, current.role)) throw AccountErrors.cannotManageRole();
     return current;
@@ -118,10 +124,7 @@ export class MembersService {
 
   /** 409 unless an active owner other than `email` remains (the caller holds the account lock). */
   private async assertAnotherOwner(m: EntityManager, accountId: string, email: string): Promise<void> {
-    const owners: { email: string }[] = await m.query(
-      `SELECT email FROM memberships WHERE account_id = $1 AND role = 'owner' AND active`,
-      [accountId],
-    );
+    const owners = await m.find(MembershipEntity, { select: { email: true }, where: { accountId, role: 'owner', active: true } });
     if (!owners.some((o) => o.email !== email)) throw AccountErrors.lastOwner();
   }
 }

@@ -1,13 +1,20 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { AccountEntity } from './account.entity';
 import type { Role } from './roles';
 
+/** A user's membership of an account: migrations/1764250000000-Platform.js. */
 @Entity('memberships')
+@Check('memberships_email_check', 'email = lower(email)')
+@Check('memberships_role_check', `role IN ('viewer','agent','manager','admin','owner')`)
+// "my accounts" looks members up by email across accounts
+@Index('memberships_email_idx', ['email', 'accountId'])
 export class MembershipEntity {
-  @PrimaryColumn({ name: 'account_id', type: 'bigint' })
+  @PrimaryColumn({ name: 'account_id', type: 'bigint', primaryKeyConstraintName: 'memberships_pkey' })
+  @ForeignKey(() => AccountEntity, { name: 'memberships_account_id_fkey' })
   accountId: string;
 
   /** Lower-cased email: how a user is known. */
-  @PrimaryColumn({ type: 'varchar', length: 320 })
+  @PrimaryColumn({ type: 'varchar', length: 320, primaryKeyConstraintName: 'memberships_pkey' })
   email: string;
 
   @Column({ type: 'varchar', length: 16 })

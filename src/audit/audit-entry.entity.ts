@@ -1,13 +1,23 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { AccountEntity } from '../accounts/account.entity';
 
-/** One append-only audit log row. A database trigger rejects UPDATE, DELETE and TRUNCATE. */
+/**
+ * One append-only audit log row: migrations/1764250000000-Platform.js. A database trigger rejects UPDATE,
+ * DELETE and TRUNCATE. The indexes end in `id DESC` in the database (TypeORM compares their columns, not
+ * their order): each list walks one of them newest first.
+ */
 @Entity('audit_log')
+@Index('audit_log_account_idx', ['accountId', 'id'])
+@Index('audit_log_entity_idx', ['accountId', 'entityType', 'entityId', 'id'])
+@Index('audit_log_event_idx', ['accountId', 'event', 'id'])
+@Index('audit_log_user_idx', ['accountId', 'user', 'id'])
 export class AuditEntryEntity {
   /** bigint, handed over as a string. */
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'BY DEFAULT' })
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'audit_log_pkey' })
   id: string;
 
   @Column({ name: 'account_id', type: 'bigint' })
+  @ForeignKey(() => AccountEntity, { name: 'audit_log_account_id_fkey' })
   accountId: string;
 
   @Column({ type: 'varchar', length: 64 })
@@ -25,7 +35,7 @@ export class AuditEntryEntity {
   @Column({ name: 'api_key_id', type: 'varchar', length: 64, nullable: true })
   apiKeyId: string | null;
 
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ type: 'jsonb', default: () => "'{}'" })
   data: Record<string, unknown>;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })

@@ -1,6 +1,8 @@
-// The data source for TypeORM's CLI (`npm run migration:generate -- migrations/Name`): entities from the
-// source tree, compared with the configured database (DATABASE_URL, or PGlite in DATA_DIR, which the CLI then
-// holds locked while it runs). Read the generated SQL before keeping it.
+// The data source for TypeORM's CLI (`npm run migration:generate -- migrations/Name`): every entity of the
+// source tree (src/**/*.entity.ts, the same set as LEAD_DESK_ENTITIES: test/schema-drift.e2e-spec.ts checks
+// both), compared with the configured database (DATABASE_URL, or PGlite in DATA_DIR, which the CLI then holds
+// locked while it runs). On a database migrated to the latest it finds no changes. Read the generated SQL
+// before keeping it.
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { loadConfig } from '../config/config.module';

@@ -1,38 +1,69 @@
-import { BadRequestException, ConflictException, ForbiddenException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { DomainError } from '../common/errors/domain-error';
 
-/** The user-facing sentences of the leads routes (API.md section 7), in one place. */
+export type LeadErrorCode =
+  | 'team_required'
+  | 'team_not_found'
+  | 'lead_source_required'
+  | 'lead_source_not_found'
+  | 'assignee_not_active_member'
+  | 'archive_not_allowed'
+  | 'archive_change_not_allowed'
+  | 'not_found'
+  | 'already_converted'
+  | 'outcome_unknown';
+
+/** A failure of the leads feature: the lead rules (API.md section 7), access to archiving, a missing lead. */
+export class LeadError extends DomainError<LeadErrorCode> {}
+
+/** The leads routes' failures, each with its user-facing sentence, in one place. */
 export const LeadErrors = {
   // Rules 1-5, in the order they are checked; the wording is the contract's.
-  teamRequired: () => new BadRequestException('team ID is required when teams exist in the account'),
-  teamNotFound: () => new BadRequestException('team not found'),
-  leadSourceRequired: () => new BadRequestException('lead source ID is required when the team has lead sources'),
-  leadSourceNotFound: () => new BadRequestException('lead source not found'),
-  assigneeNotActiveMember: () => new BadRequestException('assignedTo must be an active member of the account'),
+  teamRequired: () => new LeadError('team_required', 'team ID is required when teams exist in the account', 'invalid'),
+  teamNotFound: () => new LeadError('team_not_found', 'team not found', 'invalid'),
+  leadSourceRequired: () => new LeadError('lead_source_required', 'lead source ID is required when the team has lead sources', 'invalid'),
+  leadSourceNotFound: () => new LeadError('lead_source_not_found', 'lead source not found', 'invalid'),
+  assigneeNotActiveMember: () => new LeadError('assignee_not_active_member', 'assignedTo must be an active member of the account', 'invalid'),
 
-  archiveNotAllowed: () => new ForbiddenException('Your role does not allow creating an archived lead'),
-  archiveChangeNotAllowed: () => new ForbiddenException('Your role does not allow archiving or unarchiving a lead'),
+  archiveNotAllowed: () => new LeadError('archive_not_allowed', 'Your role does not allow creating an archived lead', 'forbidden'),
+  archiveChangeNotAllowed: () => new LeadError('archive_change_not_allowed', 'Your role does not allow archiving or unarchiving a lead', 'forbidden'),
 
   // A lead of another account is not found either: the answer must not tell whether it exists.
-  notFound: () => new NotFoundException('lead not found'),
+  notFound: () => new LeadError('not_found', 'lead not found', 'not_found'),
   alreadyConverted: (applicationId: string) =>
-    new ConflictException(`lead is already converted (applicationId "${applicationId}")`),
+    new LeadError('already_converted', `lead is already converted (applicationId "${applicationId}")`, 'conflict'),
   /** The statement that wrote the lead may have committed (connection lost, or an unexpected answer): never retried blindly. */
   outcomeUnknown: () =>
-    new ServiceUnavailableException('The lead may or may not have been created (the database connection was lost); look for it before creating it again'),
+    new LeadError(
+      'outcome_unknown',
+      'The lead may or may not have been created (the database connection was lost); look for it before creating it again',
+      'unavailable',
+    ),
 };
+
+export type LeadListErrorCode = 'invalid_cursor' | 'created_range_inverted';
 
 /** GET /leads: filters and cursor that cannot be read. */
+export class LeadListError extends DomainError<LeadListErrorCode> {}
+
 export const LeadListErrors = {
   // CursorCodec's own sentence, for a cursor that is signed but not one this list makes
-  invalidCursor: () => new BadRequestException('cursor is invalid; pass a nextCursor returned by this list'),
-  createdRangeInverted: () => new BadRequestException('createdFrom must not be after createdTo'),
+  invalidCursor: () => new LeadListError('invalid_cursor', 'cursor is invalid; pass a nextCursor returned by this list', 'invalid'),
+  createdRangeInverted: () => new LeadListError('created_range_inverted', 'createdFrom must not be after createdTo', 'invalid'),
 };
 
-/** The Idempotency-Key header's sentences. */
+export type IdempotencyErrorCode = 'bad_key' | 'reused_with_different_request' | 'still_running';
+
+/** The Idempotency-Key header's failures. */
+export class IdempotencyError extends DomainError<IdempotencyErrorCode> {}
+
 export const IdempotencyErrors = {
-  badKey: () => new BadRequestException('Idempotency-Key must be 1 to 255 characters'),
+  badKey: () => new IdempotencyError('bad_key', 'Idempotency-Key must be 1 to 255 characters', 'invalid'),
   reusedWithDifferentRequest: () =>
-    new ConflictException('Idempotency-Key was already used with a different request; use a new key for a new request'),
+    new IdempotencyError(
+      'reused_with_different_request',
+      'Idempotency-Key was already used with a different request; use a new key for a new request',
+      'conflict',
+    ),
   stillRunning: () =>
-    new ConflictException('A request with this Idempotency-Key is still being processed; retry it shortly'),
+    new IdempotencyError('still_running', 'A request with this Idempotency-Key is still being processed; retry it shortly', 'conflict'),
 };

@@ -1,8 +1,3 @@
-import type { DataSource, EntityManager } from 'typeorm';
-import type { FieldError } from '../common/http/validation.exception';
-import { sqlRows } from '../database/sql';
-import { ACTIVE_MEMBER_EMAILS, INSERT_MEMBERS, ROTATION_MEMBERS } from './rotations.queries';
-import { RotationErrors } from './rotations.errors';
 import { memberForSlot } from './weighted-round-robin';
 
 /** A rotation member and where they stand in the account right now. */
@@ -25,32 +20,8 @@ export function userForSlot(members: readonly RotationMemberState[], slot: bigin
   return memberForSlot(members, isActiveMember, BigInt(slot))?.user ?? null;
 }
 
-/** The members of each of `rotationIds`, in turn order, with their membership status. */
-export async function readRotationMembers(db: EntityManager | DataSource, accountId: string, rotationIds: number[]): Promise<Map<number, RotationMemberState[]>> {
-  const out = new Map<number, RotationMemberState[]>(rotationIds.map((id) => [id, []]));
-  if (rotationIds.length === 0) return out;
-  const rows = await sqlRows(db, ROTATION_MEMBERS, { accountId, rotationIds });
-  for (const r of rows) out.get(r.rotation_id)!.push(toMemberState(r));
-  return out;
-}
-
 export function toMemberState(r: { user_email: string; weight: number; member_active: boolean | null }): RotationMemberState {
   return { user: r.user_email, weight: r.weight, status: r.member_active === null ? 'not_a_member' : r.member_active ? 'active' : 'inactive' };
-}
-
-/** 400 naming each member of `members` who is not an active member of the account. */
-export async function assertActiveMembers(m: EntityManager, accountId: string, members: MemberInput[]): Promise<void> {
-  const rows = await sqlRows(m, ACTIVE_MEMBER_EMAILS, { accountId, emails: members.map((x) => x.user) });
-  const active = new Set(rows.map((r) => r.email));
-  const details: FieldError[] = members.flatMap((x, i) =>
-    active.has(x.user) ? [] : [{ field: `members[${i}].user`, message: `${x.user} is not an active member of the account` }],
-  );
-  if (details.length > 0) throw RotationErrors.notActiveMembers(details);
-}
-
-/** Writes the member list of a rotation (which has none yet), keeping its order. */
-export async function insertRotationMembers(m: EntityManager, accountId: string, rotationId: number, members: MemberInput[]): Promise<void> {
-  await sqlRows(m, INSERT_MEMBERS, { accountId, rotationId, users: members.map((x) => x.user), weights: members.map((x) => x.weight) });
 }
 
 export function sameMembers(a: readonly MemberInput[], b: readonly MemberInput[]): boolean {

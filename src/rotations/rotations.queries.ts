@@ -91,30 +91,3 @@ export const NEXT_TURN = defineQuery<NextTurnParams, { assignee: string }>(
   SELECT ${turnAssignee({ users: ':users', schedule: ':schedule' }, 'turn.slot')} AS assignee FROM turn`,
 );
 
-export interface RotationMemberRow {
-  rotation_id: number;
-  user_email: string;
-  weight: number;
-  member_active: boolean | null;
-}
-
-export const ROTATION_MEMBERS = defineQuery<{ accountId: string; rotationIds: number[] }, RotationMemberRow>(
-  'rotations/members',
-  `SELECT rm.rotation_id, rm.user_email, rm.weight, m.active AS member_active
-     FROM rotation_members rm
-     LEFT JOIN memberships m ON m.account_id = rm.account_id AND m.email = rm.user_email
-    WHERE rm.account_id = :accountId AND rm.rotation_id = ANY(:rotationIds::integer[])
-    ORDER BY rm.rotation_id, rm.ordinal`,
-);
-
-export const ACTIVE_MEMBER_EMAILS = defineQuery<{ accountId: string; emails: string[] }, { email: string }>(
-  'rotations/active-member-emails',
-  `SELECT email FROM memberships WHERE account_id = :accountId AND email = ANY(:emails::text[]) AND active`,
-);
-
-export const INSERT_MEMBERS = defineQuery<{ accountId: string; rotationId: number; users: string[]; weights: number[] }, never>(
-  'rotations/insert-members',
-  `INSERT INTO rotation_members (account_id, rotation_id, ordinal, user_email, weight)
-   SELECT :accountId, :rotationId, t.ordinal - 1, t.user_email, t.weight
-     FROM unnest(:users::text[], :weights::integer[]) WITH ORDINALITY AS t(user_email, weight, ordinal)`,
-);

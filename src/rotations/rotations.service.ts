@@ -1,53 +1,42 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { DataSource, EntityManager, In, MoreThan } from 'typeorm';
+import { MembersService } from '../accounts/members.service';
+import { AuditService, type AuditEvent } from '../audit/audit.service';
 import type { AccountContext } from '../common/account-context';
 import { sqlState } from '../common/filters/database-errors';
+import type { FieldError } from '../common/http/validation.exception';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { toPage } from '../common/pagination/page';
-import { sqlRows } from '../database/sql';
 import { TeamsService } from '../teams/teams.service';
 import { CreateRotationDto, RotationDto, RotationPageDto, UpdateRotationDto } from './dto/rotation.dto';
 import {
-  assertActiveMembers,
-  insertRotationMembers,
-  readRotationMembers,
   sameMembers,
   userForSlot,
   type MemberInput,
   type RotationMemberState,
 } from './rotation-members';
+import { RotationMemberEntity } from './rotation-member.entity';
+import { RotationEntity } from './rotation.entity';
 import { RotationErrors } from './rotations.errors';
 import { runTransaction } from '../database/transaction';
 
-interface RotationRow {
-  id: number;
-  account_id: string;
-  team_id: number | null;
-  name: string;
-  active: boolean;
-  /** bigint: turns handed out since the members last changed */
-  position: string;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const COLUMNS = 'id, account_id, team_id, name, active, position, created_at, updated_at';
 const CURSOR_SCOPE = 'rotations';
+/** A unique violation on insert or update: rotations_one_active_per_team or rotations_one_active_default. */
+const UNIQUE_VIOLATION = '23505';
 
-function toDto(r: RotationRow, members: RotationMemberState[]): RotationDto {
+function toDto(rotation: RotationEntity, members: RotationMemberState[]): RotationDto {
   return {
-    id: r.id,
-    accountId: String(r.account_id),
-    teamId: r.team_id,
-    name: r.name,
-    active: r.active,
+    id: rotation.id,
+    accountId: rotation.accountId,
+    teamId: rotation.teamId,
+    name: rotation.name,
+    active: rotation.active,
     members: members.map((m) => ({ user: m.user, weight: m.weight })),
-    nextUser: userForSlot(members, r.position),
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
+    nextUser: userForSlot(members, rotation.position),
+    createdAt: rotation.createdAt,
+    updatedAt: rotation.updatedAt,
   };
 }
 
@@ -65,16 +54,20 @@ const plain = (members: readonly MemberInput[]): MemberInput[] => members.map((m
  *   reset, and is back in when reactivated. The position keeps counting; the window guarantee holds between
  *   such changes, as it does between member list changes.
  * - Deactivating and reactivating a rotation, or renaming it, keeps its position.
- * - Deleting is soft; a deleted rotation no longer exists for the API nor for assignment.
+ * - Deleting is soft; a deleted rotation no longer exists for the API nor for assignment. Deleting a team
+ *   deletes its rotations (the cascade this service registers with TeamsService).
  */
 @Injectable()
 export class RotationsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly teams: TeamsService,
+    private readonly accountMembers: MembersService,
     private readonly audit: AuditService,
     private readonly cursors: CursorCodec,
-  ) {}
+  ) {
+    teams.cascadeOnDelete('rotation', (m, accountId, teamId) => this.removeAllOfTeam(m, accountId, teamId));
+  }
 
   /** Live rotations, oldest first. */
   async list(ctx: AccountContext, query: PageQueryDto): Promise<RotationPageDto> {
@@ -82,25 +75,18 @@ export class RotationsService {
     const after = query.cursor ? Number(this.cursors.decode(CURSOR_SCOPE, query.cursor, 1)[0]) : 0;
     return runTransaction(this.dataSource, 'REPEATABLE READ', async (m) => {
       // One snapshot for the rotations and their members, so `nextUser` matches the members shown.
-      const rows: RotationRow[] = await m.query(
-        `SELECT ${COLUMNS} FROM rotations
-          WHERE account_id = $1 AND deleted_at IS NULL AND id > $2 ORDER BY id LIMIT $3`,
-        [ctx.accountId, after, limit + 1],
-      );
-      const members = await readRotationMembers(m, ctx.accountId, rows.map((r) => r.id));
-      return toPage(rows, limit, this.cursors, CURSOR_SCOPE, (r) => [r.id], (r) => toDto(r, members.get(r.id)!));
+      const page = await m.find(RotationEntity, { where: { accountId: ctx.accountId, id: MoreThan(after) }, order: { id: 'ASC' }, take: limit + 1 });
+      const members = await this.readMembers(m, ctx.accountId, page.map((rotation) => rotation.id));
+      return toPage(page, limit, this.cursors, CURSOR_SCOPE, (rotation) => [rotation.id], (rotation) => toDto(rotation, members.get(rotation.id)!));
     });
   }
 
   async get(ctx: AccountContext, id: number): Promise<RotationDto> {
     return runTransaction(this.dataSource, 'REPEATABLE READ', async (m) => {
-      const [row]: RotationRow[] = await m.query(
-        `SELECT ${COLUMNS} FROM rotations WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL`,
-        [ctx.accountId, id],
-      );
-      if (!row) throw RotationErrors.notFound();
-      const members = await readRotationMembers(m, ctx.accountId, [id]);
-      return toDto(row, members.get(id)!);
+      const rotation = await m.findOneBy(RotationEntity, { accountId: ctx.accountId, id });
+      if (!rotation) throw RotationErrors.notFound();
+      const members = await this.readMembers(m, ctx.accountId, [id]);
+      return toDto(rotation, members.get(id)!);
     });
   }
 
@@ -111,22 +97,18 @@ export class RotationsService {
     return runTransaction(this.dataSource, async (m) => {
       // Share-locks the team: a concurrent team delete waits, then deletes this rotation with the team.
       if (teamId !== null && !(await this.teams.lockLive(m, ctx.accountId, teamId))) throw RotationErrors.teamNotFound();
-      await assertActiveMembers(m, ctx.accountId, members);
+      await this.assertActiveMembers(m, ctx.accountId, members);
       // The partial unique indexes (one active rotation per team, one active default) decide, race-free.
-      const [row]: RotationRow[] = await m.query(
-        `INSERT INTO rotations (account_id, team_id, name, active) VALUES ($1, $2, $3, $4)
-         ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
-        [ctx.accountId, teamId, dto.name, active],
-      );
-      if (!row) throw this.activeConflict(teamId);
-      await insertRotationMembers(m, ctx.accountId, row.id, members);
+      const rotation = m.create(RotationEntity, { accountId: ctx.accountId, teamId, name: dto.name, active });
+      await this.activeUniquely(teamId, () => m.insert(RotationEntity, rotation));
+      await this.insertMembers(m, rotation, members);
       await this.audit.record(m, ctx.accountId, ctx, {
         event: 'rotation_created',
         entityType: 'rotation',
-        entityId: row.id,
-        data: { name: row.name, teamId, active, members },
+        entityId: rotation.id,
+        data: { name: rotation.name, teamId, active, members },
       });
-      return toDto(row, (await readRotationMembers(m, ctx.accountId, [row.id])).get(row.id)!);
+      return toDto(rotation, (await this.readMembers(m, ctx.accountId, [rotation.id])).get(rotation.id)!);
     });
   }
 
@@ -134,12 +116,12 @@ export class RotationsService {
   async update(ctx: AccountContext, id: number, dto: UpdateRotationDto): Promise<RotationDto> {
     return runTransaction(this.dataSource, async (m) => {
       const current = await this.lockForChange(m, ctx.accountId, id);
-      const currentMembers = (await readRotationMembers(m, ctx.accountId, [id])).get(id)!;
+      const currentMembers = (await this.readMembers(m, ctx.accountId, [id])).get(id)!;
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       let members: MemberInput[] | null = null;
       if (dto.members !== undefined) {
         const next = dto.members.map((x) => ({ user: x.user, weight: x.weight ?? 1 }));
-        await assertActiveMembers(m, ctx.accountId, next);
+        await this.assertActiveMembers(m, ctx.accountId, next);
         if (!sameMembers(currentMembers, next)) {
           members = next;
           changes.members = { from: plain(currentMembers), to: next };
@@ -149,54 +131,110 @@ export class RotationsService {
       if (dto.active !== undefined && dto.active !== current.active) changes.active = { from: current.active, to: dto.active };
       if (Object.keys(changes).length === 0) return toDto(current, currentMembers);
 
-      let row: RotationRow;
-      try {
-        [row] = await sqlRows<RotationRow>(
-          m,
-          `UPDATE rotations
-              SET name = $3, active = $4, updated_at = now(),
-                  position = CASE WHEN $5 THEN 0 ELSE position END,
-                  members_version = members_version + CASE WHEN $5 THEN 1 ELSE 0 END
-            WHERE account_id = $1 AND id = $2
-            RETURNING ${COLUMNS}`,
-          [ctx.accountId, id, dto.name ?? current.name, dto.active ?? current.active, members !== null],
-        );
-      } catch (error) {
-        if (sqlState(error) === '23505') throw this.activeConflict(current.team_id);
-        throw error;
-      }
+      const settings = { name: dto.name ?? current.name, active: dto.active ?? current.active };
+      // A new member list restarts the rotation and tells the assignment engine its members changed.
+      const restart = members ? { position: '0', membersVersion: () => 'members_version + 1' } : {};
+      // whereEntity: the entity's updatedAt is refreshed from the statement's RETURNING
+      const change = m.createQueryBuilder().update(RotationEntity).set({ ...settings, ...restart }).whereEntity(current).andWhere({ accountId: ctx.accountId });
+      await this.activeUniquely(current.teamId, () => change.execute());
+      const rotation: RotationEntity = { ...current, ...settings, position: members ? '0' : current.position };
       if (members) {
-        await m.query(`DELETE FROM rotation_members WHERE account_id = $1 AND rotation_id = $2`, [ctx.accountId, id]);
-        await insertRotationMembers(m, ctx.accountId, id, members);
+        await m.delete(RotationMemberEntity, { accountId: ctx.accountId, rotationId: id });
+        await this.insertMembers(m, rotation, members);
       }
       await this.audit.record(m, ctx.accountId, ctx, { event: 'rotation_updated', entityType: 'rotation', entityId: id, data: { changes } });
-      return toDto(row, members ? (await readRotationMembers(m, ctx.accountId, [id])).get(id)! : currentMembers);
+      return toDto(rotation, members ? (await this.readMembers(m, ctx.accountId, [id])).get(id)! : currentMembers);
     });
   }
 
   async remove(ctx: AccountContext, id: number): Promise<void> {
     await runTransaction(this.dataSource, async (m) => {
       const current = await this.lockForChange(m, ctx.accountId, id);
-      await m.query(`UPDATE rotations SET deleted_at = now(), updated_at = now() WHERE account_id = $1 AND id = $2`, [ctx.accountId, id]);
+      await m.softDelete(RotationEntity, { accountId: ctx.accountId, id });
       await this.audit.record(m, ctx.accountId, ctx, {
         event: 'rotation_deleted',
         entityType: 'rotation',
         entityId: id,
-        data: { name: current.name, teamId: current.team_id, active: current.active },
+        data: { name: current.name, teamId: current.teamId, active: current.active },
       });
     });
   }
 
-  private async lockForChange(m: EntityManager, accountId: string, id: number): Promise<RotationRow> {
-    const [row]: RotationRow[] = await m.query(
-      `SELECT ${COLUMNS} FROM rotations WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL FOR NO KEY UPDATE`,
-      [accountId, id],
-    );
-    if (!row) throw RotationErrors.notFound();
-    return row;
+  /** The members of each of `rotationIds`, in turn order, with where they stand in the account now. */
+  private async readMembers(m: EntityManager, accountId: string, rotationIds: number[]): Promise<Map<number, RotationMemberState[]>> {
+    const byRotation = new Map<number, RotationMemberState[]>(rotationIds.map((id) => [id, []]));
+    if (rotationIds.length === 0) return byRotation;
+    const members = await m.find(RotationMemberEntity, {
+      where: { accountId, rotationId: In(rotationIds) },
+      order: { rotationId: 'ASC', ordinal: 'ASC' },
+    });
+    const active = await this.accountMembers.activeByEmail(m, accountId, members.map((member) => member.userEmail));
+    for (const member of members) {
+      const state = active.get(member.userEmail);
+      byRotation.get(member.rotationId)!.push({
+        user: member.userEmail,
+        weight: member.weight,
+        status: state === undefined ? 'not_a_member' : state ? 'active' : 'inactive',
+      });
+    }
+    return byRotation;
   }
 
-  private activeConflict(teamId: number | null) {
-    return teamId === null ? RotationErrors.activeDefaultExists() : RotationErrors.activeTeamRotationExists();
+  /** 400 naming each of `members` who is not an active member of the account. */
+  private async assertActiveMembers(m: EntityManager, accountId: string, members: MemberInput[]): Promise<void> {
+    const active = await this.accountMembers.activeByEmail(m, accountId, members.map((member) => member.user));
+    const details: FieldError[] = members.flatMap((member, i) =>
+      active.get(member.user) ? [] : [{ field: `members[${i}].user`, message: `${member.user} is not an active member of the account` }],
+    );
+    if (details.length > 0) throw RotationErrors.notActiveMembers(details);
+  }
+
+  /** A team is being deleted (TeamsService.remove, same transaction): its live rotations go with it. */
+  private async removeAllOfTeam(m: EntityManager, accountId: string, teamId: number): Promise<AuditEvent[]> {
+    const removed: Pick<RotationEntity, 'id' | 'name' | 'active'>[] = (
+      await m
+        .createQueryBuilder()
+        .softDelete()
+        .from(RotationEntity)
+        .where({ accountId, teamId })
+        .andWhere('deleted_at IS NULL')
+        .returning(['id', 'name', 'active'])
+        .execute()
+    ).raw;
+    return removed
+      .sort((a, b) => a.id - b.id)
+      .map((rotation) => ({
+        event: 'rotation_deleted',
+        entityType: 'rotation',
+        entityId: rotation.id,
+        data: { name: rotation.name, teamId, active: rotation.active, reason: 'team_deleted' },
+      }));
+  }
+
+  private async lockForChange(m: EntityManager, accountId: string, id: number): Promise<RotationEntity> {
+    const rotation = await m.findOne(RotationEntity, { where: { accountId, id }, lock: { mode: 'for_no_key_update' } });
+    if (!rotation) throw RotationErrors.notFound();
+    return rotation;
+  }
+
+  /** Writes the member list of a rotation (which has none yet), in turn order. */
+  private async insertMembers(m: EntityManager, rotation: RotationEntity, members: MemberInput[]): Promise<void> {
+    await m.insert(
+      RotationMemberEntity,
+      members.map((member, ordinal) => ({ accountId: rotation.accountId, rotationId: rotation.id, ordinal, userEmail: member.user, weight: member.weight })),
+    );
+  }
+
+  /**
+   * Runs an insert or update of a rotation; the partial unique indexes (one active rotation per team, one active
+   * default per account) refuse a second active one, race-free: a 409.
+   */
+  private async activeUniquely(teamId: number | null, write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
+      throw teamId === null ? RotationErrors.activeDefaultExists() : RotationErrors.activeTeamRotationExists();
+    }
   }
 }

@@ -1,7 +1,12 @@
-import { ConflictException, NotFoundException } from '@nestjs/common';
+import { DomainError } from '../common/errors/domain-error';
 
-/** The user-facing sentences of the teams feature, in one place. */
+export type TeamErrorCode = 'not_found' | 'name_taken';
+
+/** A failure of the teams feature. */
+export class TeamError extends DomainError<TeamErrorCode> {}
+
+/** The teams feature's failures, each with its user-facing sentence, in one place. */
 export const TeamErrors = {
-  notFound: () => new NotFoundException('team not found'),
-  nameTaken: () => new ConflictException('a team with this name already exists in the account'),
+  notFound: () => new TeamError('not_found', 'team not found', 'not_found'),
+  nameTaken: () => new TeamError('name_taken', 'a team with this name already exists in the account', 'conflict'),
 };

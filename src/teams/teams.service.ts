@@ -1,28 +1,46 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, MoreThan, Repository } from 'typeorm';
 import { AuditService, type AuditEvent } from '../audit/audit.service';
 import type { AccountContext } from '../common/account-context';
 import { sqlState } from '../common/filters/database-errors';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { toPage } from '../common/pagination/page';
-import { sqlRows } from '../database/sql';
-import { CreateTeamDto, TEAM_COLUMNS, TeamDto, TeamPageDto, TeamRow, toTeamDto, UpdateTeamDto } from './dto/team.dto';
+import { CreateTeamDto, TeamDto, TeamPageDto, toTeamDto, UpdateTeamDto } from './dto/team.dto';
+import { TeamEntity } from './team.entity';
 import { TeamErrors } from './teams.errors';
 import { runTransaction } from '../database/transaction';
 
 const CURSOR_SCOPE = 'teams';
 const MAX_ID = 2_147_483_647;
+/** The unique violation of `teams_live_name_key`: a live team of the account already has the name. */
+const UNIQUE_VIOLATION = '23505';
+
+/** The features whose records hang on a team. */
+export type TeamDependent = 'lead_source' | 'rotation';
+
+/**
+ * What a feature does, in the team delete's transaction, when a team is deleted: soft-deletes its live records
+ * of the team and returns their audit entries (`data.reason: "team_deleted"`), oldest record first.
+ */
+export type TeamDeletionCascade = (m: EntityManager, accountId: string, teamId: number) => Promise<AuditEvent[]>;
+
+/** Sources before rotations: the order of their rows' locks and of their audit entries. */
+const CASCADE_ORDER: readonly TeamDependent[] = ['lead_source', 'rotation'];
 
 /**
  * Teams of an account. A deleted team (deleted_at set) no longer exists for the API; deleting one also
- * deletes its lead sources and rotations, so nothing live ever points at a deleted team.
+ * deletes its lead sources and rotations (through the cascades their services register), so nothing live
+ * ever points at a deleted team. Reads go through the repository, which leaves soft-deleted teams out.
  */
 @Injectable()
 export class TeamsService {
+  private readonly cascades = new Map<TeamDependent, TeamDeletionCascade>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(TeamEntity) private readonly teams: Repository<TeamEntity>,
     private readonly audit: AuditService,
     private readonly cursors: CursorCodec,
   ) {}
@@ -31,35 +49,23 @@ export class TeamsService {
   async list(ctx: AccountContext, query: PageQueryDto): Promise<TeamPageDto> {
     const limit = query.limit!;
     const after = query.cursor ? Number(this.cursors.decode(CURSOR_SCOPE, query.cursor, 1)[0]) : 0;
-    const rows: TeamRow[] = await this.dataSource.query(
-      `SELECT ${TEAM_COLUMNS} FROM teams
-        WHERE account_id = $1 AND deleted_at IS NULL AND id > $2 ORDER BY id LIMIT $3`,
-      [ctx.accountId, after, limit + 1],
-    );
-    return toPage(rows, limit, this.cursors, CURSOR_SCOPE, (r) => [r.id], toTeamDto);
+    const page = await this.teams.find({ where: { accountId: ctx.accountId, id: MoreThan(after) }, order: { id: 'ASC' }, take: limit + 1 });
+    return toPage(page, limit, this.cursors, CURSOR_SCOPE, (team) => [team.id], toTeamDto);
   }
 
   async get(ctx: AccountContext, id: number): Promise<TeamDto> {
-    const [row]: TeamRow[] = await this.dataSource.query(
-      `SELECT ${TEAM_COLUMNS} FROM teams WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL`,
-      [ctx.accountId, id],
-    );
-    if (!row) throw TeamErrors.notFound();
-    return toTeamDto(row);
+    const team = await this.teams.findOneBy({ accountId: ctx.accountId, id });
+    if (!team) throw TeamErrors.notFound();
+    return toTeamDto(team);
   }
 
   async create(ctx: AccountContext, dto: CreateTeamDto): Promise<TeamDto> {
     return runTransaction(this.dataSource, async (m) => {
       // The partial unique index decides duplicates, so two concurrent creates cannot both win.
-      const [row]: TeamRow[] = await m.query(
-        `INSERT INTO teams (account_id, name) VALUES ($1, $2)
-         ON CONFLICT (account_id, (lower(name))) WHERE deleted_at IS NULL DO NOTHING
-         RETURNING ${TEAM_COLUMNS}`,
-        [ctx.accountId, dto.name],
-      );
-      if (!row) throw TeamErrors.nameTaken();
-      await this.audit.record(m, ctx.accountId, ctx, { event: 'team_created', entityType: 'team', entityId: row.id, data: { name: row.name } });
-      return toTeamDto(row);
+      const team = m.create(TeamEntity, { accountId: ctx.accountId, name: dto.name });
+      await uniquelyNamed(() => m.insert(TeamEntity, team));
+      await this.audit.record(m, ctx.accountId, ctx, { event: 'team_created', entityType: 'team', entityId: team.id, data: { name: team.name } });
+      return toTeamDto(team);
     });
   }
 
@@ -67,24 +73,16 @@ export class TeamsService {
     return runTransaction(this.dataSource, async (m) => {
       const current = await this.lockForChange(m, ctx.accountId, id);
       if (dto.name === undefined || dto.name === current.name) return toTeamDto(current);
-      let row: TeamRow;
-      try {
-        [row] = await sqlRows<TeamRow>(
-          m,
-          `UPDATE teams SET name = $3, updated_at = now() WHERE account_id = $1 AND id = $2 RETURNING ${TEAM_COLUMNS}`,
-          [ctx.accountId, id, dto.name],
-        );
-      } catch (error) {
-        if (sqlState(error) === '23505') throw TeamErrors.nameTaken();
-        throw error;
-      }
+      // whereEntity: the entity's updatedAt is refreshed from the statement's RETURNING
+      const rename = m.createQueryBuilder().update(TeamEntity).set({ name: dto.name }).whereEntity(current).andWhere({ accountId: ctx.accountId });
+      await uniquelyNamed(() => rename.execute());
       await this.audit.record(m, ctx.accountId, ctx, {
         event: 'team_updated',
         entityType: 'team',
         entityId: id,
-        data: { changes: { name: { from: current.name, to: row.name } } },
+        data: { changes: { name: { from: current.name, to: dto.name } } },
       });
-      return toTeamDto(row);
+      return toTeamDto({ ...current, name: dto.name });
     });
   }
 
@@ -92,40 +90,29 @@ export class TeamsService {
   async remove(ctx: AccountContext, id: number): Promise<void> {
     await runTransaction(this.dataSource, async (m) => {
       const team = await this.lockForChange(m, ctx.accountId, id);
-      await m.query(`UPDATE teams SET deleted_at = now(), updated_at = now() WHERE account_id = $1 AND id = $2`, [ctx.accountId, id]);
-      const sources = await sqlRows<{ id: number; name: string }>(
-        m,
-        `UPDATE lead_sources SET deleted_at = now(), updated_at = now()
-          WHERE account_id = $1 AND team_id = $2 AND deleted_at IS NULL RETURNING id, name`,
-        [ctx.accountId, id],
-      );
-      const rotations = await sqlRows<{ id: number; name: string; active: boolean }>(
-        m,
-        `UPDATE rotations SET deleted_at = now(), updated_at = now()
-          WHERE account_id = $1 AND team_id = $2 AND deleted_at IS NULL RETURNING id, name, active`,
-        [ctx.accountId, id],
-      );
-      const events: AuditEvent[] = [
-        { event: 'team_deleted', entityType: 'team', entityId: id, data: { name: team.name } },
-        ...sources
-          .sort((a, b) => a.id - b.id)
-          .map((s): AuditEvent => ({
-            event: 'lead_source_deleted',
-            entityType: 'lead_source',
-            entityId: s.id,
-            data: { name: s.name, teamId: id, reason: 'team_deleted' },
-          })),
-        ...rotations
-          .sort((a, b) => a.id - b.id)
-          .map((r): AuditEvent => ({
-            event: 'rotation_deleted',
-            entityType: 'rotation',
-            entityId: r.id,
-            data: { name: r.name, teamId: id, active: r.active, reason: 'team_deleted' },
-          })),
-      ];
+      await m.softDelete(TeamEntity, { accountId: ctx.accountId, id });
+      const events: AuditEvent[] = [{ event: 'team_deleted', entityType: 'team', entityId: id, data: { name: team.name } }];
+      for (const feature of CASCADE_ORDER) {
+        const cascade = this.cascades.get(feature);
+        if (!cascade) throw new Error(`TeamsService: no team deletion cascade registered for ${feature}`);
+        events.push(...(await cascade(m, ctx.accountId, id)));
+      }
       await this.audit.record(m, ctx.accountId, ctx, ...events);
     });
+  }
+
+  /**
+   * Registers what a feature whose records hang on a team does when the team is deleted (lead sources and
+   * rotations, which depend on Teams: Teams cannot call them). Each owns its table; Teams only runs them.
+   */
+  cascadeOnDelete(feature: TeamDependent, cascade: TeamDeletionCascade): void {
+    this.cascades.set(feature, cascade);
+  }
+
+  /** Whether `teamId` is a live team of the account, read with `m` (the caller's transaction and snapshot). */
+  async isLive(m: EntityManager, accountId: string, teamId: number): Promise<boolean> {
+    if (!Number.isInteger(teamId) || teamId < 1 || teamId > MAX_ID) return false;
+    return m.existsBy(TeamEntity, { accountId, id: teamId });
   }
 
   /**
@@ -134,11 +121,8 @@ export class TeamsService {
    */
   async lockLive(m: EntityManager, accountId: string, teamId: number): Promise<boolean> {
     if (!Number.isInteger(teamId) || teamId < 1 || teamId > MAX_ID) return false;
-    const rows: unknown[] = await m.query(
-      `SELECT id FROM teams WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL FOR SHARE`,
-      [accountId, teamId],
-    );
-    return rows.length > 0;
+    const team = await m.findOne(TeamEntity, { select: { id: true }, where: { accountId, id: teamId }, lock: { mode: 'pessimistic_read' } });
+    return team !== null;
   }
 
   /**
@@ -146,12 +130,19 @@ export class TeamsService {
    * inserted for this team while its transaction holds the team rotation's row lock), or a team delete,
    * which then waits for that rotation row, would deadlock with it.
    */
-  private async lockForChange(m: EntityManager, accountId: string, id: number): Promise<TeamRow> {
-    const [row]: TeamRow[] = await m.query(
-      `SELECT ${TEAM_COLUMNS} FROM teams WHERE account_id = $1 AND id = $2 AND deleted_at IS NULL FOR NO KEY UPDATE`,
-      [accountId, id],
-    );
-    if (!row) throw TeamErrors.notFound();
-    return row;
+  private async lockForChange(m: EntityManager, accountId: string, id: number): Promise<TeamEntity> {
+    const team = await m.findOne(TeamEntity, { where: { accountId, id }, lock: { mode: 'for_no_key_update' } });
+    if (!team) throw TeamErrors.notFound();
+    return team;
+  }
+}
+
+/** Runs an insert or rename; a live team of the account with the same name (any case) makes it a 409. */
+async function uniquelyNamed(write: () => Promise<unknown>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (sqlState(error) === UNIQUE_VIOLATION) throw TeamErrors.nameTaken();
+    throw error;
   }
 }

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../errors/domain-error';
 import { isDatabaseUnavailable, sqlState } from './database-errors';
 
 interface ErrorBody {
@@ -17,8 +18,10 @@ const FASTIFY_ERRORS: Record<string, [number, string]> = {
 };
 
 /**
- * The one place errors become responses: `{"error": ...}` (+ `details` on validation errors).
- * Unknown errors are logged with the request id and answered 500 without details.
+ * The one place errors become responses: `{"error": ...}` (+ `details` on validation errors). Domain errors
+ * (each feature's, see src/common/errors/domain-error.ts) answer their sentence with the status of their kind;
+ * Nest's and Fastify's HTTP errors keep theirs. Unknown errors are logged with the request id and answered
+ * 500 without details.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -30,14 +33,18 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const [status, body] = this.toResponse(exception, request);
     if (reply.sent) return;
-    if ((status === 429 || status === 503) && exception instanceof HttpException) {
-      const retry = (exception as HttpException & { retryAfter?: number }).retryAfter;
-      if (retry !== undefined) reply.header('Retry-After', String(retry));
-    }
+    const retry =
+      exception instanceof DomainError
+        ? exception.retryAfterSeconds
+        : (status === 429 || status === 503) && exception instanceof HttpException
+          ? (exception as HttpException & { retryAfter?: number }).retryAfter
+          : undefined;
+    if (retry !== undefined) reply.header('Retry-After', String(retry));
     reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
   toResponse(exception: unknown, request?: FastifyRequest): [number, ErrorBody] {
+    if (exception instanceof DomainError) return [exception.httpStatus, exception.toResponseBody()];
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       // Nest re-wraps Fastify's parser errors (413, 415) with Fastify's wording; answer with ours.
@@ -72,9 +79,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
 function fromHttpException(exception: HttpException): ErrorBody {
   const response = exception.getResponse();
   if (typeof response === 'string') return { error: response };
-  const r = response as Record<string, unknown>;
-  if (typeof r.error === 'string' && !('statusCode' in r)) return r as unknown as ErrorBody;
-  const message = Array.isArray(r.message) ? r.message.join('; ') : r.message;
+  const body = response as Record<string, unknown>;
+  // ours already ({"error", "details"?}: ValidationException), else Nest's {statusCode, message, error}
+  if (typeof body.error === 'string' && !('statusCode' in body)) return body as unknown as ErrorBody;
+  const message = Array.isArray(body.message) ? body.message.join('; ') : body.message;
   return { error: typeof message === 'string' && message ? sentence(message) : exception.message };
 }
 

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsName, OptionalNotNull } from '../../common/validation/decorators';
+import type { LeadSourceEntity } from '../lead-source.entity';
 
 export class CreateLeadSourceDto {
   /** Source name, unique in its team (case-insensitive); trimmed, 1..255 characters */
@@ -45,22 +46,14 @@ export class LeadSourcePageDto {
   nextCursor: string | null;
 }
 
-export interface LeadSourceRow {
-  id: number;
-  account_id: string;
-  team_id: number;
-  name: string;
-  created_at: Date;
-  updated_at: Date;
-}
+/** A source's fields as the API shows them. */
+export type LeadSourceFields = Pick<LeadSourceEntity, 'id' | 'accountId' | 'teamId' | 'name' | 'createdAt' | 'updatedAt'>;
 
-export const LEAD_SOURCE_COLUMNS = 'id, account_id, team_id, name, created_at, updated_at';
-
-export const toLeadSourceDto = (r: LeadSourceRow): LeadSourceDto => ({
-  id: r.id,
-  accountId: String(r.account_id),
-  teamId: r.team_id,
-  name: r.name,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
+export const toLeadSourceDto = (source: LeadSourceFields): LeadSourceDto => ({
+  id: source.id,
+  accountId: source.accountId,
+  teamId: source.teamId,
+  name: source.name,
+  createdAt: source.createdAt,
+  updatedAt: source.updatedAt,
 });

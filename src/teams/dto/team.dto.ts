@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsName, OptionalNotNull } from '../../common/validation/decorators';
+import type { TeamEntity } from '../team.entity';
 
 export class CreateTeamDto {
   /** Team name, unique in the account (case-insensitive); trimmed, 1..255 characters */
@@ -41,20 +42,10 @@ export class TeamPageDto {
   nextCursor: string | null;
 }
 
-export interface TeamRow {
-  id: number;
-  account_id: string;
-  name: string;
-  created_at: Date;
-  updated_at: Date;
-}
-
-export const TEAM_COLUMNS = 'id, account_id, name, created_at, updated_at';
-
-export const toTeamDto = (r: TeamRow): TeamDto => ({
-  id: r.id,
-  accountId: String(r.account_id),
-  name: r.name,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
+export const toTeamDto = (team: TeamEntity): TeamDto => ({
+  id: team.id,
+  accountId: team.accountId,
+  name: team.name,
+  createdAt: team.createdAt,
+  updatedAt: team.updatedAt,
 });

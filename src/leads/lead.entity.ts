@@ -1,0 +1,130 @@
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { AccountEntity } from '../accounts/account.entity';
+import { LeadSourceEntity } from '../lead-sources/lead-source.entity';
+import { TeamEntity } from '../teams/team.entity';
+
+/**
+ * A lead: migrations/1764250200000-Leads.js and 1764250300000-LeadSearch.js. The foreign keys carry
+ * account_id, so the database refuses a team or source of another account, or a source of another team.
+ * The keyset indexes end in `created_at DESC, id DESC` in the database (TypeORM compares their columns, not
+ * their order).
+ */
+@Entity('leads')
+@Unique('leads_account_id_id_key', ['accountId', 'id'])
+@ForeignKey(() => TeamEntity, ['accountId', 'teamId'], ['accountId', 'id'], { name: 'leads_account_id_team_id_fkey' })
+@ForeignKey(() => LeadSourceEntity, ['accountId', 'teamId', 'leadSourceId'], ['accountId', 'teamId', 'id'], {
+  name: 'leads_account_id_team_id_lead_source_id_fkey',
+})
+// MATCH SIMPLE skips a foreign key with a NULL column, so a source without a team is refused here
+@Check('leads_check', 'lead_source_id IS NULL OR team_id IS NOT NULL')
+@Check('leads_assigned_to_check', 'assigned_to = lower(assigned_to)')
+@Check('leads_created_by_check', 'created_by = lower(created_by)')
+@Check('leads_number_of_employees_check', 'number_of_employees >= 0')
+@Check('leads_monthly_transaction_volume_check', 'monthly_transaction_volume >= 0')
+// GET /leads: newest first, keyset on (created_at, id); one index per filter
+@Index('leads_account_created_idx', ['accountId', 'createdAt', 'id'])
+@Index('leads_account_archived_created_idx', ['accountId', 'archived', 'createdAt', 'id'])
+@Index('leads_account_team_created_idx', ['accountId', 'teamId', 'createdAt', 'id'])
+@Index('leads_account_source_created_idx', ['accountId', 'leadSourceId', 'createdAt', 'id'])
+@Index('leads_account_assignee_created_idx', ['accountId', 'assignedTo', 'createdAt', 'id'])
+@Index('leads_account_stage_created_idx', ['accountId', 'processStage', 'createdAt', 'id'])
+@Index('leads_account_creator_created_idx', ['accountId', 'createdBy', 'createdAt', 'id'])
+// `q`: a pg_trgm GIN index over the lower-cased searchable fields, an expression TypeORM cannot describe
+// (migrations/1764250300000-LeadSearch.js creates it; src/leads/lead-list.sql.ts repeats the expression).
+@Index('leads_search_trgm_idx', { synchronize: false })
+export class LeadEntity {
+  @PrimaryGeneratedColumn('identity', { generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'leads_pkey' })
+  id: number;
+
+  @Column({ name: 'account_id', type: 'bigint' })
+  @ForeignKey(() => AccountEntity, { name: 'leads_account_id_fkey' })
+  accountId: string;
+
+  @Column({ name: 'team_id', type: 'integer', nullable: true })
+  teamId: number | null;
+
+  @Column({ name: 'lead_source_id', type: 'integer', nullable: true })
+  leadSourceId: number | null;
+
+  /** Set when the lead is converted. */
+  @Column({ name: 'application_id', type: 'varchar', length: 255, nullable: true })
+  applicationId: string | null;
+
+  @Column({ name: 'first_name', type: 'varchar', length: 255 })
+  firstName: string;
+
+  @Column({ name: 'last_name', type: 'varchar', length: 255 })
+  lastName: string;
+
+  @Column({ name: 'img_src', type: 'varchar', length: 2048, nullable: true })
+  imgSrc: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  email: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  phone: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  company: string | null;
+
+  @Column({ name: 'job_title', type: 'varchar', length: 255, nullable: true })
+  jobTitle: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  branch: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  source: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  position: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  location: string | null;
+
+  @Column({ name: 'products_services_sold', type: 'varchar', length: 255, nullable: true })
+  productsServicesSold: string | null;
+
+  @Column({ name: 'number_of_employees', type: 'integer', nullable: true })
+  numberOfEmployees: number | null;
+
+  @Column({ name: 'current_payment_processor', type: 'varchar', length: 255, nullable: true })
+  currentPaymentProcessor: string | null;
+
+  /** bigint (the API accepts any safe integer), handed over as a string. */
+  @Column({ name: 'monthly_transaction_volume', type: 'bigint', nullable: true })
+  monthlyTransactionVolume: string | null;
+
+  @Column({ name: 'interested_in_switching', type: 'boolean', nullable: true })
+  interestedInSwitching: boolean | null;
+
+  @Column({ name: 'process_stage', type: 'varchar', length: 255, nullable: true })
+  processStage: string | null;
+
+  @Column({ name: 'buying_role', type: 'varchar', length: 255, nullable: true })
+  buyingRole: string | null;
+
+  /** Lower-cased email of the assignee. */
+  @Column({ name: 'assigned_to', type: 'varchar', length: 320, nullable: true })
+  assignedTo: string | null;
+
+  @Column({ type: 'varchar', length: 10000, nullable: true })
+  notes: string | null;
+
+  @Column({ name: 'last_contacted', type: 'timestamptz', nullable: true })
+  lastContacted: Date | null;
+
+  @Column({ type: 'boolean', default: false })
+  archived: boolean;
+
+  /** Lower-cased email of the user who created the lead. */
+  @Column({ name: 'created_by', type: 'varchar', length: 320 })
+  createdBy: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

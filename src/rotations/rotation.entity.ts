@@ -1,0 +1,52 @@
+import { Column, CreateDateColumn, DeleteDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { AccountEntity } from '../accounts/account.entity';
+import { TeamEntity } from '../teams/team.entity';
+
+/**
+ * A lead rotation of a team, or the account's default (no team), soft-deleted:
+ * migrations/1764250100000-TeamsSourcesRotations.js and 1764250150000-RotationMembersVersion.js.
+ */
+@Entity('rotations')
+@Unique('rotations_account_id_id_key', ['accountId', 'id'])
+@ForeignKey(() => TeamEntity, ['accountId', 'teamId'], ['accountId', 'id'], { name: 'rotations_account_id_team_id_fkey' })
+// One active rotation per team, one active default (team_id NULL) per account: enforced by the database.
+@Index('rotations_one_active_per_team', ['accountId', 'teamId'], {
+  unique: true,
+  where: 'active AND deleted_at IS NULL AND team_id IS NOT NULL',
+})
+@Index('rotations_one_active_default', ['accountId'], { unique: true, where: 'active AND deleted_at IS NULL AND team_id IS NULL' })
+export class RotationEntity {
+  @PrimaryGeneratedColumn('identity', { generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'rotations_pkey' })
+  id: number;
+
+  @Column({ name: 'account_id', type: 'bigint' })
+  @ForeignKey(() => AccountEntity, { name: 'rotations_account_id_fkey' })
+  accountId: string;
+
+  /** null: the account's default rotation. */
+  @Column({ name: 'team_id', type: 'integer', nullable: true })
+  teamId: number | null;
+
+  @Column({ type: 'varchar', length: 255 })
+  name: string;
+
+  @Column({ type: 'boolean', default: true })
+  active: boolean;
+
+  /** How many leads the rotation has handed out since its members last changed (bigint, as a string). */
+  @Column({ type: 'bigint', default: 0 })
+  position: string;
+
+  /** Counts the changes of the member list, so the assignment engine sees a change made under it. */
+  @Column({ name: 'members_version', type: 'integer', default: 0 })
+  membersVersion: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+
+  @DeleteDateColumn({ name: 'deleted_at', type: 'timestamptz' })
+  deletedAt: Date | null;
+}

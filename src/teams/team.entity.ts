@@ -1,0 +1,31 @@
+import { Column, CreateDateColumn, DeleteDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { AccountEntity } from '../accounts/account.entity';
+
+/** A team of an account (soft-deleted): migrations/1764250100000-TeamsSourcesRotations.js. */
+@Entity('teams')
+// the target of every (account_id, team_id) foreign key
+@Unique('teams_account_id_id_key', ['accountId', 'id'])
+// Names are unique in an account among live teams, case-insensitively: an expression index TypeORM cannot
+// describe, `(account_id, lower(name)) WHERE deleted_at IS NULL` (the migration creates it).
+@Index('teams_live_name_key', { synchronize: false })
+export class TeamEntity {
+  @PrimaryGeneratedColumn('identity', { generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'teams_pkey' })
+  id: number;
+
+  @Column({ name: 'account_id', type: 'bigint' })
+  @ForeignKey(() => AccountEntity, { name: 'teams_account_id_fkey' })
+  accountId: string;
+
+  @Column({ type: 'varchar', length: 255 })
+  name: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+
+  /** Set when the team is deleted; a deleted team no longer exists for the API. */
+  @DeleteDateColumn({ name: 'deleted_at', type: 'timestamptz' })
+  deletedAt: Date | null;
+}
