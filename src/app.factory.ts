@@ -5,6 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { Logger } from 'nestjs-pino';
 import helmet from 'helmet';
 import { parse as parseJson } from 'secure-json-parse';
+import { AccessLogRecorder, installAccessLog } from './access-log/access-log-recorder';
 import { AppModule } from './app.module';
 import { installDrainHook } from './common/http/drain';
 import { requestId } from './common/http/logger-options';
@@ -42,6 +43,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   app.useLogger(app.get(Logger));
   useJsonOnly(app.getHttpAdapter().getInstance());
   installDrainHook(app.getHttpAdapter().getInstance());
+  installAccessLog(app.getHttpAdapter().getInstance(), app.get(AccessLogRecorder));
   useSecurityHeaders(app.getHttpAdapter().getInstance());
   // CORS is closed unless CORS_ORIGINS lists the browser origins allowed to call the API.
   app.enableCors({

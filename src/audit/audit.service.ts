@@ -47,12 +47,13 @@ export class AuditService {
         actor.request?.path ?? null,
         actor.request ? JSON.stringify(actor.request.headers) : null,
         actor.request?.ip ?? null,
+        actor.request?.requestId ?? null,
       );
-      return `(${Array.from({ length: 11 }, (_, i) => `$${base + i + 1}`).join(', ')})`;
+      return `(${Array.from({ length: 12 }, (_, i) => `$${base + i + 1}`).join(', ')})`;
     });
     const inserted: AuditRow[] = await manager.query(
       `INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
-                              request_method, request_path, request_headers, request_ip)
+                              request_method, request_path, request_headers, request_ip, request_id)
        VALUES ${rows.join(', ')}
        RETURNING ${AUDIT_COLUMNS}`,
       params,
@@ -103,7 +104,7 @@ export class AuditService {
 }
 
 export const AUDIT_COLUMNS = `id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip`;
+  request_method, request_path, request_headers, request_ip, request_id`;
 
 export interface AuditRow {
   id: string;
@@ -119,5 +120,6 @@ export interface AuditRow {
   request_path: string | null;
   request_headers: Record<string, string> | null;
   request_ip: string | null;
+  request_id: string | null;
 }
 

@@ -26,6 +26,10 @@ export class AppConfig {
   readonly logLevel: string;
   readonly rateLimit: { perMinute: number; anonPerMinute: number; redisUrl?: string };
   readonly corsOrigins: string[];
+  /** API.md section 12: every request recorded (ACCESS_LOG=false turns recording off, e.g. to measure its cost). */
+  readonly accessLog: { enabled: boolean; retentionDays: number };
+  /** API.md section 13: audit seals, HMAC'd with `key` when set (plain SHA-256 otherwise). */
+  readonly auditSeal: { key?: string; intervalS: number };
 
   constructor(env: EnvironmentVariables) {
     this.nodeEnv = env.NODE_ENV ?? 'development';
@@ -51,6 +55,8 @@ export class AppConfig {
       anonPerMinute: env.RATE_LIMIT_ANON_PER_MINUTE ?? 60,
       redisUrl: env.REDIS_URL,
     };
+    this.accessLog = { enabled: env.ACCESS_LOG ?? true, retentionDays: env.ACCESS_LOG_RETENTION_DAYS ?? 30 };
+    this.auditSeal = { key: env.AUDIT_SEAL_KEY, intervalS: env.AUDIT_SEAL_INTERVAL_S ?? 60 };
     this.corsOrigins = (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   }
 }

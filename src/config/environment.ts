@@ -35,6 +35,11 @@ export class EnvironmentVariables {
   REDIS_URL?: string;
   @IsOptional() @Transform(emptyToUndefined) @IsString() CORS_ORIGINS?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60000) MEMBERSHIP_CACHE_MS?: number;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() ACCESS_LOG?: boolean;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3650) ACCESS_LOG_RETENTION_DAYS?: number;
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16, { message: 'AUDIT_SEAL_KEY must be at least 16 characters' })
+  AUDIT_SEAL_KEY?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86400) AUDIT_SEAL_INTERVAL_S?: number;
 }
 
 export class ConfigurationError extends Error {}

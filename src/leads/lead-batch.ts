@@ -27,6 +27,7 @@ const INPUT_RECORD = [
   'request_path text',
   'request_headers jsonb',
   'request_ip text',
+  'request_id text',
 ].join(', ');
 
 /**
@@ -64,10 +65,10 @@ const BATCH_SQL = `
       RETURNING ${LEAD_COLUMNS}),
     entry AS (
       INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
-                             request_method, request_path, request_headers, request_ip)
+                             request_method, request_path, request_headers, request_ip, request_id)
       SELECT $1::bigint, 'lead_created', 'lead', slots.id::text, slots.user_email, slots.api_key_id,
              ${createdEntryData('slots.audit_data', 'slots.assignee', '$11::jsonb')},
-             slots.request_method, slots.request_path, slots.request_headers, slots.request_ip
+             slots.request_method, slots.request_path, slots.request_headers, slots.request_ip, slots.request_id
         FROM slots
       RETURNING ${AUDIT_COLUMNS})
   SELECT ids.ord, lead.*, to_json(entry.*) AS entry
@@ -95,6 +96,7 @@ export async function insertLeadBatch(
       request_path: actor.request?.path ?? null,
       request_headers: actor.request?.headers ?? null,
       request_ip: actor.request?.ip ?? null,
+      request_id: actor.request?.requestId ?? null,
     });
     return record;
   });

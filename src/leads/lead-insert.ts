@@ -55,6 +55,7 @@ function baseParams(accountId: string, actor: Actor, values: LeadValues, plan: A
     actor.request?.path ?? null,
     actor.request ? JSON.stringify(actor.request.headers) : null,
     actor.request?.ip ?? null,
+    actor.request?.requestId ?? null,
   ];
   if (plan) {
     const how = { rotationId: plan.rotationId, skipped: plan.skipped, fallbackFromTeamRotationId: plan.fallbackFromTeamRotationId };
@@ -127,7 +128,7 @@ function buildStatement(withTurn: boolean, guarded: boolean): string {
   const n = INPUT_COLUMNS.length;
   const p = (i: number) => `$${i}`;
   const actorAt = n + 2;
-  const planAt = actorAt + 7;
+  const planAt = actorAt + 8;
   const guardAt = withTurn ? planAt + 5 : planAt;
   const columnValue = ([field, column]: readonly [string, string], i: number) => {
     // the turn's assignee (the parameter, always null on this path, stays referenced so it has a type)
@@ -156,9 +157,9 @@ function buildStatement(withTurn: boolean, guarded: boolean): string {
       RETURNING ${LEAD_COLUMNS})`);
   ctes.push(`entry AS (
       INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
-                             request_method, request_path, request_headers, request_ip)
+                             request_method, request_path, request_headers, request_ip, request_id)
       SELECT $1::bigint, 'lead_created', 'lead', lead.id::text, ${p(actorAt)}::text, ${p(actorAt + 1)}::text, ${data},
-             ${p(actorAt + 3)}::text, ${p(actorAt + 4)}::text, ${p(actorAt + 5)}::jsonb, ${p(actorAt + 6)}::text
+             ${p(actorAt + 3)}::text, ${p(actorAt + 4)}::text, ${p(actorAt + 5)}::jsonb, ${p(actorAt + 6)}::text, ${p(actorAt + 7)}::text
         FROM lead
       RETURNING ${AUDIT_COLUMNS})`);
   return `WITH ${ctes.join(',\n    ')}
