@@ -21,7 +21,7 @@ module.exports = class AccessLog1764260100000 {
         method varchar(16) NOT NULL,
         route varchar(512),
         status smallint NOT NULL,
-        duration_ms double precision NOT NULL,
+        duration_ms integer NOT NULL,
         ip varchar(64),
         user_agent varchar(512),
         request_id varchar(128) NOT NULL,

@@ -37,7 +37,7 @@ export class AccessLogRecordEntity {
   @Column({ type: 'smallint' })
   status: number;
 
-  @Column({ name: 'duration_ms', type: 'double precision' })
+  @Column({ name: 'duration_ms', type: 'integer' })
   durationMs: number;
 
   @Column({ type: 'varchar', length: 64, nullable: true })

@@ -43,7 +43,7 @@ const INSERT_RECORDS = `
   INSERT INTO access_log (at, account_id, user_email, api_key_id, method, route, status, duration_ms, ip, user_agent, request_id)
   SELECT to_timestamp(r.at_ms / 1000.0), a.id, r.user_email, r.api_key_id, r.method, r.route, r.status, r.duration_ms,
          r.ip, r.user_agent, r.request_id
-    FROM unnest($1::float8[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::int[], $8::float8[],
+    FROM unnest($1::float8[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::int[], $8::int[],
                 $9::text[], $10::text[], $11::text[]) WITH ORDINALITY
          AS r(at_ms, account, user_email, api_key_id, method, route, status, duration_ms, ip, user_agent, request_id, n)
     LEFT JOIN accounts a ON a.id = CASE WHEN r.account ~ '^[1-9][0-9]{0,17}$' THEN r.account::bigint END
@@ -103,7 +103,7 @@ export class AccessLogRecorder implements OnApplicationBootstrap, BeforeApplicat
     const principal = request.user;
     const account = request.headers['x-account-id'];
     const agent = request.headers['user-agent'];
-    const durationMs = Math.round(reply.elapsedTime * 1000) / 1000;
+    const durationMs = Math.round(reply.elapsedTime);
     this.push({
       atMs: Date.now() - durationMs,
       account: typeof account === 'string' && account.length <= 20 ? account.trim() : null,

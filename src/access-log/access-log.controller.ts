@@ -33,7 +33,7 @@ export class AccessLogController {
           method: 'POST',
           route: '/leads',
           status: 201,
-          durationMs: 12.5,
+          durationMs: 12,
           ip: '203.0.113.7',
           userAgent: 'curl/8.5.0',
           requestId: '3f2b8c1e-5d4a-4e7b-9a61-0c2d8e7f1a90',

@@ -1,5 +1,5 @@
 import { Get, Query, StreamableFile } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AccountContext } from '../common/account-context';
 import { Ctx } from '../common/decorators/context.decorator';
 import { LeadDeskController } from '../common/decorators/lead-desk-controller.decorator';
@@ -56,7 +56,6 @@ export class AuditController {
       'The filters of GET /audit-logs, without paging: every matching entry, streamed (constant memory on the server) as a download. ' +
       '`ndjson`: one AuditEntry JSON object per line. `csv`: RFC 4180 with a header row; `data` and `requestHeaders` as JSON text.',
   })
-  @ApiProduces('application/x-ndjson', 'text/csv')
   @ApiOkResponse({
     description: 'The entries, as an attachment',
     content: {

@@ -87,8 +87,8 @@ export class AccessLogRecordDto {
   @ApiProperty({ type: 'integer', example: 201 })
   status: number;
 
-  /** Time from the request's arrival to its response, in milliseconds */
-  @ApiProperty({ example: 12.5 })
+  /** Time from the request's arrival to its response, in whole milliseconds */
+  @ApiProperty({ type: 'integer', example: 12 })
   durationMs: number;
 
   @ApiProperty({ type: 'string', nullable: true, example: '203.0.113.7' })

@@ -16,7 +16,6 @@ export class AuditVerifyQueryDto {
   to?: string;
 }
 
-@ApiSchema({ name: 'AuditMismatch' })
 export class AuditMismatchDto {
   /** The first seal that does not hold */
   @ApiProperty({ type: 'integer', example: 17 })
@@ -37,6 +36,16 @@ export class AuditVerifyDto {
   /** Seals checked */
   @ApiProperty({ type: 'integer', example: 3 })
   seals: number;
-  @ApiProperty({ type: AuditMismatchDto, nullable: true, example: null })
+  /** null when every seal holds */
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    required: ['sealId', 'entryId'],
+    properties: {
+      sealId: { type: 'integer', description: 'The first seal that does not hold', example: 17 },
+      entryId: { type: 'integer', description: 'The first entry of that seal found edited, deleted or inserted (its first entry when the seal itself was altered)', example: 4242 },
+    },
+    example: null,
+  })
   firstMismatch: AuditMismatchDto | null;
 }
