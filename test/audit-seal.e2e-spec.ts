@@ -117,6 +117,20 @@ describe('audit seals and GET /audit-logs/verify (API.md section 13)', () => {
     }
   });
 
+  it('seals a backlog in slices, at most 1,000 entries a seal, and it verifies', async () => {
+    const account = await createAccount(t);
+    await db().query(
+      `INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, data)
+       SELECT $1, 'lead_created', 'lead', g::text, $2, jsonb_build_object('n', g) FROM generate_series(1, 12000) g`,
+      [account.id, account.owner.email],
+    );
+    const chain = await sealAll(account.id);
+    expect(chain.length).toBeGreaterThanOrEqual(13);
+    expect(Math.max(...chain.map((seal) => seal.entry_ids.length))).toBeLessThanOrEqual(1000);
+    expect(chain.reduce((n, seal) => n + seal.entry_ids.length, 0)).toBe(Number((await db().query(`SELECT count(*) FROM audit_log WHERE account_id = $1`, [account.id]))[0].count));
+    expect((await verify(account)).body).toMatchObject({ ok: true, seals: chain.length, firstMismatch: null });
+  });
+
   it.each([
     ['an entry edited', 'edit'],
     ['an entry deleted', 'delete'],

@@ -9,6 +9,10 @@ import type { AuditVerifyDto, AuditVerifyQueryDto } from './dto/audit-verify.dto
 
 /** Entries per seal at most (a bulk import makes several seals). */
 const ENTRIES_PER_SEAL = 1000;
+/** Entries read per query while sealing. */
+const ENTRIES_PER_SLICE = 5000;
+/** Entries sealed per run at most; a backlog is sealed over several ticks. */
+const ENTRIES_PER_RUN = 20_000;
 export const AUDIT_SEAL_JOB = 'audit-seal';
 
 interface SealRow {
@@ -71,53 +75,74 @@ export class AuditSealService implements OnModuleInit {
     return safe === null ? 0 : this.sealThrough(m, safe);
   }
 
+  /**
+   * Seals the entries above the last run's mark up to `watermark`, in global id order, a slice at a time: each
+   * slice gives every account in it one seal (or more, ENTRIES_PER_SEAL at most each) whose `sealed_through` is
+   * the slice's end, so every entry up to the highest `sealed_through` is sealed. A run stops after
+   * ENTRIES_PER_RUN entries (the next tick goes on), so a backlog never holds the lock, or PGlite's one
+   * connection, for long.
+   */
   private async sealThrough(m: EntityManager, watermark: bigint): Promise<number> {
-    const [{ done }] = await m.query(`SELECT coalesce(max(sealed_through), 0)::text AS done FROM audit_seals`);
-    if (watermark <= BigInt(done)) return 0;
-    const accounts: { account_id: string }[] = await m.query(
-      `SELECT DISTINCT account_id FROM audit_log WHERE id > $1 AND id <= $2`,
-      [done, String(watermark)],
-    );
+    const [{ done: start }] = await m.query(`SELECT coalesce(max(sealed_through), 0)::text AS done FROM audit_seals`);
+    let done = BigInt(start);
+    let budget = ENTRIES_PER_RUN;
     let made = 0;
-    for (const { account_id: accountId } of accounts) {
-      const [last]: { last_entry_id: string; hash: string }[] = await m.query(
-        `SELECT last_entry_id, hash FROM audit_seals WHERE account_id = $1 ORDER BY last_entry_id DESC LIMIT 1`,
-        [accountId],
+    while (done < watermark && budget > 0) {
+      const rows: AuditRow[] = await m.query(
+        `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE id > $1 AND id <= $2 ORDER BY id LIMIT ${ENTRIES_PER_SLICE}`,
+        [String(done), String(watermark)],
       );
-      let after = last?.last_entry_id ?? '0';
-      let previousHash: string | null = last?.hash ?? null;
-      for (;;) {
-        const rows: AuditRow[] = await m.query(
-          `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE account_id = $1 AND id > $2 AND id <= $3 ORDER BY id LIMIT ${ENTRIES_PER_SEAL}`,
-          [accountId, after, String(watermark)],
-        );
-        if (rows.length === 0) break;
-        const canonical = rows.map((r) => canonicalJson(sealedEntry(r)));
-        const hash = sealHash(this.algorithm, this.key, previousHash, canonical);
-        await m.query(
-          `INSERT INTO audit_seals (account_id, first_entry_id, last_entry_id, entry_count, entry_ids, entry_digests,
-                                    previous_hash, hash, algorithm, sealed_through)
-           VALUES ($1, $2, $3, $4, $5::bigint[], $6, $7, $8, $9, $10)`,
-          [
-            accountId,
-            rows[0].id,
-            rows[rows.length - 1].id,
-            rows.length,
-            rows.map((r) => String(r.id)),
-            Buffer.concat(canonical.map(entryDigest)),
-            previousHash,
-            hash,
-            this.algorithm,
-            String(watermark),
-          ],
-        );
-        made++;
-        after = String(rows[rows.length - 1].id);
-        previousHash = hash;
+      if (rows.length === 0) break;
+      const through = rows.length < ENTRIES_PER_SLICE ? watermark : BigInt(rows[rows.length - 1].id);
+      const byAccount = new Map<string, AuditRow[]>();
+      for (const row of rows) {
+        const key = String(row.account_id);
+        const list = byAccount.get(key);
+        if (list) list.push(row);
+        else byAccount.set(key, [row]);
       }
+      const heads: { account_id: string; hash: string }[] = await m.query(
+        `SELECT DISTINCT ON (account_id) account_id::text, hash FROM audit_seals WHERE account_id = ANY($1::bigint[])
+          ORDER BY account_id, last_entry_id DESC`,
+        [[...byAccount.keys()]],
+      );
+      const previous = new Map(heads.map((h) => [h.account_id, h.hash]));
+      for (const [accountId, entries] of byAccount) {
+        let previousHash = previous.get(accountId) ?? null;
+        for (let i = 0; i < entries.length; i += ENTRIES_PER_SEAL) {
+          previousHash = await this.insertSeal(m, accountId, entries.slice(i, i + ENTRIES_PER_SEAL), previousHash, through);
+          made++;
+        }
+      }
+      done = through;
+      budget -= rows.length;
     }
-    if (made > 0) this.logger.debug(`sealed ${made} seal(s) through entry ${watermark}`);
+    if (made > 0) this.logger.debug(`made ${made} seal(s) through entry ${done}`);
     return made;
+  }
+
+  /** One seal over `rows` (one account's, in id order) after `previousHash`; resolves to its hash. */
+  private async insertSeal(m: EntityManager, accountId: string, rows: AuditRow[], previousHash: string | null, through: bigint): Promise<string> {
+    const canonical = rows.map((r) => canonicalJson(sealedEntry(r)));
+    const hash = sealHash(this.algorithm, this.key, previousHash, canonical);
+    await m.query(
+      `INSERT INTO audit_seals (account_id, first_entry_id, last_entry_id, entry_count, entry_ids, entry_digests,
+                                previous_hash, hash, algorithm, sealed_through)
+       VALUES ($1, $2, $3, $4, $5::bigint[], $6, $7, $8, $9, $10)`,
+      [
+        accountId,
+        rows[0].id,
+        rows[rows.length - 1].id,
+        rows.length,
+        rows.map((r) => String(r.id)),
+        Buffer.concat(canonical.map(entryDigest)),
+        previousHash,
+        hash,
+        this.algorithm,
+        String(through),
+      ],
+    );
+    return hash;
   }
 
   /**
