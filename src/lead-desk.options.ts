@@ -21,6 +21,10 @@ export interface LeadDeskOptions {
    * (default 1000, at most 60000; 0 reads it on every request). Role changes made in this process apply at once.
    */
   membershipCacheMs?: number;
+  /** Audit seals (API.md 13): the HMAC key (16+ characters, kept outside the database; unset: plain SHA-256) and the interval in seconds (default 60). */
+  audit?: { sealKey?: string; sealIntervalS?: number };
+  /** The access log of Lead Desk's routes (API.md 12): on unless `enabled: false`; days kept (default 30). */
+  accessLog?: { enabled?: boolean; retentionDays?: number };
 }
 
 export interface LeadDeskAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
@@ -48,6 +52,11 @@ export function leadDeskConfig(options: LeadDeskOptions): AppConfig {
   if (options?.migrationsRun !== undefined && typeof options.migrationsRun !== 'boolean') problems.push('migrationsRun: a boolean when set');
   const cacheMs = options?.membershipCacheMs;
   if (cacheMs !== undefined && !(Number.isInteger(cacheMs) && cacheMs >= 0 && cacheMs <= 60_000)) problems.push('membershipCacheMs: an integer from 0 to 60000 when set');
+  const { audit = {}, accessLog = {} } = options ?? ({} as LeadDeskOptions);
+  if (audit.sealKey !== undefined && (typeof audit.sealKey !== 'string' || audit.sealKey.length < 16)) problems.push('audit.sealKey: a string of at least 16 characters when set');
+  if (audit.sealIntervalS !== undefined && !(Number.isInteger(audit.sealIntervalS) && audit.sealIntervalS >= 1 && audit.sealIntervalS <= 86400)) problems.push('audit.sealIntervalS: an integer from 1 to 86400 when set');
+  if (accessLog.enabled !== undefined && typeof accessLog.enabled !== 'boolean') problems.push('accessLog.enabled: a boolean when set');
+  if (accessLog.retentionDays !== undefined && !(Number.isInteger(accessLog.retentionDays) && accessLog.retentionDays >= 1 && accessLog.retentionDays <= 3650)) problems.push('accessLog.retentionDays: an integer from 1 to 3650 when set');
   if (problems.length > 0) throw new ConfigurationError(`Invalid LeadDeskModule options:\n  ${problems.join('\n  ')}`);
   return new AppConfig({
     JWT_SECRET: jwt.secret,
@@ -58,5 +67,9 @@ export function leadDeskConfig(options: LeadDeskOptions): AppConfig {
     REDIS_URL: rateLimit.redisUrl,
     MIGRATIONS_RUN: options.migrationsRun ?? false,
     MEMBERSHIP_CACHE_MS: cacheMs,
+    AUDIT_SEAL_KEY: audit.sealKey,
+    AUDIT_SEAL_INTERVAL_S: audit.sealIntervalS,
+    ACCESS_LOG: accessLog.enabled,
+    ACCESS_LOG_RETENTION_DAYS: accessLog.retentionDays,
   });
 }

@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { LeadDeskModule, signLeadDeskToken } from '../src';
 import { AccessLogRecorder } from '../src/access-log/access-log-recorder';
 import { openDatabase, type OpenedDatabase } from '../src/database/data-source-options';
+import { leadDeskConfig } from '../src/lead-desk.options';
 import { testConfig } from './support/app';
 import { newEmail } from './support/builders';
 import { call } from './support/http';
@@ -88,5 +89,15 @@ describe('access log in a host application (LeadDeskModule)', () => {
       expect(mine[0]).toMatchObject({ status, ...row });
     }
     expect(rows.filter((r) => r.request_id === hostId)).toEqual([]);
+  });
+
+  it('takes the seal key and the access-log settings from the options, naming bad ones', () => {
+    const config = leadDeskConfig({ jwt: JWT, audit: { sealKey: 'a-host-seal-key-0123456789', sealIntervalS: 30 }, accessLog: { enabled: false, retentionDays: 7 } });
+    expect(config.auditSeal).toEqual({ key: 'a-host-seal-key-0123456789', intervalS: 30 });
+    expect(config.accessLog).toEqual({ enabled: false, retentionDays: 7 });
+    expect(leadDeskConfig({ jwt: JWT }).accessLog).toEqual({ enabled: true, retentionDays: 30 });
+    expect(() => leadDeskConfig({ jwt: JWT, audit: { sealKey: 'short', sealIntervalS: 0 }, accessLog: { retentionDays: 0 } })).toThrow(
+      /audit\.sealKey[\s\S]*audit\.sealIntervalS[\s\S]*accessLog\.retentionDays/,
+    );
   });
 });
