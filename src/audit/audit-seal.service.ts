@@ -60,11 +60,14 @@ export class AuditSealService implements OnModuleInit {
       this.logger.warn('AUDIT_SEAL_KEY is not set: audit seals are plain SHA-256, which anyone with database access can recompute. Set it in production.');
     }
     const everyMs = Math.max(500, (this.config.auditSeal.intervalS * 1000) / 2);
-    this.jobs.register({ name: AUDIT_SEAL_JOB, everyMs, run: (m) => this.sealPending(m).then(() => undefined) });
+    this.jobs.register({ name: AUDIT_SEAL_JOB, everyMs, run: async (m) => (await this.sealPending(m)).more });
   }
 
-  /** One run (holding the job's lock in `m`'s transaction): seals what is safe to seal; resolves to the seals made. */
-  async sealPending(m: EntityManager): Promise<number> {
+  /**
+   * One run (holding the job's lock in `m`'s transaction): seals what is safe to seal. `more`: the run's budget
+   * was reached with entries left (the runner runs it again shortly).
+   */
+  async sealPending(m: EntityManager): Promise<{ made: number; more: boolean }> {
     const [now] = await m.query(
       `SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('audit_log', 'id')::regclass), 0)::text AS through,
               pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`,
@@ -72,17 +75,17 @@ export class AuditSealService implements OnModuleInit {
     const candidate = this.candidate;
     const safe = candidate && BigInt(now.xmin) >= candidate.xmax ? candidate.through : null;
     if (!candidate || safe !== null) this.candidate = { through: BigInt(now.through), xmax: BigInt(now.xmax) };
-    return safe === null ? 0 : this.sealThrough(m, safe);
+    return safe === null ? { made: 0, more: false } : this.sealThrough(m, safe);
   }
 
   /**
    * Seals the entries above the last run's mark up to `watermark`, in global id order, a slice at a time: each
    * slice gives every account in it one seal (or more, ENTRIES_PER_SEAL at most each) whose `sealed_through` is
    * the slice's end, so every entry up to the highest `sealed_through` is sealed. A run stops after
-   * ENTRIES_PER_RUN entries (the next tick goes on), so a backlog never holds the lock, or PGlite's one
-   * connection, for long.
+   * ENTRIES_PER_RUN entries and the runner starts the next one shortly after, so a backlog never holds the
+   * lock, or PGlite's one connection, for long, and is still sealed without waiting for the next tick.
    */
-  private async sealThrough(m: EntityManager, watermark: bigint): Promise<number> {
+  private async sealThrough(m: EntityManager, watermark: bigint): Promise<{ made: number; more: boolean }> {
     const [{ done: start }] = await m.query(`SELECT coalesce(max(sealed_through), 0)::text AS done FROM audit_seals`);
     let done = BigInt(start);
     let budget = ENTRIES_PER_RUN;
@@ -118,7 +121,7 @@ export class AuditSealService implements OnModuleInit {
       budget -= rows.length;
     }
     if (made > 0) this.logger.debug(`made ${made} seal(s) through entry ${done}`);
-    return made;
+    return { made, more: budget <= 0 && done < watermark };
   }
 
   /** One seal over `rows` (one account's, in id order) after `previousHash`; resolves to its hash. */

@@ -10,8 +10,12 @@ export interface Job {
   everyMs: number;
   /** Run once as soon as the application has started (then every `everyMs`). */
   runAtStart?: boolean;
-  run(manager: EntityManager): Promise<void>;
+  /** Resolves true when it stopped with work left (a budget reached): it runs again shortly, not at the next tick. */
+  run(manager: EntityManager): Promise<boolean | void>;
 }
+
+/** Pause before a job that reported work left runs again (lets requests use PGlite's one connection between runs). */
+const AGAIN_AFTER_MS = 100;
 
 /**
  * Lead Desk's background work (audit seals, access-log partitions and retention): each job runs every
@@ -61,7 +65,11 @@ export class JobRunner implements OnApplicationBootstrap, BeforeApplicationShutd
     if (!job) throw new Error(`no job named ${name}`);
     const current = this.running.get(name);
     if (current) return current;
-    const run = this.runLocked(job).finally(() => this.running.delete(name));
+    const run = this.runLocked(job).then(({ ran, more }) => {
+      this.running.delete(name);
+      if (more && !this.stopped) setTimeout(() => void this.runNow(name), AGAIN_AFTER_MS).unref();
+      return ran;
+    });
     this.running.set(name, run);
     return run;
   }
@@ -74,17 +82,17 @@ export class JobRunner implements OnApplicationBootstrap, BeforeApplicationShutd
     this.timers.push(timer);
   }
 
-  private async runLocked(job: Job): Promise<boolean> {
+  private async runLocked(job: Job): Promise<{ ran: boolean; more: boolean }> {
     try {
       return await this.dataSource.transaction(async (manager) => {
         const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock($1::bigint) AS locked', [lockKey(job.name)]);
-        if (!locked) return false;
-        await job.run(manager);
-        return true;
+        if (!locked) return { ran: false, more: false };
+        const more = (await job.run(manager)) === true;
+        return { ran: true, more };
       });
     } catch (error) {
       this.logger.warn({ err: error }, `job ${job.name} failed; it runs again at its next tick`);
-      return false;
+      return { ran: false, more: false };
     }
   }
 }
