@@ -221,4 +221,23 @@ describe('audit seals and GET /audit-logs/verify (API.md section 13)', () => {
       await runner.release();
     }
   });
+
+  // Two application instances on one database, both sealing every half second.
+  (usingRealPostgres() ? it : it.skip)('seals each entry exactly once when several processes run the job [PostgreSQL only]', async () => {
+    const second = await startTestApp({ AUDIT_SEAL_KEY: SEAL_KEY, AUDIT_SEAL_INTERVAL_S: '1' });
+    try {
+      const account = await createAccount(t);
+      for (let i = 0; i < 6; i++) {
+        await createTeam(account.owner.api);
+        await Promise.all([t.app.get(JobRunner).runNow(AUDIT_SEAL_JOB), second.app.get(JobRunner).runNow(AUDIT_SEAL_JOB)]);
+      }
+      const chain = await sealAll(account.id);
+      const ids = chain.flatMap((seal) => seal.entry_ids);
+      expect(new Set(ids).size).toBe(ids.length);
+      chain.slice(1).forEach((seal, i) => expect(seal.previous_hash).toBe(chain[i].hash));
+      expect((await verify(account)).body).toMatchObject({ ok: true, firstMismatch: null });
+    } finally {
+      await second.close();
+    }
+  });
 });
