@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
@@ -189,7 +189,7 @@ function columnsOf(batch: AccessRecord[]): unknown[][] {
  * has been sent, whatever answered it (a route, a guard, the body parser, the 404 handler). One registration in
  * app.factory.ts.
  */
-export function installAccessLog(fastify: import('fastify').FastifyInstance, recorder: AccessLogRecorder): void {
+export function installAccessLog(fastify: FastifyInstance, recorder: AccessLogRecorder): void {
   recorder.hookInstalled = true;
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
