@@ -4,6 +4,7 @@
 // BENCH_ROUNDS (2), BENCH_DURATION (10 s), BENCH_CONNECTIONS (50), BENCH_LIST_LEADS (1000000; 0 skips the list part),
 // BENCH_APP_SQL (SQL run on the app's database after set-up, before any load: to measure what a schema feature costs),
 // BENCH_APP_NODE_ARGS (extra node flags for the app, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
+// BENCH_ACCESS_LOG=false runs the app with ACCESS_LOG=false (its access log off), to measure what recording costs.
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -210,7 +211,7 @@ async function main(): Promise<void> {
   });
   const children: ChildProcess[] = [];
   try {
-    const app = await startProcess([...PRODUCTION_NODE_ARGS, ...APP_NODE_ARGS, 'dist/main.js'], { DATABASE_URL: url(appDb), JWT_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_ANON_PER_MINUTE: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production' }, '/health/ready');
+    const app = await startProcess([...PRODUCTION_NODE_ARGS, ...APP_NODE_ARGS, 'dist/main.js'], { DATABASE_URL: url(appDb), JWT_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_ANON_PER_MINUTE: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'true' }, '/health/ready');
     children.push(app.child);
     const raw = await startProcess(['-r', 'ts-node/register/transpile-only', 'bench/baseline-server.ts'], { DATABASE_URL: url(baseDb) }, '/health');
     children.push(raw.child);

@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/access-logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the account's access log, newest first
+         * @description Every request that named this account in `x-account-id`, whatever its outcome (2xx, 4xx including 401/403/429, 5xx). Records are written in batches at least once a second, so a request may take a second to appear.
+         */
+        get: operations["AccessLogController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/accounts": {
         parameters: {
             query?: never;
@@ -74,6 +94,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api-keys/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An API key's requests per day
+         * @description From the access log: requests per day (in the account's time zone; UTC for now) and by status class, days without requests left out.
+         */
+        get: operations["ApiKeyUsageController_usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/audit-logs": {
         parameters: {
             query?: never;
@@ -83,6 +123,46 @@ export interface paths {
         };
         /** List audit log entries, newest first */
         get: operations["AuditController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit-logs/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download every matching audit entry, oldest first
+         * @description The filters of GET /audit-logs, without paging: every matching entry, streamed (constant memory on the server) as a download. `ndjson`: one AuditEntry JSON object per line. `csv`: RFC 4180 with a header row; `data` and `requestHeaders` as JSON text.
+         */
+        get: operations["AuditController_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit-logs/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify the account's audit seals
+         * @description Recomputes each seal made in [from, to) (all seals without them) from the entries as they are now, and checks each links to the one before. `firstMismatch` names the first seal that does not hold and the entry found edited, deleted or inserted in it. Entries are sealed in the background within AUDIT_SEAL_INTERVAL_S of being appended; newer ones are not covered yet.
+         */
+        get: operations["AuditController_verify"];
         put?: never;
         post?: never;
         delete?: never;
@@ -384,6 +464,58 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccessLogPage: {
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+            data: components["schemas"]["AccessLogRecord"][];
+        };
+        AccessLogRecord: {
+            /** @example 1042 */
+            id: number;
+            /**
+             * Format: date-time
+             * @description When the request arrived
+             */
+            at: string;
+            /**
+             * @description The account the request named in `x-account-id` (null when it named none that exists)
+             * @example 2311
+             */
+            accountId: string | null;
+            /**
+             * @description The authenticated caller (for an API key, its creator); null when authentication failed
+             * @example alice@example.com
+             */
+            user: string | null;
+            /**
+             * @description The API key the request was made with
+             * @example null
+             */
+            apiKeyId: number | null;
+            /** @example POST */
+            method: string;
+            /**
+             * @description The route template; null when no route matched (404)
+             * @example /leads/:id
+             */
+            route: string | null;
+            /** @example 201 */
+            status: number;
+            /**
+             * @description Time from the request's arrival to its response, in whole milliseconds
+             * @example 12
+             */
+            durationMs: number;
+            /** @example 203.0.113.7 */
+            ip: string | null;
+            /** @example curl/8.5.0 */
+            userAgent: string | null;
+            /**
+             * @description The request's x-request-id, as in the response header, the server log and audit entries
+             * @example 3f2b8c1e-5d4a-4e7b-9a61-0c2d8e7f1a90
+             */
+            requestId: string;
+        };
         AccountDto: {
             /**
              * @description Account ID, the value of the `x-account-id` header
@@ -443,6 +575,25 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
             data: components["schemas"]["ApiKeyDto"][];
+        };
+        ApiKeyUsage: {
+            /** @description One item per day with at least one request, oldest first */
+            data: components["schemas"]["ApiKeyUsageDay"][];
+        };
+        ApiKeyUsageDay: {
+            /**
+             * @description The day, in the account's time zone (UTC until accounts have one)
+             * @example 2026-12-01
+             */
+            day: string;
+            /** @example 120 */
+            requests: number;
+            /** @example 112 */
+            status2xx: number;
+            /** @example 7 */
+            status4xx: number;
+            /** @example 1 */
+            status5xx: number;
         };
         /** @enum {string} */
         ArchivedFilter: "false" | "true" | "all";
@@ -505,6 +656,11 @@ export interface components {
              */
             requestIpAddress: string | null;
             /**
+             * @description The x-request-id of the request that made the change (also in the access log and the server log); null in-process
+             * @example 3f2b8c1e-5d4a-4e7b-9a61-0c2d8e7f1a90
+             */
+            requestId: string | null;
+            /**
              * @description Account ID associated with the action
              * @example 2311
              */
@@ -517,10 +673,42 @@ export interface components {
              */
             entityId: string;
         };
+        /** @enum {string} */
+        AuditExportFormat: "ndjson" | "csv";
         AuditPage: {
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
             data: components["schemas"]["AuditEntry"][];
+        };
+        AuditVerification: {
+            /**
+             * @description Entries covered by the seals checked
+             * @example 1200
+             */
+            entries: number;
+            /**
+             * @description Seals checked
+             * @example 3
+             */
+            seals: number;
+            /**
+             * @description null when every seal holds
+             * @example null
+             */
+            firstMismatch?: {
+                /**
+                 * @description The first seal that does not hold
+                 * @example 17
+                 */
+                sealId: number;
+                /**
+                 * @description The first entry of that seal found edited, deleted or inserted (its first entry when the seal itself was altered)
+                 * @example 4242
+                 */
+                entryId: number;
+            } | null;
+            /** @description Whether every seal checked holds */
+            ok: boolean;
         };
         CreateAccountDto: {
             /**
@@ -1168,6 +1356,124 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    AccessLogController_list: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100 */
+                limit?: number;
+                /** @description Records of requests that arrived at or after this instant (a date or a date-time with a time zone) */
+                from?: string;
+                /** @description Records of requests that arrived before this instant */
+                to?: string;
+                /** @description A status code (`403`) or a class (`4xx`) */
+                status?: string;
+                /** @description Only requests made with this API key */
+                apiKeyId?: number;
+                /** @description Only requests with this HTTP method */
+                method?: string;
+                /** @description Only requests to this route template, e.g. `/leads/:id` */
+                route?: string;
+                /** @description Only requests of this user (email; for an API key, its creator) */
+                user?: string;
+                /** @description A `nextCursor` from the previous page */
+                cursor?: string;
+            };
+            header: {
+                /** @description Account ID for the request */
+                "x-account-id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 1042,
+                     *           "at": "2026-12-01T14:30:00.123Z",
+                     *           "accountId": "2311",
+                     *           "user": "alice@example.com",
+                     *           "apiKeyId": null,
+                     *           "method": "POST",
+                     *           "route": "/leads",
+                     *           "status": 201,
+                     *           "durationMs": 12,
+                     *           "ip": "203.0.113.7",
+                     *           "userAgent": "curl/8.5.0",
+                     *           "requestId": "3f2b8c1e-5d4a-4e7b-9a61-0c2d8e7f1a90"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AccessLogPage"];
+                };
+            };
+            /** @description Missing x-account-id header, or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "x-account-id header is required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an active member of the account, or the role is below admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "You do not have access to this account"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too many requests, retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     AccountsController_list: {
         parameters: {
             query?: {
@@ -1659,6 +1965,118 @@ export interface operations {
             };
         };
     };
+    ApiKeyUsageController_usage: {
+        parameters: {
+            query?: {
+                /** @description From this instant (default: 30 days before `to`) */
+                from?: string;
+                /** @description Before this instant (default: now) */
+                to?: string;
+            };
+            header: {
+                /** @description Account ID for the request */
+                "x-account-id": string;
+            };
+            path: {
+                /** @description The API key id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "day": "2026-12-01",
+                     *           "requests": 120,
+                     *           "status2xx": 112,
+                     *           "status4xx": 7,
+                     *           "status5xx": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiKeyUsage"];
+                };
+            };
+            /** @description Missing x-account-id header, or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "x-account-id header is required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an active member of the account, or the role is below admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "You do not have access to this account"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "API key not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too many requests, retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     AuditController_list: {
         parameters: {
             query?: {
@@ -1727,6 +2145,191 @@ export interface operations {
                 };
             };
             /** @description Not an active member of the account, or the role is below manager */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "You do not have access to this account"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too many requests, retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    AuditController_export: {
+        parameters: {
+            query?: {
+                /** @description Only entries about this kind of record */
+                entityType?: components["schemas"]["AuditEntityType"];
+                /** @description Only entries about this lead (same as entityType=lead&entityId=…) */
+                leadId?: number;
+                /** @description Entries created at or after this ISO 8601 date-time */
+                from?: string;
+                /** @description Entries created before this ISO 8601 date-time */
+                to?: string;
+                /** @description Only entries about the record with this id */
+                entityId?: string;
+                /** @description Only entries of this event, e.g. `lead_created` */
+                event?: string;
+                /** @description Only entries made by this user (email) */
+                user?: string;
+                /** @description `ndjson` (one AuditEntry JSON object per line, default) or `csv` (RFC 4180, a header row; `data` and `requestHeaders` as JSON) */
+                format?: components["schemas"]["AuditExportFormat"];
+            };
+            header: {
+                /** @description Account ID for the request */
+                "x-account-id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries, as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {"id":1,"event":"team_created","user":"alice@example.com","apiKey":null,"data":{"name":"EMEA"},"created":"2026-12-01T14:30:00.123Z","requestMethod":"POST","requestPath":"/teams","requestHeaders":{"x-account-id":"2311"},"requestIpAddress":"203.0.113.7","requestId":"3f2b8c1e","account_id":"2311","entityType":"team","entityId":"5"} */
+                    "application/x-ndjson": string;
+                    /**
+                     * @example id,created,event,entityType,entityId,user,apiKey,account_id,requestMethod,requestPath,requestIpAddress,requestId,requestHeaders,data
+                     *     1,2026-12-01T14:30:00.123Z,team_created,team,5,alice@example.com,,2311,POST,/teams,203.0.113.7,3f2b8c1e,"{""x-account-id"":""2311""}","{""name"":""EMEA""}"
+                     */
+                    "text/csv": string;
+                };
+            };
+            /** @description Missing x-account-id header, or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "x-account-id header is required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an active member of the account, or the role is below manager */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "You do not have access to this account"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too many requests, retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    AuditController_verify: {
+        parameters: {
+            query?: {
+                /** @description Verify the seals made at or after this instant (a date or a date-time with a time zone) */
+                from?: string;
+                /** @description Verify the seals made before this instant */
+                to?: string;
+            };
+            header: {
+                /** @description Account ID for the request */
+                "x-account-id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditVerification"];
+                };
+            };
+            /** @description Missing x-account-id header, or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "x-account-id header is required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an active member of the account, or the role is below admin */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -2,12 +2,12 @@
 
 -- audit/history
 SELECT id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip FROM audit_log
+  request_method, request_path, request_headers, request_ip, request_id FROM audit_log
     WHERE account_id = $1 AND entity_type = $2 AND entity_id = $3 ORDER BY id
 
 -- audit/list
 SELECT id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip FROM audit_log
+  request_method, request_path, request_headers, request_ip, request_id FROM audit_log
     WHERE account_id = $1
       AND ($2::text IS NULL OR (entity_type = 'lead' AND entity_id = $2::text))
       AND ($3::text IS NULL OR entity_type = $3::text)
@@ -21,11 +21,11 @@ SELECT id, account_id, event, entity_type, entity_id, user_email, api_key_id, da
 
 -- audit/record
 INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
-                             request_method, request_path, request_headers, request_ip)
+                             request_method, request_path, request_headers, request_ip, request_id)
       SELECT $1::bigint, e.event, e.entity_type, e.entity_id, $2::text, $3::text, coalesce(e.data, '{}'::jsonb),
-             $4::text, $5::text, $6::jsonb, $7::text
-        FROM ROWS FROM (jsonb_to_recordset($8::jsonb) AS (event text, entity_type text, entity_id text, data jsonb))
+             $4::text, $5::text, $6::jsonb, $7::text, $8::text
+        FROM ROWS FROM (jsonb_to_recordset($9::jsonb) AS (event text, entity_type text, entity_id text, data jsonb))
              WITH ORDINALITY AS e(event, entity_type, entity_id, data, ord)
        ORDER BY e.ord
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip
+  request_method, request_path, request_headers, request_ip, request_id

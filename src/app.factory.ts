@@ -9,6 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { parse as parseJson } from 'secure-json-parse';
 import type { ThrottlerStorage } from '@nestjs/throttler';
+import { AccessLogRecorder, installAccessLog } from './access-log/access-log-recorder';
 import { AppModule } from './app.module';
 import { installAnonymousGate } from './auth/anonymous-gate';
 import { jwtVerificationOf } from './auth/jwt.strategy';
@@ -66,6 +67,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     blocks: app.get(AnonymousBlocks),
     jwt: jwtVerificationOf(config),
   });
+  useJsonOnly(app.getHttpAdapter().getInstance());
+  installDrainHook(app.getHttpAdapter().getInstance());
+  installAccessLog(app.getHttpAdapter().getInstance(), app.get(AccessLogRecorder));
+  useSecurityHeaders(app.getHttpAdapter().getInstance());
   // CORS is closed unless CORS_ORIGINS lists the browser origins allowed to call the API.
   app.enableCors({
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,

@@ -1,16 +1,20 @@
 import { DynamicModule, Global, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AccessLogModule } from './access-log/access-log.module';
+import { AccessLogRecordEntity } from './access-log/access-log-record.entity';
 import { AccountEntity } from './accounts/account.entity';
 import { AccountsModule } from './accounts/accounts.module';
 import { ApiKeyEntity } from './accounts/api-key.entity';
 import { MembershipEntity } from './accounts/membership.entity';
 import { AuditEntryEntity } from './audit/audit-entry.entity';
+import { AuditSealEntity } from './audit/audit-seal.entity';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { PaginationModule } from './common/pagination/pagination.module';
 import { AppConfig } from './config/app-config';
 import { LeadSourceEntity } from './lead-sources/lead-source.entity';
+import { JobsModule } from './jobs/jobs.module';
 import { LeadSourcesModule } from './lead-sources/lead-sources.module';
 import { runLeadDeskMigrations } from './lead-desk.migrations';
 import { leadDeskConfig, type LeadDeskAsyncOptions, type LeadDeskOptions } from './lead-desk.options';
@@ -28,7 +32,7 @@ import { TeamsModule } from './teams/teams.module';
  * @LeadDeskController) and their entities. The standalone server (AppModule) and LeadDeskModule import the
  * same list, so a lead created in a host follows the same rules, assignment and audit as one created over HTTP.
  */
-export const LEAD_DESK_FEATURES = [PaginationModule, AuditModule, AccountsModule, AuthModule, TeamsModule, LeadSourcesModule, RotationsModule, LeadsModule];
+export const LEAD_DESK_FEATURES = [PaginationModule, JobsModule, AccessLogModule, AuditModule, AccountsModule, AuthModule, TeamsModule, LeadSourcesModule, RotationsModule, LeadsModule];
 
 /**
  * One entity per table, each describing its table exactly as migrations/ create it (test/schema-drift.e2e-spec.ts:
@@ -46,6 +50,8 @@ export const LEAD_DESK_ENTITIES = [
   RotationMemberEntity,
   LeadEntity,
   IdempotencyKeyEntity,
+  AuditSealEntity,
+  AccessLogRecordEntity,
 ];
 
 /** The host's options, after its factory ran. */

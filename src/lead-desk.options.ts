@@ -26,6 +26,10 @@ export interface LeadDeskOptions {
    * Retry-After, as the standalone server's ROTATION_LOCK_TIMEOUT_MS (default 3000, 1 to 60000).
    */
   rotationLockTimeoutMs?: number;
+  /** Audit seals (API.md 13): the HMAC key (16+ characters, kept outside the database; unset: plain SHA-256) and the interval in seconds (default 60). */
+  audit?: { sealKey?: string; sealIntervalS?: number };
+  /** The access log of Lead Desk's routes (API.md 12): on unless `enabled: false`; days kept (default 30). */
+  accessLog?: { enabled?: boolean; retentionDays?: number };
 }
 
 export interface LeadDeskAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
@@ -55,6 +59,11 @@ export function leadDeskConfig(options: LeadDeskOptions): AppConfig {
   if (cacheMs !== undefined && !(Number.isInteger(cacheMs) && cacheMs >= 0 && cacheMs <= 60_000)) problems.push('membershipCacheMs: an integer from 0 to 60000 when set');
   const lockMs = options?.rotationLockTimeoutMs;
   if (lockMs !== undefined && !(Number.isInteger(lockMs) && lockMs >= 1 && lockMs <= 60_000)) problems.push('rotationLockTimeoutMs: an integer from 1 to 60000 when set');
+  const { audit = {}, accessLog = {} } = options ?? ({} as LeadDeskOptions);
+  if (audit.sealKey !== undefined && (typeof audit.sealKey !== 'string' || audit.sealKey.length < 16)) problems.push('audit.sealKey: a string of at least 16 characters when set');
+  if (audit.sealIntervalS !== undefined && !(Number.isInteger(audit.sealIntervalS) && audit.sealIntervalS >= 1 && audit.sealIntervalS <= 86400)) problems.push('audit.sealIntervalS: an integer from 1 to 86400 when set');
+  if (accessLog.enabled !== undefined && typeof accessLog.enabled !== 'boolean') problems.push('accessLog.enabled: a boolean when set');
+  if (accessLog.retentionDays !== undefined && !(Number.isInteger(accessLog.retentionDays) && accessLog.retentionDays >= 1 && accessLog.retentionDays <= 3650)) problems.push('accessLog.retentionDays: an integer from 1 to 3650 when set');
   if (problems.length > 0) throw new ConfigurationError(`Invalid LeadDeskModule options:\n  ${problems.join('\n  ')}`);
   return new AppConfig({
     JWT_SECRET: jwt.secret,
@@ -66,5 +75,9 @@ export function leadDeskConfig(options: LeadDeskOptions): AppConfig {
     MIGRATIONS_RUN: options.migrationsRun ?? false,
     MEMBERSHIP_CACHE_MS: cacheMs,
     ROTATION_LOCK_TIMEOUT_MS: lockMs,
+    AUDIT_SEAL_KEY: audit.sealKey,
+    AUDIT_SEAL_INTERVAL_S: audit.sealIntervalS,
+    ACCESS_LOG: accessLog.enabled,
+    ACCESS_LOG_RETENTION_DAYS: accessLog.retentionDays,
   });
 }

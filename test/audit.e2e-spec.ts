@@ -110,7 +110,7 @@ describe('audit log', () => {
       expect(ids).toEqual([...ids].sort((a, b) => b - a));
       for (const e of all) {
         expect(Object.keys(e).sort()).toEqual(
-          ['id', 'event', 'user', 'apiKey', 'data', 'created', 'requestMethod', 'requestPath', 'requestHeaders', 'requestIpAddress', 'account_id', 'entityType', 'entityId'].sort(),
+          ['id', 'event', 'user', 'apiKey', 'data', 'created', 'requestMethod', 'requestPath', 'requestHeaders', 'requestIpAddress', 'requestId', 'account_id', 'entityType', 'entityId'].sort(),
         );
         expect(e.account_id).toBe(account.id);
         expect(Number.isInteger(e.id)).toBe(true);

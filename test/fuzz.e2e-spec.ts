@@ -286,7 +286,8 @@ describe('fuzz: hostile input on every route of the OpenAPI document', () => {
 
           if (status >= 500) fail(`${status} answer`, req, status, text);
           let body: unknown = text;
-          if (String(res.headers['content-type'] ?? '').includes('json') && text.length > 0) {
+          const contentType = String(res.headers['content-type'] ?? '');
+          if (contentType.includes('json') && !contentType.includes('ndjson') && text.length > 0) {
             try {
               body = JSON.parse(text);
             } catch {
@@ -299,7 +300,10 @@ describe('fuzz: hostile input on every route of the OpenAPI document', () => {
           }
           const internals = internalsProblem(text, requestText);
           if (internals) fail(internals, req, status, text);
-          const leak = leakProblem(text, body, requestText, markers, adopted);
+          // API.md section 12: an account's access log shows who was refused against it (the other account's key
+          // here), by email; that is the record's purpose, not a leak. Everything else in the answer is checked.
+          const seen = label === 'GET /access-logs' && status === 200 ? withoutRefusedCallers(body) : body;
+          const leak = leakProblem(seen === body ? text : JSON.stringify(seen), seen, requestText, markers, adopted);
           if (leak) fail(`LEAK: ${leak}`, req, status, text);
 
           const { own: nowOwn, other: nowOther } = await fingerprints(db, own.id, other.id);
@@ -340,3 +344,10 @@ describe('fuzz: hostile input on every route of the OpenAPI document', () => {
     expect(failures.filter((f) => f.request !== '(same kind as above)')).toEqual([]);
   }, 600000);
 });
+
+/** An access-log page with the `user` of refused requests (401, 403, 429) blanked. */
+function withoutRefusedCallers(body: unknown): unknown {
+  const page = body as { data?: { status: number; user: string | null }[] };
+  if (!Array.isArray(page?.data)) return body;
+  return { ...page, data: page.data.map((r) => ([401, 403, 429].includes(r.status) ? { ...r, user: null } : r)) };
+}

@@ -91,6 +91,7 @@ describe('POST /leads', () => {
           requestPath: '/leads',
           requestHeaders: expect.objectContaining({ authorization: '[REDACTED]', 'x-account-id': account.id }),
           requestIpAddress: expect.any(String),
+          requestId: res.headers['x-request-id'],
           account_id: account.id,
           entityType: 'lead',
           entityId: String(res.body.id),

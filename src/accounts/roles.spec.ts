@@ -7,6 +7,8 @@ const TABLE: Record<Permission, Role[]> = {
   'leads:archive': ['manager', 'admin', 'owner'],
   'config:manage': ['manager', 'admin', 'owner'],
   'audit:read': ['manager', 'admin', 'owner'],
+  'audit:verify': ['admin', 'owner'],
+  'access-log:read': ['admin', 'owner'],
   'members:manage': ['admin', 'owner'],
   'api-keys:manage': ['admin', 'owner'],
   'admins:manage': ['owner'],

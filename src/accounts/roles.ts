@@ -25,6 +25,8 @@ export const PERMISSIONS = {
   'leads:archive': 'manager',
   'config:manage': 'manager', // teams, lead sources, rotations
   'audit:read': 'manager',
+  'audit:verify': 'admin',
+  'access-log:read': 'admin',
   'members:manage': 'admin', // members below admin
   'api-keys:manage': 'admin',
   'admins:manage': 'owner', // admins and owners

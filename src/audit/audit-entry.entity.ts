@@ -52,4 +52,8 @@ export class AuditEntryEntity {
 
   @Column({ name: 'request_ip', type: 'varchar', length: 64, nullable: true })
   requestIp: string | null;
+
+  /** The request's x-request-id (migration AuditRequestId1764260000000). */
+  @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true })
+  requestId: string | null;
 }

@@ -8,7 +8,7 @@ import type { Actor } from './actor';
  */
 
 export const AUDIT_COLUMNS = `id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip`;
+  request_method, request_path, request_headers, request_ip, request_id`;
 
 export interface AuditRow {
   id: string;
@@ -24,6 +24,7 @@ export interface AuditRow {
   request_path: string | null;
   request_headers: Record<string, string> | null;
   request_ip: string | null;
+  request_id: string | null;
 }
 
 /** The SQL expressions (typed) that give an entry's values: one row of them per entry, from the caller's FROM. */
@@ -46,6 +47,7 @@ export interface ActorExpressions {
   /** jsonb */
   requestHeaders: string;
   requestIp: string;
+  requestId: string;
 }
 
 /**
@@ -55,9 +57,9 @@ export interface ActorExpressions {
  */
 export const insertAuditEntries = (v: AuditEntryExpressions, from: string) =>
   `INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
-                             request_method, request_path, request_headers, request_ip)
+                             request_method, request_path, request_headers, request_ip, request_id)
       SELECT ${v.account}, ${v.event}, ${v.entityType}, ${v.entityId}, ${v.actor.user}, ${v.actor.apiKeyId}, ${v.data},
-             ${v.actor.requestMethod}, ${v.actor.requestPath}, ${v.actor.requestHeaders}, ${v.actor.requestIp}
+             ${v.actor.requestMethod}, ${v.actor.requestPath}, ${v.actor.requestHeaders}, ${v.actor.requestIp}, ${v.actor.requestId}
         ${from}
       RETURNING ${AUDIT_COLUMNS}`;
 
@@ -73,6 +75,7 @@ export function actorRecord(actor: Actor): Record<string, unknown> {
     actor_request_path: actor.request?.path ?? null,
     actor_request_headers: actor.request?.headers ?? null,
     actor_request_ip: actor.request?.ip ?? null,
+    actor_request_id: actor.request?.requestId ?? null,
   };
 }
 export const ACTOR_RECORD_TYPES = [
@@ -82,6 +85,7 @@ export const ACTOR_RECORD_TYPES = [
   'actor_request_path text',
   'actor_request_headers jsonb',
   'actor_request_ip text',
+  'actor_request_id text',
 ];
 export const actorOf = (alias: string): ActorExpressions => ({
   user: `${alias}.actor_user`,
@@ -90,6 +94,7 @@ export const actorOf = (alias: string): ActorExpressions => ({
   requestPath: `${alias}.actor_request_path`,
   requestHeaders: `${alias}.actor_request_headers`,
   requestIp: `${alias}.actor_request_ip`,
+  requestId: `${alias}.actor_request_id`,
 });
 
 /** The named values of one actor, for a statement written with `actorParams`. */
@@ -101,6 +106,7 @@ export function actorValues(actor: Actor) {
     requestPath: actor.request?.path ?? null,
     requestHeaders: actor.request ? JSON.stringify(actor.request.headers) : null,
     requestIp: actor.request?.ip ?? null,
+    requestId: actor.request?.requestId ?? null,
   };
 }
 type ActorValues = ReturnType<typeof actorValues>;
@@ -111,6 +117,7 @@ const actorParams: ActorExpressions = {
   requestPath: ':requestPath::text',
   requestHeaders: ':requestHeaders::jsonb',
   requestIp: ':requestIp::text',
+  requestId: ':requestId::text',
 };
 
 export interface RecordParams extends ActorValues {

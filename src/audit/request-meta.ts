@@ -4,6 +4,8 @@ export interface RequestMeta {
   path: string;
   headers: Record<string, string>;
   ip: string;
+  /** The request's x-request-id (API.md section 12); absent for a host's own request. */
+  requestId?: string | null;
 }
 
 export const REDACTED = '[REDACTED]';

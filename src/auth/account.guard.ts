@@ -4,7 +4,6 @@ import { AccountAccessService } from '../accounts/account-access.service';
 import { AccountErrors } from '../accounts/accounts.errors';
 import { hasPermission, type Permission } from '../accounts/roles';
 import type { Actor } from '../audit/actor';
-import { redactUrl, sanitizeHeaders } from '../audit/request-meta';
 import type { RequestWithContext } from '../common/decorators/context.decorator';
 import { AUTHENTICATED_KEY, PERMISSION_KEY, PUBLIC_KEY } from '../common/decorators/route-access.decorator';
 
@@ -44,11 +43,8 @@ export class AccountGuard implements CanActivate {
   }
 }
 
+/** Who acts; the request's metadata is the audit interceptor's (AuditContext), added by @Ctx() / @CurrentActor(). */
 function actorOf(request: RequestWithContext): Actor {
   const principal = request.user!;
-  return {
-    user: principal.email,
-    apiKeyId: principal.kind === 'api-key' ? String(principal.apiKeyId) : null,
-    request: { method: request.method, path: redactUrl(request.url), headers: sanitizeHeaders(request.headers), ip: request.ip },
-  };
+  return { user: principal.email, apiKeyId: principal.kind === 'api-key' ? String(principal.apiKeyId) : null };
 }

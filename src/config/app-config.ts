@@ -39,6 +39,10 @@ export class AppConfig {
   readonly corsOrigins: string[];
   /** `lockTimeoutMs`: how long a lead waits for a busy rotation's row lock before it is answered 503 */
   readonly rotations: { lockTimeoutMs: number };
+  /** API.md section 12: every request recorded (ACCESS_LOG=false turns recording off, e.g. to measure its cost). */
+  readonly accessLog: { enabled: boolean; retentionDays: number };
+  /** API.md section 13: audit seals, HMAC'd with `key` when set (plain SHA-256 otherwise). */
+  readonly auditSeal: { key?: string; intervalS: number };
 
   constructor(env: EnvironmentVariables) {
     this.nodeEnv = env.NODE_ENV ?? 'development';
@@ -71,6 +75,8 @@ export class AppConfig {
       redisUrl: env.REDIS_URL,
     };
     this.rotations = { lockTimeoutMs: env.ROTATION_LOCK_TIMEOUT_MS ?? 3000 };
+    this.accessLog = { enabled: env.ACCESS_LOG ?? true, retentionDays: env.ACCESS_LOG_RETENTION_DAYS ?? 30 };
+    this.auditSeal = { key: env.AUDIT_SEAL_KEY, intervalS: env.AUDIT_SEAL_INTERVAL_S ?? 60 };
     this.corsOrigins = (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   }
 }

@@ -91,6 +91,19 @@ export class EnvironmentVariables {
 
   @Help('.env', 'the env file the server and scripts read at start (the real environment wins); `none`: no file')
   @IsOptional() @IsString() LEAD_DESK_ENV_FILE?: string;
+
+  @Help('true', 'record every request in the access log (API.md 12); false turns recording off (e.g. to measure its cost)')
+  @IsOptional() @Transform(toBoolean) @IsBoolean() ACCESS_LOG?: boolean;
+
+  @Help('30', 'days of access log kept (1..3650); older daily partitions are dropped')
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3650) ACCESS_LOG_RETENTION_DAYS?: number;
+
+  @Help('unset', 'HMAC key (16+ characters) of the audit seals, kept outside the database; unset: plain SHA-256')
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16, { message: 'AUDIT_SEAL_KEY must be at least 16 characters' })
+  AUDIT_SEAL_KEY?: string;
+
+  @Help('60', 'at most this many seconds after audit entries are appended, they are sealed (1..86400)')
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86400) AUDIT_SEAL_INTERVAL_S?: number;
 }
 
 export class ConfigurationError extends Error {}

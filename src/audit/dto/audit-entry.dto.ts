@@ -44,6 +44,10 @@ export class AuditEntryDto {
   @ApiProperty({ type: 'string', nullable: true, example: '203.0.113.7' })
   requestIpAddress: string | null;
 
+  /** The x-request-id of the request that made the change (also in the access log and the server log); null in-process */
+  @ApiProperty({ type: 'string', nullable: true, example: '3f2b8c1e-5d4a-4e7b-9a61-0c2d8e7f1a90' })
+  requestId: string | null;
+
   /** Account ID associated with the action */
   @ApiProperty({ example: '2311' })
   account_id: string;
@@ -77,6 +81,7 @@ export function toAuditEntryDto(r: AuditRow): AuditEntryDto {
     requestPath: r.request_path,
     requestHeaders: r.request_headers,
     requestIpAddress: r.request_ip,
+    requestId: r.request_id ?? null,
     account_id: String(r.account_id),
     entityType: r.entity_type,
     entityId: r.entity_id,

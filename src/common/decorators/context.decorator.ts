@@ -3,18 +3,26 @@ import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../../auth/principal';
 import type { AccountContext } from '../account-context';
 import type { Actor } from '../../audit/actor';
+import type { AuditContext } from '../interceptors/audit.interceptor';
 
 export interface RequestWithContext extends FastifyRequest {
   user?: Principal;
+  /** Resolved by the account guard: the account, the role, and who acts (without the request). */
   accountContext?: AccountContext;
   actor?: Actor;
+  /** Set by the audit interceptor: request id, route and the request metadata audit entries keep. */
+  auditContext?: AuditContext;
 }
 
-/** The AccountContext the account guard resolved; every service call takes it first. */
+/**
+ * The AccountContext of the request: the account guard's resolution (account, role, user, API key) with the
+ * audit interceptor's request metadata; every service call takes it first.
+ */
 export const Ctx = createParamDecorator((_: unknown, ctx: ExecutionContext): AccountContext => {
-  const context = ctx.switchToHttp().getRequest<RequestWithContext>().accountContext;
+  const request = ctx.switchToHttp().getRequest<RequestWithContext>();
+  const context = request.accountContext;
   if (!context) throw new Error('No account context: the route lacks @Permission()');
-  return context;
+  return request.auditContext ? { ...context, request: request.auditContext.meta } : context;
 });
 
 /** The authenticated principal (routes marked @Authenticated). */
@@ -26,7 +34,8 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: Execution
 
 /** The actor of a route without an account (for its audit entries). */
 export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor => {
-  const actor = ctx.switchToHttp().getRequest<RequestWithContext>().actor;
+  const request = ctx.switchToHttp().getRequest<RequestWithContext>();
+  const actor = request.actor;
   if (!actor) throw new Error('No actor: the route lacks @Authenticated()');
-  return actor;
+  return request.auditContext ? { ...actor, request: request.auditContext.meta } : actor;
 });

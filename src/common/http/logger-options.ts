@@ -1,16 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import { redactUrl, sanitizeHeaders } from '../../audit/request-meta';
 import type { AppConfig } from '../../config/app-config';
+import { requestId } from './request-id';
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-/** A client's X-Request-Id when it is sane, else a new UUID. Fastify and the logs share it. */
-export function requestId(req: IncomingMessage): string {
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-}
+export { requestId } from './request-id';
 
 /**
  * pino-pretty (a devDependency) when it is installed: absent from production installs (`npm ci --omit=dev`,
