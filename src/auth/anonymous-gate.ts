@@ -6,8 +6,8 @@ import { bearerToken, type AnonymousBlocks } from '../common/rate-limit/anonymou
 import { anonymousCounterKey, RATE_LIMIT_WINDOW_MS } from '../common/rate-limit/rate-limit.module';
 import type { JwtVerification } from './jwt.strategy';
 
-/** Paths served without credentials (@Public routes and the documentation). */
-const PUBLIC_PATH = /^\/(health|docs)(\/|\?|-|$)/;
+/** Paths served without credentials (@Public routes, the documentation, and `/`, which redirects to it). */
+const PUBLIC_PATH = /^\/((health|docs)(\/|\?|-|$)|(\?|$))/;
 /** AccountGuard's sentence for the same case. */
 export const AUTHENTICATION_REQUIRED = 'Authentication required: send a valid bearer token (JWT or API key)';
 const TOO_MANY = 'Too many requests: slow down and retry after the time in Retry-After';
