@@ -19,3 +19,16 @@ export const LIVE_API_KEY_BY_PREFIX = defineSql<{ prefix: string }>(
      FROM api_keys WHERE prefix = :prefix AND revoked_at IS NULL`,
 );
 export type LiveApiKeyRow = Pick<ApiKeyEntity, 'id' | 'accountId' | 'role' | 'keyHash' | 'createdBy'>;
+
+// Fragments other modules' statements take, so no other module names the columns of `memberships`.
+
+/** The member `email` of `account` when active, row-locked FOR SHARE (rule 5: a removal or deactivation waits). */
+export const activeMemberForShare = (account: string, email: string) =>
+  `SELECT 1 FROM memberships WHERE account_id = ${account} AND email = ${email} AND active FOR SHARE`;
+
+/**
+ * Joins the membership of `email` in `account` as `alias` (null when not a member); its standing reads as
+ * `${alias}.active`. For the rotations' candidates, whose members may have left the account.
+ */
+export const joinMembership = (alias: string, account: string, email: string) =>
+  `LEFT JOIN memberships ${alias} ON ${alias}.account_id = ${account} AND ${alias}.email = ${email}`;

@@ -8,8 +8,9 @@ import type { RequestWithContext } from '../common/decorators/context.decorator'
 import { AUTHENTICATED_KEY, PERMISSION_KEY, PUBLIC_KEY } from '../common/decorators/route-access.decorator';
 
 /**
- * Global, after AuthGuard and the rate limiter: 401 without a principal; then resolves `x-account-id` + principal into the request's AccountContext and
- * enforces the route's @Permission. A route with neither @Public, @Authenticated nor @Permission is
+ * On every Lead Desk controller (@LeadDeskController), after AuthGuard and the rate limiter: 401 without a
+ * principal; then resolves `x-account-id` + principal into the request's AccountContext and enforces the
+ * route's @Permission. A route with neither @Public, @Authenticated nor @Permission is
  * refused: deny by default.
  */
 @Injectable()

@@ -1,3 +1,4 @@
+import { activeMemberForShare } from '../accounts/accounts.queries';
 import { ACTOR_RECORD_TYPES, actorOf, insertAuditEntries, type AuditRow } from '../audit/audit.queries';
 import { compileNamed, defineSql } from '../database/named-sql';
 import { defineQuery } from '../database/sql';
@@ -29,7 +30,7 @@ export interface RuleExpressions {
  */
 const ruleCtes = (p: RuleExpressions) => `${liveTeamCte({ account: p.account, team: p.team })},
   ${liveSourceCte({ account: p.account, team: p.team, source: p.source })},
-  assignee AS (SELECT 1 FROM memberships WHERE account_id = ${p.account} AND email = ${p.assignee} AND active FOR SHARE)`;
+  assignee AS (${activeMemberForShare(p.account, p.assignee)})`;
 
 /** Rule 1's question (asked only when the lead has no team and the requirement is not waived). */
 const accountHasTeams = (p: RuleExpressions) => `CASE WHEN ${p.team} IS NULL AND NOT ${p.skip} THEN ${accountHasLiveTeams(p.account)} END`;

@@ -1,3 +1,4 @@
+import { joinMembership } from '../accounts/accounts.queries';
 import { defineQuery } from '../database/sql';
 
 /**
@@ -22,7 +23,7 @@ const candidatesSelect = (account: string, team: string) =>
   `SELECT r.id, r.team_id, r.members_version, rm.user_email, rm.weight, ms.active AS member_active, rm.ordinal
      FROM rotations r
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
-     LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
+     ${joinMembership('ms', 'rm.account_id', 'rm.user_email')}
     WHERE r.account_id = ${account} AND r.active AND r.deleted_at IS NULL
       AND (r.team_id IS NULL OR r.team_id = ${team})`;
 

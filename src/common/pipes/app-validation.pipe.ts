@@ -4,7 +4,8 @@ import { bodyProblem, isShapeChecked } from '../validation/body-shape';
 import { documentedLimitProblem } from '../validation/documented-limits';
 
 /**
- * The one global validation pipe: whitelist + forbid unknown fields + transform, errors in the
+ * The one validation pipe, on every Lead Desk controller (@LeadDeskController, never global, so a host's routes
+ * keep their own): whitelist + forbid unknown fields + transform, errors in the
  * contract's `details` shape. A body must be a JSON object; a missing body validates as `{}`.
  */
 @Injectable()
