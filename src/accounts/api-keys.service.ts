@@ -84,8 +84,8 @@ export class ApiKeysService {
 
   /** 404 unless the account has a key with this id (revoked or not). */
   async get(ctx: AccountContext, id: number): Promise<void> {
-    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM api_keys WHERE account_id = $1 AND id = $2', [ctx.accountId, id]);
-    if (rows.length === 0) throw AccountErrors.apiKeyNotFound();
+    const found = await this.dataSource.getRepository(ApiKeyEntity).existsBy({ accountId: ctx.accountId, id });
+    if (!found) throw AccountErrors.apiKeyNotFound();
   }
 
   /** Revokes the key; revoking a revoked key again changes nothing. */
