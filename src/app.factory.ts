@@ -60,6 +60,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const fastify = app.getHttpAdapter().getInstance();
   useJsonOnly(fastify);
   installDrainHook(fastify);
+  // Before the anonymous gate: the requests it refuses are recorded, and answered with their x-request-id and
+  // the security headers, as every other answer.
+  installAccessLog(fastify, app.get(AccessLogRecorder));
   useSecurityHeaders(fastify);
   installAnonymousGate(fastify, {
     anonPerMinute: config.rateLimit.anonPerMinute,
@@ -67,10 +70,6 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     blocks: app.get(AnonymousBlocks),
     jwt: jwtVerificationOf(config),
   });
-  useJsonOnly(app.getHttpAdapter().getInstance());
-  installDrainHook(app.getHttpAdapter().getInstance());
-  installAccessLog(app.getHttpAdapter().getInstance(), app.get(AccessLogRecorder));
-  useSecurityHeaders(app.getHttpAdapter().getInstance());
   // CORS is closed unless CORS_ORIGINS lists the browser origins allowed to call the API.
   app.enableCors({
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
