@@ -17,7 +17,9 @@ const SRC = join(__dirname, '..', 'src');
 /** Every table the migrations create, but TypeORM's own `migrations`. */
 async function migratedTables(dataSource: DataSource): Promise<string[]> {
   const rows: { name: string }[] = await dataSource.query(
-    `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrations' ORDER BY 1`,
+    // a partition (access_log's daily ones, its default) is part of its partitioned table's entity
+    `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname <> 'migrations' ORDER BY 1`,
   );
   return rows.map((r) => r.name);
 }

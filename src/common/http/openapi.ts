@@ -15,7 +15,8 @@ export const TAG_ORDER: [name: string, description: string][] = [
   ['lead-sources', "Where a team's leads come from"],
   ['rotations', 'Round-robin assignment of new leads to members, per team or account-wide'],
   ['leads', 'Create, list, search, update, archive and convert leads'],
-  ['audit', 'The append-only audit log'],
+  ['audit', 'The append-only audit log: list, verify its seals, export'],
+  ['access-logs', 'Every request to the API, whatever its answer (admins and owners)'],
   ['health', 'Liveness and readiness, no token needed'],
 ];
 
