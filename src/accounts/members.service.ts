@@ -6,7 +6,7 @@ import type { AccountContext } from '../common/account-context';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { toPage } from '../common/pagination/page';
-import { sqlState } from '../common/filters/database-errors';
+import { uniquelyWritten } from '../common/filters/database-errors';
 import { AccountAccessService } from './account-access.service';
 import { AccountEntity } from './account.entity';
 import { runTransaction } from '../database/transaction';
@@ -14,9 +14,6 @@ import { AccountErrors } from './accounts.errors';
 import { AddMemberDto, MemberDto, MemberPageDto, UpdateMemberDto } from './dto/member.dto';
 import { MembershipEntity } from './membership.entity';
 import { canManageRole } from './roles';
-
-/** The unique violation of memberships' primary key: the user is already a member. */
-const UNIQUE_VIOLATION = '23505';
 
 const toDto = (member: MembershipEntity): MemberDto => ({
   email: member.email,
@@ -47,12 +44,7 @@ export class MembersService {
     if (!canManageRole(ctx.role, dto.role)) throw AccountErrors.cannotManageRole();
     return runTransaction(this.dataSource, async (m) => {
       const member = m.create(MembershipEntity, { accountId: ctx.accountId, email: dto.email, role: dto.role });
-      try {
-        await m.insert(MembershipEntity, member);
-      } catch (error) {
-        if (sqlState(error) === UNIQUE_VIOLATION) throw AccountErrors.alreadyMember();
-        throw error;
-      }
+      await uniquelyWritten(() => m.insert(MembershipEntity, member), AccountErrors.alreadyMember);
       await this.audit.record(m, ctx.accountId, ctx, {
         event: 'member_created',
         entityType: 'member',

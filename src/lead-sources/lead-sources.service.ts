@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, MoreThan, Repository } from 'typeorm';
 import { AuditService, type AuditEvent } from '../audit/audit.service';
 import type { AccountContext } from '../common/account-context';
-import { sqlState } from '../common/filters/database-errors';
+import { uniquelyWritten } from '../common/filters/database-errors';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { toPage } from '../common/pagination/page';
@@ -15,8 +15,6 @@ import { runTransaction } from '../database/transaction';
 
 const CURSOR_SCOPE = 'lead-sources';
 const MAX_ID = 2_147_483_647;
-/** The unique violation of `lead_sources_live_name_key`: a live source of the team already has the name. */
-const UNIQUE_VIOLATION = '23505';
 
 /**
  * Lead sources belong to a team. A deleted source (deleted_at set) no longer exists for the API; deleting a
@@ -59,7 +57,8 @@ export class LeadSourcesService {
       if (!(await this.teams.lockLive(m, ctx.accountId, teamId))) throw LeadSourceErrors.teamNotFound();
       // The partial unique index decides duplicates, so two concurrent creates cannot both win.
       const source = m.create(LeadSourceEntity, { accountId: ctx.accountId, teamId, name: dto.name });
-      await uniquelyNamed(() => m.insert(LeadSourceEntity, source));
+      // lead_sources_live_name_key (a live source's name, any case, per team) decides, race-free: 409 when taken
+      await uniquelyWritten(() => m.insert(LeadSourceEntity, source), LeadSourceErrors.nameTaken);
       await this.audit.record(m, ctx.accountId, ctx, {
         event: 'lead_source_created',
         entityType: 'lead_source',
@@ -76,7 +75,7 @@ export class LeadSourcesService {
       if (dto.name === undefined || dto.name === current.name) return toLeadSourceDto(current);
       // whereEntity: the entity's updatedAt is refreshed from the statement's RETURNING
       const rename = m.createQueryBuilder().update(LeadSourceEntity).set({ name: dto.name }).whereEntity(current).andWhere({ accountId: ctx.accountId });
-      await uniquelyNamed(() => rename.execute());
+      await uniquelyWritten(() => rename.execute(), LeadSourceErrors.nameTaken);
       await this.audit.record(m, ctx.accountId, ctx, {
         event: 'lead_source_updated',
         entityType: 'lead_source',
@@ -137,15 +136,5 @@ export class LeadSourcesService {
     const source = await m.findOne(LeadSourceEntity, { where: { accountId, id }, lock: { mode: 'for_no_key_update' } });
     if (!source) throw LeadSourceErrors.notFound();
     return source;
-  }
-}
-
-/** Runs an insert or rename; a live source of the team with the same name (any case) makes it a 409. */
-async function uniquelyNamed(write: () => Promise<unknown>): Promise<void> {
-  try {
-    await write();
-  } catch (error) {
-    if (sqlState(error) === UNIQUE_VIOLATION) throw LeadSourceErrors.nameTaken();
-    throw error;
   }
 }

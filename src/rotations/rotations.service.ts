@@ -4,7 +4,7 @@ import { DataSource, EntityManager, In, MoreThan } from 'typeorm';
 import { MembersService } from '../accounts/members.service';
 import { AuditService, type AuditEvent } from '../audit/audit.service';
 import type { AccountContext } from '../common/account-context';
-import { sqlState } from '../common/filters/database-errors';
+import { uniquelyWritten } from '../common/filters/database-errors';
 import type { FieldError } from '../common/http/validation.exception';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
@@ -23,8 +23,6 @@ import { RotationErrors } from './rotations.errors';
 import { runTransaction } from '../database/transaction';
 
 const CURSOR_SCOPE = 'rotations';
-/** A unique violation on insert or update: rotations_one_active_per_team or rotations_one_active_default. */
-const UNIQUE_VIOLATION = '23505';
 
 function toDto(rotation: RotationEntity, members: RotationMemberState[]): RotationDto {
   return {
@@ -230,11 +228,7 @@ export class RotationsService {
    * default per account) refuse a second active one, race-free: a 409.
    */
   private async activeUniquely(teamId: number | null, write: () => Promise<unknown>): Promise<void> {
-    try {
-      await write();
-    } catch (error) {
-      if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
-      throw teamId === null ? RotationErrors.activeDefaultExists() : RotationErrors.activeTeamRotationExists();
-    }
+    await uniquelyWritten(write, teamId === null ? RotationErrors.activeDefaultExists : RotationErrors.activeTeamRotationExists);
   }
+
 }

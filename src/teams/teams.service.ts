@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, MoreThan, Repository } from 'typeorm';
 import { AuditService, type AuditEvent } from '../audit/audit.service';
 import type { AccountContext } from '../common/account-context';
-import { sqlState } from '../common/filters/database-errors';
+import { uniquelyWritten } from '../common/filters/database-errors';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { toPage } from '../common/pagination/page';
@@ -14,8 +14,6 @@ import { runTransaction } from '../database/transaction';
 
 const CURSOR_SCOPE = 'teams';
 const MAX_ID = 2_147_483_647;
-/** The unique violation of `teams_live_name_key`: a live team of the account already has the name. */
-const UNIQUE_VIOLATION = '23505';
 
 /** The features whose records hang on a team. */
 export type TeamDependent = 'lead_source' | 'rotation';
@@ -63,7 +61,8 @@ export class TeamsService {
     return runTransaction(this.dataSource, async (m) => {
       // The partial unique index decides duplicates, so two concurrent creates cannot both win.
       const team = m.create(TeamEntity, { accountId: ctx.accountId, name: dto.name });
-      await uniquelyNamed(() => m.insert(TeamEntity, team));
+      // teams_live_name_key (a live team's name, any case, per account) decides, race-free: 409 when taken
+      await uniquelyWritten(() => m.insert(TeamEntity, team), TeamErrors.nameTaken);
       await this.audit.record(m, ctx.accountId, ctx, { event: 'team_created', entityType: 'team', entityId: team.id, data: { name: team.name } });
       return toTeamDto(team);
     });
@@ -75,7 +74,7 @@ export class TeamsService {
       if (dto.name === undefined || dto.name === current.name) return toTeamDto(current);
       // whereEntity: the entity's updatedAt is refreshed from the statement's RETURNING
       const rename = m.createQueryBuilder().update(TeamEntity).set({ name: dto.name }).whereEntity(current).andWhere({ accountId: ctx.accountId });
-      await uniquelyNamed(() => rename.execute());
+      await uniquelyWritten(() => rename.execute(), TeamErrors.nameTaken);
       await this.audit.record(m, ctx.accountId, ctx, {
         event: 'team_updated',
         entityType: 'team',
@@ -134,15 +133,5 @@ export class TeamsService {
     const team = await m.findOne(TeamEntity, { where: { accountId, id }, lock: { mode: 'for_no_key_update' } });
     if (!team) throw TeamErrors.notFound();
     return team;
-  }
-}
-
-/** Runs an insert or rename; a live team of the account with the same name (any case) makes it a 409. */
-async function uniquelyNamed(write: () => Promise<unknown>): Promise<void> {
-  try {
-    await write();
-  } catch (error) {
-    if (sqlState(error) === UNIQUE_VIOLATION) throw TeamErrors.nameTaken();
-    throw error;
   }
 }

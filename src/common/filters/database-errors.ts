@@ -39,3 +39,19 @@ export function mayHaveCommitted(error: unknown): boolean {
   if (typeof e.code === 'string' && NOT_SENT_CODES.has(e.code)) return false;
   return !NOT_SENT_MESSAGES.some((m) => e.message.includes(m));
 }
+
+/** SQLSTATE of a unique violation. */
+export const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Runs a write that a unique constraint or index guards (a name taken, a second active rotation, a member added
+ * twice): the database decides, race-free, and its unique violation becomes `conflict()`, the feature's error.
+ */
+export async function uniquelyWritten<T>(write: () => Promise<T>, conflict: () => Error): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (sqlState(error) === UNIQUE_VIOLATION) throw conflict();
+    throw error;
+  }
+}
