@@ -43,3 +43,42 @@ INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, ap
        ORDER BY e.ord
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
   request_method, request_path, request_headers, request_ip, request_id
+
+-- audit/seal-before
+SELECT last_entry_id, hash FROM audit_seals WHERE account_id = $1 AND last_entry_id < $2
+    ORDER BY last_entry_id DESC LIMIT 1
+
+-- audit/seal-chain-heads
+SELECT DISTINCT ON (account_id) account_id::text, hash FROM audit_seals WHERE account_id = ANY($1::bigint[])
+    ORDER BY account_id, last_entry_id DESC
+
+-- audit/seal-covered-entries
+SELECT id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
+  request_method, request_path, request_headers, request_ip, request_id FROM audit_log
+    WHERE account_id = $1 AND id > $2 AND id <= $3 ORDER BY id
+
+-- audit/seal-entries
+SELECT id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
+  request_method, request_path, request_headers, request_ip, request_id FROM audit_log
+    WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3
+
+-- audit/seal-insert
+INSERT INTO audit_seals (account_id, first_entry_id, last_entry_id, entry_count, entry_ids, entry_digests,
+                           previous_hash, hash, algorithm, sealed_through)
+  VALUES ($1, $2, $3, $4, $5::bigint[], $6,
+          $7, $8, $9, $10)
+
+-- audit/seal-list
+SELECT id, first_entry_id, last_entry_id, entry_ids::text[] AS entry_ids, entry_digests, previous_hash, hash, algorithm
+    FROM audit_seals
+   WHERE account_id = $1
+     AND ($2::timestamptz IS NULL OR sealed_at >= $2::timestamptz)
+     AND ($3::timestamptz IS NULL OR sealed_at < $3::timestamptz)
+   ORDER BY last_entry_id
+
+-- audit/seal-sealed-through
+SELECT coalesce(max(sealed_through), 0)::text AS done FROM audit_seals
+
+-- audit/seal-watermark
+SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('audit_log', 'id')::regclass), 0)::text AS through,
+         pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax
