@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
 import { requestIdFromHeaders } from '../common/http/request-id';
+import { sqlRows } from '../database/sql';
+import { INSERT_RECORDS, type InsertRecordsParams } from './access-log.queries';
 
 /** One request, as buffered until the next flush. `account` is the raw `x-account-id`, checked at flush. */
 export interface AccessRecord {
@@ -38,16 +40,6 @@ export const MAX_BUFFERED = 10_000;
 /** Records per INSERT. */
 const FLUSH_BATCH = 2_000;
 const FLUSH_EVERY_MS = 1_000;
-
-const INSERT_RECORDS = `
-  INSERT INTO access_log (at, account_id, user_email, api_key_id, method, route, status, duration_ms, ip, user_agent, request_id)
-  SELECT to_timestamp(r.at_ms / 1000.0), a.id, r.user_email, r.api_key_id, r.method, r.route, r.status, r.duration_ms,
-         r.ip, r.user_agent, r.request_id
-    FROM unnest($1::float8[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::int[], $8::int[],
-                $9::text[], $10::text[], $11::text[]) WITH ORDINALITY
-         AS r(at_ms, account, user_email, api_key_id, method, route, status, duration_ms, ip, user_agent, request_id, n)
-    LEFT JOIN accounts a ON a.id = CASE WHEN r.account ~ '^[1-9][0-9]{0,17}$' THEN r.account::bigint END
-   ORDER BY r.n`;
 
 /**
  * The one recorder of the access log (API.md section 12). `record` only pushes a small object onto an
@@ -143,7 +135,7 @@ export class AccessLogRecorder implements OnApplicationBootstrap, BeforeApplicat
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, FLUSH_BATCH);
       try {
-        await this.dataSource.query(INSERT_RECORDS, columnsOf(batch));
+        await sqlRows(this.dataSource, INSERT_RECORDS, columnsOf(batch));
       } catch (error) {
         // Put the batch back in front of what arrived meanwhile, keeping the newest MAX_BUFFERED.
         const all = batch.concat(this.buffer);
@@ -166,22 +158,21 @@ export class AccessLogRecorder implements OnApplicationBootstrap, BeforeApplicat
   }
 }
 
-function columnsOf(batch: AccessRecord[]): unknown[][] {
-  const cols: unknown[][] = Array.from({ length: 11 }, () => new Array(batch.length));
-  batch.forEach((r, i) => {
-    cols[0][i] = r.atMs;
-    cols[1][i] = r.account;
-    cols[2][i] = r.user;
-    cols[3][i] = r.apiKeyId;
-    cols[4][i] = r.method;
-    cols[5][i] = r.route;
-    cols[6][i] = r.status;
-    cols[7][i] = r.durationMs;
-    cols[8][i] = r.ip;
-    cols[9][i] = r.userAgent;
-    cols[10][i] = r.requestId;
-  });
-  return cols;
+/** The batch as INSERT_RECORDS takes it: one array per column. */
+function columnsOf(batch: AccessRecord[]): InsertRecordsParams {
+  return {
+    atMs: batch.map((r) => r.atMs),
+    account: batch.map((r) => r.account),
+    userEmail: batch.map((r) => r.user),
+    apiKeyId: batch.map((r) => r.apiKeyId),
+    method: batch.map((r) => r.method),
+    route: batch.map((r) => r.route),
+    status: batch.map((r) => r.status),
+    durationMs: batch.map((r) => r.durationMs),
+    ip: batch.map((r) => r.ip),
+    userAgent: batch.map((r) => r.userAgent),
+    requestId: batch.map((r) => r.requestId),
+  };
 }
 
 /**

@@ -5,26 +5,12 @@ import { ApiKeysService } from '../accounts/api-keys.service';
 import type { AccountContext } from '../common/account-context';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { toPage } from '../common/pagination/page';
+import { sqlRows } from '../database/sql';
+import { LIST, USAGE, type RecordRow } from './access-log.queries';
 import { AccessLogPageDto, AccessLogQueryDto, AccessLogRecordDto, ApiKeyUsageDto, ApiKeyUsageQueryDto } from './dto/access-log.dto';
 
 const CURSOR_SCOPE = 'access-logs';
 const DAY_MS = 86_400_000;
-
-interface RecordRow {
-  id: string;
-  at: Date;
-  at_key: string;
-  account_id: string | null;
-  user_email: string | null;
-  api_key_id: number | null;
-  method: string;
-  route: string | null;
-  status: number;
-  duration_ms: number;
-  ip: string | null;
-  user_agent: string | null;
-  request_id: string;
-}
 
 /** Reads the access log: an account's records, newest first, and an API key's use by day. */
 @Injectable()
@@ -36,39 +22,22 @@ export class AccessLogService {
   ) {}
 
   async list(accountId: string, query: AccessLogQueryDto): Promise<AccessLogPageDto> {
-    const where = ['account_id = $1'];
-    const params: unknown[] = [accountId];
-    const add = (sql: string, ...values: unknown[]) => {
-      let text = sql;
-      for (const value of values) {
-        params.push(value);
-        text = text.replace('?', `$${params.length}`);
-      }
-      where.push(text);
-    };
-    if (query.from !== undefined) add('at >= ?::timestamptz', new Date(query.from).toISOString());
-    if (query.to !== undefined) add('at < ?::timestamptz', new Date(query.to).toISOString());
-    if (query.status !== undefined) {
-      const hundreds = Number(query.status[0]) * 100;
-      if (query.status.endsWith('xx')) add('status >= ? AND status < ?', hundreds, hundreds + 100);
-      else add('status = ?', Number(query.status));
-    }
-    if (query.user !== undefined) add('user_email = ?', query.user.trim().toLowerCase());
-    if (query.apiKeyId !== undefined) add('api_key_id = ?', query.apiKeyId);
-    if (query.method !== undefined) add('method = ?', query.method.toUpperCase());
-    if (query.route !== undefined) add('route = ?', query.route);
-    if (query.cursor) {
-      const [at, id] = this.cursors.decode(CURSOR_SCOPE, query.cursor, 2);
-      add('(at, id) < (?::timestamptz, ?::bigint)', String(at), String(id));
-    }
+    const [beforeAt, beforeId] = query.cursor ? this.cursors.decode(CURSOR_SCOPE, query.cursor, 2).map(String) : [null, null];
     const limit = query.limit!;
-    params.push(limit + 1);
-    const rows: RecordRow[] = await this.dataSource.query(
-      `SELECT id, at, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at_key, account_id, user_email,
-              api_key_id, method, route, status, duration_ms, ip, user_agent, request_id
-         FROM access_log WHERE ${where.join(' AND ')} ORDER BY at DESC, id DESC LIMIT $${params.length}`,
-      params,
-    );
+    const rows = await sqlRows(this.dataSource, LIST, {
+      accountId,
+      // Dates are handed over as UTC instants, never left to the session's time zone.
+      from: query.from === undefined ? null : new Date(query.from).toISOString(),
+      to: query.to === undefined ? null : new Date(query.to).toISOString(),
+      ...statusRange(query.status),
+      user: query.user === undefined ? null : query.user.trim().toLowerCase(),
+      apiKeyId: query.apiKeyId ?? null,
+      method: query.method === undefined ? null : query.method.toUpperCase(),
+      route: query.route ?? null,
+      beforeAt,
+      beforeId,
+      limit: limit + 1,
+    });
     return toPage(rows, limit, this.cursors, CURSOR_SCOPE, (r) => [r.at_key, String(r.id)], toRecordDto);
   }
 
@@ -78,20 +47,27 @@ export class AccessLogService {
     const to = query.to !== undefined ? new Date(query.to) : new Date();
     const from = query.from !== undefined ? new Date(query.from) : new Date(to.getTime() - 30 * DAY_MS);
     if (from.getTime() > to.getTime()) throw new BadRequestException('from must not be after to');
-    const rows: { day: string; requests: string; s2: string; s4: string; s5: string }[] = await this.dataSource.query(
-      `SELECT to_char((at AT TIME ZONE $4)::date, 'YYYY-MM-DD') AS day, count(*) AS requests,
-              count(*) FILTER (WHERE status BETWEEN 200 AND 299) AS s2,
-              count(*) FILTER (WHERE status BETWEEN 400 AND 499) AS s4,
-              count(*) FILTER (WHERE status >= 500) AS s5
-         FROM access_log
-        WHERE account_id = $1 AND api_key_id = $2 AND at >= $3::timestamptz AND at < $5::timestamptz
-        GROUP BY 1 ORDER BY 1`,
-      [ctx.accountId, apiKeyId, from.toISOString(), accountTimeZone(ctx), to.toISOString()],
-    );
+    const rows = await sqlRows(this.dataSource, USAGE, {
+      accountId: ctx.accountId,
+      apiKeyId,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      timeZone: accountTimeZone(ctx),
+    });
     return {
       data: rows.map((r) => ({ day: r.day, requests: Number(r.requests), status2xx: Number(r.s2), status4xx: Number(r.s4), status5xx: Number(r.s5) })),
     };
   }
+}
+
+/** A status filter as a range: `4xx` is [400, 500), `404` is [404, 405). */
+function statusRange(status: string | undefined): { statusFrom: number | null; statusBelow: number | null } {
+  if (status === undefined) return { statusFrom: null, statusBelow: null };
+  if (status.endsWith('xx')) {
+    const hundreds = Number(status[0]) * 100;
+    return { statusFrom: hundreds, statusBelow: hundreds + 100 };
+  }
+  return { statusFrom: Number(status), statusBelow: Number(status) + 1 };
 }
 
 /**

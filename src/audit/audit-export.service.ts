@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { AUDIT_COLUMNS, type AuditRow } from './audit.service';
+import { sqlRows } from '../database/sql';
+import { EXPORT_BATCH, filterValues, type AuditRow } from './audit.queries';
 import { toAuditEntryDto } from './dto/audit-entry.dto';
 import type { AuditExportQueryDto } from './dto/audit-export.dto';
 
@@ -25,7 +26,7 @@ export class AuditExportService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   stream(accountId: string, query: AuditExportQueryDto): Readable {
-    const { where, params } = auditFilter(accountId, query);
+    const filter = filterValues(accountId, query);
     const format = query.format ?? 'ndjson';
     const dataSource = this.dataSource;
     let after = '0';
@@ -36,44 +37,24 @@ export class AuditExportService {
       read() {
         if (fetching) return;
         fetching = true;
-        dataSource
-          .query(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE ${where} AND id > $${params.length + 1} ORDER BY id LIMIT ${BATCH}`, [...params, after])
-          .then(
-            (rows: AuditRow[]) => {
-              fetching = false;
-              let chunk = '';
-              if (header) {
-                chunk += `${CSV_COLUMNS.join(',')}\r\n`;
-                header = false;
-              }
-              for (const row of rows) chunk += format === 'csv' ? csvLine(row) : `${JSON.stringify(toAuditEntryDto(row))}\n`;
-              if (rows.length > 0) after = String(rows[rows.length - 1].id);
-              if (chunk) this.push(chunk);
-              if (rows.length < BATCH) this.push(null);
-            },
-            (error: unknown) => this.destroy(error as Error),
-          );
+        sqlRows(dataSource, EXPORT_BATCH, { ...filter, afterId: after, limit: BATCH }).then(
+          (rows) => {
+            fetching = false;
+            let chunk = '';
+            if (header) {
+              chunk += `${CSV_COLUMNS.join(',')}\r\n`;
+              header = false;
+            }
+            for (const row of rows) chunk += format === 'csv' ? csvLine(row) : `${JSON.stringify(toAuditEntryDto(row))}\n`;
+            if (rows.length > 0) after = String(rows[rows.length - 1].id);
+            if (chunk) this.push(chunk);
+            if (rows.length < BATCH) this.push(null);
+          },
+          (error: unknown) => this.destroy(error as Error),
+        );
       },
     });
   }
-}
-
-/** The WHERE clause of GET /audit-logs's filters (API.md section 8), for the export. */
-function auditFilter(accountId: string, query: AuditExportQueryDto): { where: string; params: unknown[] } {
-  const where = ['account_id = $1'];
-  const params: unknown[] = [accountId];
-  const add = (sql: string, value: unknown) => where.push(sql.replace('?', `$${params.push(value)}`));
-  if (query.leadId !== undefined) {
-    add('entity_type = ?', 'lead');
-    add('entity_id = ?', String(query.leadId));
-  }
-  if (query.entityType !== undefined) add('entity_type = ?', query.entityType);
-  if (query.entityId !== undefined) add('entity_id = ?', query.entityId);
-  if (query.event !== undefined) add('event = ?', query.event);
-  if (query.user !== undefined) add('user_email = ?', query.user.toLowerCase());
-  if (query.from !== undefined) add('created_at >= ?', new Date(query.from).toISOString());
-  if (query.to !== undefined) add('created_at < ?', new Date(query.to).toISOString());
-  return { where: where.join(' AND '), params };
 }
 
 function csvLine(row: AuditRow): string {

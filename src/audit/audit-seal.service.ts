@@ -4,7 +4,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { JobRunner } from '../jobs/job-runner';
 import { canonicalJson, entryDigest, sealedEntry, sealHash, type SealAlgorithm } from './audit-seal.canonical';
-import { AUDIT_COLUMNS, type AuditRow } from './audit.service';
+import { sqlRows } from '../database/sql';
+import { CHAIN_HEADS, ENTRIES_TO_SEAL, INSERT_SEAL, SEAL_BEFORE, SEALED_ENTRIES, SEALED_THROUGH, SEALS, WATERMARK, type SealRow } from './audit-seal.queries';
+import type { AuditRow } from './audit.queries';
 import type { AuditVerifyDto, AuditVerifyQueryDto } from './dto/audit-verify.dto';
 
 /** Entries per seal at most (a bulk import makes several seals). */
@@ -14,17 +16,6 @@ const ENTRIES_PER_SLICE = 5000;
 /** Entries sealed per run at most; a backlog is sealed over several ticks. */
 const ENTRIES_PER_RUN = 20_000;
 export const AUDIT_SEAL_JOB = 'audit-seal';
-
-interface SealRow {
-  id: string;
-  first_entry_id: string;
-  last_entry_id: string;
-  entry_ids: string[];
-  entry_digests: Buffer;
-  previous_hash: string | null;
-  hash: string;
-  algorithm: SealAlgorithm;
-}
 
 /**
  * Tamper evidence for the audit log (API.md section 13). In the background (JobRunner: one process at a time,
@@ -68,10 +59,7 @@ export class AuditSealService implements OnModuleInit {
    * was reached with entries left (the runner runs it again shortly).
    */
   async sealPending(m: EntityManager): Promise<{ made: number; more: boolean }> {
-    const [now] = await m.query(
-      `SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('audit_log', 'id')::regclass), 0)::text AS through,
-              pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`,
-    );
+    const [now] = await sqlRows(m, WATERMARK, {});
     const candidate = this.candidate;
     const safe = candidate && BigInt(now.xmin) >= candidate.xmax ? candidate.through : null;
     if (!candidate || safe !== null) this.candidate = { through: BigInt(now.through), xmax: BigInt(now.xmax) };
@@ -86,15 +74,12 @@ export class AuditSealService implements OnModuleInit {
    * lock, or PGlite's one connection, for long, and is still sealed without waiting for the next tick.
    */
   private async sealThrough(m: EntityManager, watermark: bigint): Promise<{ made: number; more: boolean }> {
-    const [{ done: start }] = await m.query(`SELECT coalesce(max(sealed_through), 0)::text AS done FROM audit_seals`);
+    const [{ done: start }] = await sqlRows(m, SEALED_THROUGH, {});
     let done = BigInt(start);
     let budget = ENTRIES_PER_RUN;
     let made = 0;
     while (done < watermark && budget > 0) {
-      const rows: AuditRow[] = await m.query(
-        `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE id > $1 AND id <= $2 ORDER BY id LIMIT ${ENTRIES_PER_SLICE}`,
-        [String(done), String(watermark)],
-      );
+      const rows = await sqlRows(m, ENTRIES_TO_SEAL, { after: String(done), through: String(watermark), limit: ENTRIES_PER_SLICE });
       if (rows.length === 0) break;
       const through = rows.length < ENTRIES_PER_SLICE ? watermark : BigInt(rows[rows.length - 1].id);
       const byAccount = new Map<string, AuditRow[]>();
@@ -104,11 +89,7 @@ export class AuditSealService implements OnModuleInit {
         if (list) list.push(row);
         else byAccount.set(key, [row]);
       }
-      const heads: { account_id: string; hash: string }[] = await m.query(
-        `SELECT DISTINCT ON (account_id) account_id::text, hash FROM audit_seals WHERE account_id = ANY($1::bigint[])
-          ORDER BY account_id, last_entry_id DESC`,
-        [[...byAccount.keys()]],
-      );
+      const heads = await sqlRows(m, CHAIN_HEADS, { accountIds: [...byAccount.keys()] });
       const previous = new Map(heads.map((h) => [h.account_id, h.hash]));
       for (const [accountId, entries] of byAccount) {
         let previousHash = previous.get(accountId) ?? null;
@@ -128,23 +109,18 @@ export class AuditSealService implements OnModuleInit {
   private async insertSeal(m: EntityManager, accountId: string, rows: AuditRow[], previousHash: string | null, through: bigint): Promise<string> {
     const canonical = rows.map((r) => canonicalJson(sealedEntry(r)));
     const hash = sealHash(this.algorithm, this.key, previousHash, canonical);
-    await m.query(
-      `INSERT INTO audit_seals (account_id, first_entry_id, last_entry_id, entry_count, entry_ids, entry_digests,
-                                previous_hash, hash, algorithm, sealed_through)
-       VALUES ($1, $2, $3, $4, $5::bigint[], $6, $7, $8, $9, $10)`,
-      [
-        accountId,
-        rows[0].id,
-        rows[rows.length - 1].id,
-        rows.length,
-        rows.map((r) => String(r.id)),
-        Buffer.concat(canonical.map(entryDigest)),
-        previousHash,
-        hash,
-        this.algorithm,
-        String(through),
-      ],
-    );
+    await sqlRows(m, INSERT_SEAL, {
+      accountId,
+      firstEntryId: rows[0].id,
+      lastEntryId: rows[rows.length - 1].id,
+      entryCount: rows.length,
+      entryIds: rows.map((r) => String(r.id)),
+      entryDigests: Buffer.concat(canonical.map(entryDigest)),
+      previousHash,
+      hash,
+      algorithm: this.algorithm,
+      sealedThrough: String(through),
+    });
     return hash;
   }
 
@@ -155,27 +131,17 @@ export class AuditSealService implements OnModuleInit {
    * deleted or inserted in it (or the seal's first entry when the seal itself was altered).
    */
   async verify(accountId: string, query: AuditVerifyQueryDto): Promise<AuditVerifyDto> {
-    const where = ['account_id = $1'];
-    const params: unknown[] = [accountId];
-    if (query.from !== undefined) where.push(`sealed_at >= $${params.push(new Date(query.from).toISOString())}`);
-    if (query.to !== undefined) where.push(`sealed_at < $${params.push(new Date(query.to).toISOString())}`);
-    const seals: SealRow[] = await this.dataSource.query(
-      `SELECT id, first_entry_id, last_entry_id, entry_ids::text[] AS entry_ids, entry_digests, previous_hash, hash, algorithm
-         FROM audit_seals WHERE ${where.join(' AND ')} ORDER BY last_entry_id`,
-      params,
-    );
+    const seals = await sqlRows(this.dataSource, SEALS, {
+      accountId,
+      from: query.from === undefined ? null : new Date(query.from).toISOString(),
+      to: query.to === undefined ? null : new Date(query.to).toISOString(),
+    });
     const result: AuditVerifyDto = { ok: true, entries: 0, seals: seals.length, firstMismatch: null };
     if (seals.length === 0) return result;
-    const [before]: SealRow[] = await this.dataSource.query(
-      `SELECT last_entry_id, hash FROM audit_seals WHERE account_id = $1 AND last_entry_id < $2 ORDER BY last_entry_id DESC LIMIT 1`,
-      [accountId, seals[0].last_entry_id],
-    );
+    const [before] = await sqlRows(this.dataSource, SEAL_BEFORE, { accountId, lastEntryId: seals[0].last_entry_id });
     let previous: { last_entry_id: string; hash: string } | null = before ?? null;
     for (const seal of seals) {
-      const rows: AuditRow[] = await this.dataSource.query(
-        `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE account_id = $1 AND id > $2 AND id <= $3 ORDER BY id`,
-        [accountId, previous?.last_entry_id ?? '0', seal.last_entry_id],
-      );
+      const rows = await sqlRows(this.dataSource, SEALED_ENTRIES, { accountId, after: previous?.last_entry_id ?? '0', through: seal.last_entry_id });
       result.entries += rows.length;
       const mismatch = this.check(seal, previous?.hash ?? null, rows);
       if (mismatch && !result.firstMismatch) {

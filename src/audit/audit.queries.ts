@@ -143,7 +143,8 @@ export const HISTORY = defineQuery<{ accountId: string; entityType: string; enti
     WHERE account_id = :accountId AND entity_type = :entityType AND entity_id = :entityId ORDER BY id`,
 );
 
-export interface ListParams {
+/** GET /audit-logs's filters (API.md section 8), as named values: a filter left null matches everything. */
+export interface FilterParams {
   accountId: string;
   leadId: string | null;
   entityType: string | null;
@@ -153,26 +154,74 @@ export interface ListParams {
   /** UTC instants (ISO 8601), never left to the session's time zone */
   from: string | null;
   to: string | null;
-  /** The last id of the previous page */
-  beforeId: string | null;
-  limit: number;
+}
+
+/** The filters as the query string gives them (GET /audit-logs and its export take the same ones). */
+export interface FilterQuery {
+  leadId?: number;
+  entityType?: string;
+  entityId?: string;
+  event?: string;
+  user?: string;
+  from?: string;
+  to?: string;
+}
+
+/** The named values of `AUDIT_FILTER` for an account and the query's filters. */
+export function filterValues(accountId: string, query: FilterQuery): FilterParams {
+  return {
+    accountId,
+    leadId: query.leadId === undefined ? null : String(query.leadId),
+    entityType: query.entityType ?? null,
+    entityId: query.entityId ?? null,
+    event: query.event ?? null,
+    user: query.user === undefined ? null : query.user.toLowerCase(),
+    // Dates are handed over as UTC instants, never left to the session's time zone.
+    from: query.from === undefined ? null : new Date(query.from).toISOString(),
+    to: query.to === undefined ? null : new Date(query.to).toISOString(),
+  };
 }
 
 /**
- * GET /audit-logs: newest first, along (account_id, id). Filters left null drop out when the statement is
- * planned (it runs unprepared, so PostgreSQL plans it with the values: `NULL IS NULL` folds away).
+ * The one WHERE of GET /audit-logs's filters (`FilterParams`), shared by the list and the export so the two
+ * cannot select differently. Filters left null drop out when the statement is planned (both run unprepared,
+ * so PostgreSQL plans them with the values: `NULL IS NULL` folds away).
  */
-export const LIST = defineQuery<ListParams, AuditRow>(
-  'audit/list',
-  `SELECT ${AUDIT_COLUMNS} FROM audit_log
-    WHERE account_id = :accountId
+const AUDIT_FILTER = `account_id = :accountId
       AND (:leadId::text IS NULL OR (entity_type = 'lead' AND entity_id = :leadId::text))
       AND (:entityType::text IS NULL OR entity_type = :entityType::text)
       AND (:entityId::text IS NULL OR entity_id = :entityId::text)
       AND (:event::text IS NULL OR event = :event::text)
       AND (:user::text IS NULL OR user_email = :user::text)
       AND (:from::timestamptz IS NULL OR created_at >= :from::timestamptz)
-      AND (:to::timestamptz IS NULL OR created_at < :to::timestamptz)
+      AND (:to::timestamptz IS NULL OR created_at < :to::timestamptz)`;
+
+export interface ListParams extends FilterParams {
+  /** The last id of the previous page */
+  beforeId: string | null;
+  limit: number;
+}
+
+/** GET /audit-logs: newest first, along (account_id, id). */
+export const LIST = defineQuery<ListParams, AuditRow>(
+  'audit/list',
+  `SELECT ${AUDIT_COLUMNS} FROM audit_log
+    WHERE ${AUDIT_FILTER}
       AND (:beforeId::bigint IS NULL OR id < :beforeId::bigint)
     ORDER BY id DESC LIMIT :limit`,
+);
+
+export interface ExportParams extends FilterParams {
+  /** The last id of the previous batch ('0' first) */
+  afterId: string;
+  limit: number;
+}
+
+/** GET /audit-logs/export: the list's entries, oldest first, a keyset batch at a time. */
+export const EXPORT_BATCH = defineQuery<ExportParams, AuditRow>(
+  'audit/export-batch',
+  `SELECT ${AUDIT_COLUMNS} FROM audit_log
+    WHERE ${AUDIT_FILTER}
+      AND id > :afterId::bigint
+    ORDER BY id LIMIT :limit`,
 );

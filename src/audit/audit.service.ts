@@ -7,7 +7,7 @@ import { AuditQueryDto } from './dto/audit-query.dto';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { toPage } from '../common/pagination/page';
 import { sqlRows } from '../database/sql';
-import { actorValues, HISTORY, LIST, RECORD } from './audit.queries';
+import { actorValues, filterValues, HISTORY, LIST, RECORD } from './audit.queries';
 
 export type EntityType = 'lead' | 'team' | 'lead_source' | 'rotation' | 'member' | 'api_key' | 'account';
 
@@ -48,19 +48,7 @@ export class AuditService {
   async list(accountId: string, query: AuditQueryDto): Promise<AuditPageDto> {
     const limit = query.limit!;
     const beforeId = query.cursor ? String(this.cursors.decode(CURSOR_SCOPE, query.cursor, 1)[0]) : null;
-    const rows = await sqlRows(this.dataSource, LIST, {
-      accountId,
-      leadId: query.leadId === undefined ? null : String(query.leadId),
-      entityType: query.entityType ?? null,
-      entityId: query.entityId ?? null,
-      event: query.event ?? null,
-      user: query.user === undefined ? null : query.user.toLowerCase(),
-      // Dates are handed over as UTC instants, never left to the session's time zone.
-      from: query.from === undefined ? null : new Date(query.from).toISOString(),
-      to: query.to === undefined ? null : new Date(query.to).toISOString(),
-      beforeId,
-      limit: limit + 1,
-    });
+    const rows = await sqlRows(this.dataSource, LIST, { ...filterValues(accountId, query), beforeId, limit: limit + 1 });
     return toPage(rows, limit, this.cursors, CURSOR_SCOPE, (r) => [String(r.id)], toAuditEntryDto);
   }
 }

@@ -2,6 +2,8 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { sqlRows } from '../database/sql';
+import { TRY_LOCK } from './jobs.queries';
 
 /** A periodic background job. `run` gets the transaction that holds the job's lock. */
 export interface Job {
@@ -85,7 +87,7 @@ export class JobRunner implements OnApplicationBootstrap, BeforeApplicationShutd
   private async runLocked(job: Job): Promise<{ ran: boolean; more: boolean }> {
     try {
       return await this.dataSource.transaction(async (manager) => {
-        const [{ locked }] = await manager.query('SELECT pg_try_advisory_xact_lock($1::bigint) AS locked', [lockKey(job.name)]);
+        const [{ locked }] = await sqlRows(manager, TRY_LOCK, { key: lockKey(job.name) });
         if (!locked) return { ran: false, more: false };
         const more = (await job.run(manager)) === true;
         return { ran: true, more };
