@@ -24,6 +24,28 @@ WITH team AS (SELECT 1 FROM teams WHERE account_id = $1::bigint AND id = $2::int
     WHERE r.account_id = $1::bigint AND r.active AND r.deleted_at IS NULL
       AND (r.team_id IS NULL OR r.team_id = $2::integer)) c) END AS candidates) c
 
+-- leads/idempotency-purge-expired
+DELETE FROM idempotency_keys WHERE (account_id, key) IN (
+     SELECT account_id, key FROM idempotency_keys
+      WHERE account_id = $1 AND created_at <= now() - $2::interval
+      LIMIT $3 FOR UPDATE SKIP LOCKED)
+
+-- leads/idempotency-store-answer
+INSERT INTO idempotency_keys (account_id, key, request_hash, response_status, response_body)
+   VALUES ($1, $2, $3, $4, $5::jsonb)
+   ON CONFLICT (account_id, key) DO UPDATE
+     SET request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status,
+         response_body = EXCLUDED.response_body, created_at = EXCLUDED.created_at
+     WHERE idempotency_keys.created_at <= now() - $6::interval
+   RETURNING 1 AS stored
+
+-- leads/idempotency-stored-answer
+SELECT request_hash, response_status, response_body FROM idempotency_keys
+    WHERE account_id = $1 AND key = $2 AND created_at > now() - $3::interval
+
+-- leads/idempotency-try-lock
+SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked
+
 -- leads/insert-batch
 WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, team_id integer, lead_source_id integer, first_name text, last_name text, img_src text, email text, phone text, company text, job_title text, branch text, source text, position text, location text, products_services_sold text, number_of_employees integer, current_payment_processor text, monthly_transaction_volume bigint, interested_in_switching boolean, process_stage text, buying_role text, assigned_to text, notes text, last_contacted timestamptz, archived boolean, created_by text, audit_data jsonb, actor_user text, actor_api_key_id text, actor_request_method text, actor_request_path text, actor_request_headers jsonb, actor_request_ip text, actor_request_id text)),
   team AS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND id = $3::integer AND deleted_at IS NULL FOR SHARE),

@@ -6,7 +6,7 @@ import { RecentMap } from '../common/recent-map';
 import { AppConfig } from '../config/app-config';
 import { preparedRows } from '../database/sql';
 import { AccountErrors } from './accounts.errors';
-import { ACTIVE_MEMBER_ROLE, type ActiveMemberRoleRow } from './accounts.queries';
+import { ACTIVE_MEMBER_ROLE } from './accounts.queries';
 import { isRole, lowerRole, type Role } from './roles';
 
 const ACCOUNT_ID = /^[1-9]\d{0,17}$/;
@@ -55,7 +55,7 @@ export class AccountAccessService {
     const cached = this.roles.get(key);
     if (cached && cached.until > now) return cached.role;
     const changesBefore = this.changes;
-    const rows = await preparedRows<ActiveMemberRoleRow>(this.dataSource, ACTIVE_MEMBER_ROLE.text, ACTIVE_MEMBER_ROLE.bind({ accountId, email }));
+    const rows = await preparedRows(this.dataSource, ACTIVE_MEMBER_ROLE, { accountId, email });
     const role = rows[0]?.role;
     if (!isRole(role)) {
       this.roles.delete(key);

@@ -1,4 +1,4 @@
-import { defineSql } from '../database/named-sql';
+import { defineQuery } from '../database/sql';
 import type { ApiKeyEntity } from './api-key.entity';
 import type { MembershipEntity } from './membership.entity';
 
@@ -6,19 +6,19 @@ import type { MembershipEntity } from './membership.entity';
 // round trip, on every authenticated request; the ORM would add nothing here but work per call.
 
 /** The active member's role in the account (the account guard; cached per process for MEMBERSHIP_CACHE_MS). */
-export const ACTIVE_MEMBER_ROLE = defineSql<{ accountId: string; email: string }>(
+export type ActiveMemberRoleRow = Pick<MembershipEntity, 'role'>;
+export const ACTIVE_MEMBER_ROLE = defineQuery<{ accountId: string; email: string }, ActiveMemberRoleRow>(
   'accounts/activeMemberRole',
   'SELECT role FROM memberships WHERE account_id = :accountId AND email = :email AND active',
 );
-export type ActiveMemberRoleRow = Pick<MembershipEntity, 'role'>;
 
 /** A live API key by its public prefix (API-key login; the hash is compared in constant time by the caller). */
-export const LIVE_API_KEY_BY_PREFIX = defineSql<{ prefix: string }>(
+export type LiveApiKeyRow = Pick<ApiKeyEntity, 'id' | 'accountId' | 'role' | 'keyHash' | 'createdBy'>;
+export const LIVE_API_KEY_BY_PREFIX = defineQuery<{ prefix: string }, LiveApiKeyRow>(
   'accounts/liveApiKeyByPrefix',
   `SELECT id, account_id AS "accountId", role, key_hash AS "keyHash", created_by AS "createdBy"
      FROM api_keys WHERE prefix = :prefix AND revoked_at IS NULL`,
 );
-export type LiveApiKeyRow = Pick<ApiKeyEntity, 'id' | 'accountId' | 'role' | 'keyHash' | 'createdBy'>;
 
 // Fragments other modules' statements take, so no other module names the columns of `memberships`.
 

@@ -11,7 +11,7 @@ import { toPage } from '../common/pagination/page';
 import { preparedRows } from '../database/sql';
 import { runTransaction } from '../database/transaction';
 import { AccountErrors } from './accounts.errors';
-import { LIVE_API_KEY_BY_PREFIX, type LiveApiKeyRow } from './accounts.queries';
+import { LIVE_API_KEY_BY_PREFIX } from './accounts.queries';
 import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeyDto, ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto';
 import { roleRank } from './roles';
@@ -102,7 +102,7 @@ export class ApiKeysService {
   /** The principal of a live key, or null (unknown, malformed or revoked). */
   async authenticate(key: string): Promise<Principal | null> {
     if (!KEY_FORMAT.test(key)) return null;
-    const [apiKey] = await preparedRows<LiveApiKeyRow>(this.dataSource, LIVE_API_KEY_BY_PREFIX.text, LIVE_API_KEY_BY_PREFIX.bind({ prefix: key.slice(0, LOOKUP_LENGTH) }));
+    const [apiKey] = await preparedRows(this.dataSource, LIVE_API_KEY_BY_PREFIX, { prefix: key.slice(0, LOOKUP_LENGTH) });
     if (!apiKey) return null;
     const expected = Buffer.from(apiKey.keyHash, 'hex');
     if (!timingSafeEqual(expected, Buffer.from(hashApiKey(key), 'hex'))) return null;

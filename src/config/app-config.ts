@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EnvironmentVariables, validateEnvironment } from './environment';
+import { EnvironmentVariables } from './environment';
 
 /** Only for development: a warning is logged at boot when it is used. */
 export const DEVELOPMENT_JWT_SECRET = 'lead-desk-development-secret-do-not-use-in-production';

@@ -24,16 +24,9 @@ function rowsOf<T>(result: unknown): T[] {
   return result as T[];
 }
 
-/**
- * Runs a statement (unprepared) and returns its rows, whatever the statement. Takes a `Query` and its named
- * values; the `(text, params)` form remains for callers not yet moved to named statements.
- */
-export async function sqlRows<P extends object, R>(db: Db, statement: Query<P, R>, values: P): Promise<R[]>;
-/** @deprecated positional parameters: define the statement with `defineQuery` in the feature's `*.queries.ts`. */
-export async function sqlRows<T>(db: Db, text: string, params?: unknown[]): Promise<T[]>;
-export async function sqlRows(db: Db, statement: Query<object, unknown> | string, values?: object | unknown[]): Promise<unknown[]> {
-  if (typeof statement === 'string') return rowsOf(await db.query(statement, (values as unknown[] | undefined) ?? []));
-  return rowsOf(await db.query(statement.text, statement.bind(values as object)));
+/** Runs a statement (unprepared) with its named values and returns its rows, whatever the statement. */
+export async function sqlRows<P extends object, R>(db: Db, statement: Query<P, R>, values: P): Promise<R[]> {
+  return rowsOf<R>(await db.query(statement.text, statement.bind(values)));
 }
 
 interface PgQueryable {
@@ -55,12 +48,9 @@ function statementName(text: string): string {
  * on that transaction's connection; otherwise on any pooled connection. Driver errors come through as
  * node-postgres raises them (with `code` = SQLSTATE), not wrapped by TypeORM.
  */
-export async function preparedRows<P extends object, R>(db: Db, statement: Query<P, R>, values: P): Promise<R[]>;
-/** @deprecated positional parameters: define the statement with `defineQuery` in the feature's `*.queries.ts`. */
-export async function preparedRows<T>(db: Db, text: string, params?: unknown[]): Promise<T[]>;
-export async function preparedRows(db: Db, statement: Query<object, unknown> | string, values?: object | unknown[]): Promise<unknown[]> {
-  const text = typeof statement === 'string' ? statement : statement.text;
-  const params = typeof statement === 'string' ? ((values as unknown[] | undefined) ?? []) : statement.bind(values as object);
+export async function preparedRows<P extends object, R>(db: Db, statement: Query<P, R>, values: P): Promise<R[]> {
+  const { text } = statement;
+  const params = statement.bind(values);
   const runner = 'queryRunner' in db ? (db.queryRunner as (QueryRunner & { databaseConnection?: PgQueryable }) | undefined) : undefined;
   let target: PgQueryable;
   if (runner) {
@@ -70,5 +60,5 @@ export async function preparedRows(db: Db, statement: Query<object, unknown> | s
     target = (dataSource.driver as unknown as { master: PgQueryable }).master;
   }
   const result = await target.query({ name: statementName(text), text, values: params });
-  return result.rows;
+  return result.rows as R[];
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { sqlRows } from '../database/sql';
 import { RunAgainLater, sleep } from '../database/transaction';
+import { PURGE_EXPIRED, STORE_ANSWER, STORED_ANSWER, TRY_LOCK_KEY } from './idempotency.queries';
 import type { IdempotentRequest } from './idempotency';
 import { IdempotencyErrors } from './leads.errors';
 
@@ -46,19 +48,13 @@ export class IdempotencyService {
    * finish within IDEMPOTENCY_WAIT_MS. Must run inside `runTransaction` (see above).
    */
   async claim<T>(m: EntityManager, accountId: string, request: IdempotentRequest): Promise<StoredResponse<T> | null> {
-    const [{ locked }]: { locked: boolean }[] = await m.query('SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked', [
-      idempotencyLockName(accountId, request.key),
-    ]);
+    const [{ locked }] = await sqlRows(m, TRY_LOCK_KEY, { lockName: idempotencyLockName(accountId, request.key) });
     if (!locked) throw this.waitForKey(request);
     this.waits.delete(request);
-    const [row]: { request_hash: string; response_status: number; response_body: T }[] = await m.query(
-      `SELECT request_hash, response_status, response_body FROM idempotency_keys
-        WHERE account_id = $1 AND key = $2 AND created_at > now() - interval '${IDEMPOTENCY_TTL}'`,
-      [accountId, request.key],
-    );
+    const [row] = await sqlRows(m, STORED_ANSWER, { accountId, key: request.key, ttl: IDEMPOTENCY_TTL });
     if (!row) return null;
     if (row.request_hash !== request.fingerprint) throw IdempotencyErrors.reusedWithDifferentRequest();
-    return { status: row.response_status, body: row.response_body };
+    return { status: row.response_status, body: row.response_body as T };
   }
 
   /** RunAgainLater with the next pause, or 409 once the request has waited IDEMPOTENCY_WAIT_MS. */
@@ -77,16 +73,14 @@ export class IdempotencyService {
 
   /** Stores the answer of a request that `claim` let through (replacing an expired row of the key). */
   async complete(m: EntityManager, accountId: string, request: IdempotentRequest, response: StoredResponse): Promise<void> {
-    const stored: unknown[] = await m.query(
-      `INSERT INTO idempotency_keys (account_id, key, request_hash, response_status, response_body)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (account_id, key) DO UPDATE
-         SET request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status,
-             response_body = EXCLUDED.response_body, created_at = EXCLUDED.created_at
-         WHERE idempotency_keys.created_at <= now() - interval '${IDEMPOTENCY_TTL}'
-       RETURNING 1`,
-      [accountId, request.key, request.fingerprint, response.status, JSON.stringify(response.body)],
-    );
+    const stored = await sqlRows(m, STORE_ANSWER, {
+      accountId,
+      key: request.key,
+      fingerprint: request.fingerprint,
+      status: response.status,
+      body: JSON.stringify(response.body),
+      ttl: IDEMPOTENCY_TTL,
+    });
     // claim() holds the key's lock and found no live row, so one was written; anything else is a bug.
     if (stored.length !== 1) throw new Error(`idempotency key of account ${accountId} was not stored`);
     await this.purgeExpired(m, accountId);
@@ -99,13 +93,7 @@ export class IdempotencyService {
    * a request replacing one of those expired keys).
    */
   private async purgeExpired(m: EntityManager, accountId: string): Promise<void> {
-    await m.query(
-      `DELETE FROM idempotency_keys WHERE (account_id, key) IN (
-         SELECT account_id, key FROM idempotency_keys
-          WHERE account_id = $1 AND created_at <= now() - interval '${IDEMPOTENCY_TTL}'
-          LIMIT ${PURGE_BATCH} FOR UPDATE SKIP LOCKED)`,
-      [accountId],
-    );
+    await sqlRows(m, PURGE_EXPIRED, { accountId, ttl: IDEMPOTENCY_TTL, batch: PURGE_BATCH });
   }
 }
 
