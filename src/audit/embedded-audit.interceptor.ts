@@ -6,7 +6,9 @@ import type { RequestWithContext } from '../common/decorators/context.decorator'
 import { withoutRequestMeta, type AuditEntryDto } from './dto/audit-entry.dto';
 
 /**
- * On routes that answer a record with its `auditLog` (a lead): below the role that may read the audit log
+ * On routes that answer a record with its whole `auditLog` (GET, PATCH, archive, unarchive and convert of a
+ * lead; not POST /leads, whose one entry is always the caller's own or a byte-identical replay, so the
+ * hot path pays for no interceptor layer it does not need): below the role that may read the audit log
  * (`audit:read`, as `GET /audit-logs`), the embedded entries made by other users lose their request headers
  * and client address. A caller's own entries keep them: they are what the caller sent.
  */

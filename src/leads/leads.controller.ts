@@ -41,7 +41,6 @@ export const REPLAYED_HEADER = 'idempotent-replayed';
 
 @ApiTags('leads')
 @LeadDeskController('leads')
-@UseInterceptors(EmbeddedAuditInterceptor)
 export class LeadsController {
   constructor(
     private readonly leads: LeadsService,
@@ -158,6 +157,7 @@ export class LeadsController {
   }
 
   @Get(':id')
+  @UseInterceptors(EmbeddedAuditInterceptor)
   @ApiOperation({ summary: 'Read a lead', description: 'The lead with its whole audit log, oldest entry first.' })
   @ApiParam({ name: 'id', description: 'The lead id', schema: { type: 'integer', minimum: 1 } })
   @ApiOkResponse({ type: LeadDto, description: 'The lead, with auditLog' })
@@ -168,6 +168,7 @@ export class LeadsController {
   }
 
   @Patch(':id')
+  @UseInterceptors(EmbeddedAuditInterceptor)
   @ApiOperation({
     summary: 'Update a lead',
     description:
@@ -202,6 +203,7 @@ export class LeadsController {
   }
 
   @Post(':id/archive')
+  @UseInterceptors(EmbeddedAuditInterceptor)
   @HttpCode(200)
   @ApiOperation({ summary: 'Archive a lead', description: 'Records `lead_archived`. A lead archived already is answered as it is, with no new entry.' })
   @ApiParam({ name: 'id', description: 'The lead id', schema: { type: 'integer', minimum: 1 } })
@@ -213,6 +215,7 @@ export class LeadsController {
   }
 
   @Post(':id/unarchive')
+  @UseInterceptors(EmbeddedAuditInterceptor)
   @HttpCode(200)
   @ApiOperation({ summary: 'Unarchive a lead', description: 'Records `lead_unarchived`. A lead that is not archived is answered as it is, with no new entry.' })
   @ApiParam({ name: 'id', description: 'The lead id', schema: { type: 'integer', minimum: 1 } })
@@ -224,6 +227,7 @@ export class LeadsController {
   }
 
   @Post(':id/convert')
+  @UseInterceptors(EmbeddedAuditInterceptor)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Convert a lead',
