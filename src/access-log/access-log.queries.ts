@@ -1,3 +1,4 @@
+import { joinAccountNamed } from '../accounts/accounts.queries';
 import { defineSql } from '../database/named-sql';
 import { defineQuery } from '../database/sql';
 
@@ -31,7 +32,7 @@ export const INSERT_RECORDS = defineQuery<InsertRecordsParams, never>(
     FROM unnest(:atMs::float8[], :account::text[], :userEmail::text[], :apiKeyId::int[], :method::text[], :route::text[],
                 :status::int[], :durationMs::int[], :ip::text[], :userAgent::text[], :requestId::text[]) WITH ORDINALITY
          AS r(at_ms, account, user_email, api_key_id, method, route, status, duration_ms, ip, user_agent, request_id, n)
-    LEFT JOIN accounts a ON a.id = CASE WHEN r.account ~ '^[1-9][0-9]{0,17}$' THEN r.account::bigint END
+    ${joinAccountNamed('a', 'r.account')}
    ORDER BY r.n`,
 );
 

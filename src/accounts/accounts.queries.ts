@@ -32,3 +32,10 @@ export const activeMemberForShare = (account: string, email: string) =>
  */
 export const joinMembership = (alias: string, account: string, email: string) =>
   `LEFT JOIN memberships ${alias} ON ${alias}.account_id = ${account} AND ${alias}.email = ${email}`;
+
+/**
+ * Joins the account whose id is the text `idText` as `alias` (null when the text is not an id, or no account
+ * has it: `${alias}.id` is then null). For records that keep the account a request named only when it exists.
+ */
+export const joinAccountNamed = (alias: string, idText: string) =>
+  `LEFT JOIN accounts ${alias} ON ${alias}.id = CASE WHEN ${idText} ~ '^[1-9][0-9]{0,17}$' THEN ${idText}::bigint END`;
