@@ -32,7 +32,7 @@ DELETE FROM idempotency_keys WHERE (account_id, key) IN (
 
 -- leads/idempotency-store-answer
 INSERT INTO idempotency_keys (account_id, key, request_hash, response_status, response_body)
-   VALUES ($1, $2, $3, $4, $5::jsonb)
+   VALUES ($1, $2, $3, $4, $5::json)
    ON CONFLICT (account_id, key) DO UPDATE
      SET request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status,
          response_body = EXCLUDED.response_body, created_at = EXCLUDED.created_at

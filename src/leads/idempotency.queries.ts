@@ -24,14 +24,14 @@ export const STORED_ANSWER = defineQuery<{ accountId: string; key: string; ttl: 
     WHERE account_id = :accountId AND key = :key AND created_at > now() - :ttl::interval`,
 );
 
-/** Stores an answer, replacing an expired row of the key (one row back when stored). */
+/** Stores an answer, replacing an expired row of the key (one row back when stored). `json`, never `jsonb`: the replay is the first answer byte for byte, key order kept. */
 export const STORE_ANSWER = defineQuery<
   { accountId: string; key: string; fingerprint: string; status: number; body: string; ttl: string },
   { stored: number }
 >(
   'leads/idempotency-store-answer',
   `INSERT INTO idempotency_keys (account_id, key, request_hash, response_status, response_body)
-   VALUES (:accountId, :key, :fingerprint, :status, :body::jsonb)
+   VALUES (:accountId, :key, :fingerprint, :status, :body::json)
    ON CONFLICT (account_id, key) DO UPDATE
      SET request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status,
          response_body = EXCLUDED.response_body, created_at = EXCLUDED.created_at
