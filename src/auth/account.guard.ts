@@ -44,7 +44,7 @@ export class AccountGuard implements CanActivate {
   }
 }
 
-/** Who acts; the request's metadata is the audit interceptor's (AuditContext), added by @Ctx() / @CurrentActor(). */
+/** Who acts; the request's metadata is its audit context (AccessLogGuard), added by @Ctx() / @CurrentActor(). */
 function actorOf(request: RequestWithContext): Actor {
   const principal = request.user!;
   return { user: principal.email, apiKeyId: principal.kind === 'api-key' ? String(principal.apiKeyId) : null };

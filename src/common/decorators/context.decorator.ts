@@ -3,20 +3,20 @@ import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../../auth/principal';
 import type { AccountContext } from '../account-context';
 import type { Actor } from '../../audit/actor';
-import type { AuditContext } from '../interceptors/audit.interceptor';
+import type { AuditContext } from '../http/audit-context';
 
 export interface RequestWithContext extends FastifyRequest {
   user?: Principal;
   /** Resolved by the account guard: the account, the role, and who acts (without the request). */
   accountContext?: AccountContext;
   actor?: Actor;
-  /** Set by the audit interceptor: request id, route and the request metadata audit entries keep. */
+  /** Set by AccessLogGuard, Lead Desk's first guard: request id, route and the request metadata audit entries keep. */
   auditContext?: AuditContext;
 }
 
 /**
  * The AccountContext of the request: the account guard's resolution (account, role, user, API key) with the
- * audit interceptor's request metadata; every service call takes it first.
+ * request's audit context (AccessLogGuard); every service call takes it first.
  */
 export const Ctx = createParamDecorator((_: unknown, ctx: ExecutionContext): AccountContext => {
   const request = ctx.switchToHttp().getRequest<RequestWithContext>();

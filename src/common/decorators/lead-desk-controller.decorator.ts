@@ -1,9 +1,8 @@
-import { applyDecorators, Controller, SetMetadata, UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import { applyDecorators, Controller, SetMetadata, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import { AccessLogGuard } from '../../access-log/access-log.guard';
 import { AccountGuard } from '../../auth/account.guard';
 import { AuthGuard } from '../../auth/auth.guard';
 import { AllExceptionsFilter } from '../filters/all-exceptions.filter';
-import { AuditInterceptor } from '../interceptors/audit.interceptor';
 import { AppValidationPipe } from '../pipes/app-validation.pipe';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard';
 
@@ -12,9 +11,9 @@ export const LEAD_DESK_CONTROLLER_KEY = 'leaddesk:controller';
 
 /**
  * Declares one of Lead Desk's controllers. Its routes, and only they, get Lead Desk's guards in this order:
- * access log (in a host application: records the request whatever answers it), principal, rate limit (429),
- * account and role (401/400/403, deny by default: a route without @Public, @Authenticated or @Permission is
- * refused); then the audit interceptor (the request's audit context), its validation pipe, and its error
+ * the request's audit context and (in a host application) its access-log record, whatever answers it;
+ * principal, rate limit (429), account and role (401/400/403, deny by default: a route without @Public,
+ * @Authenticated or @Permission is refused); then its validation pipe, and its error
  * filter (the contract's `{"error": ...}` bodies). Scoped to the controller rather than global (APP_GUARD, APP_PIPE, APP_FILTER) so
  * that a host application importing LeadDeskModule keeps its own routes exactly as they were.
  */
@@ -23,7 +22,6 @@ export const LeadDeskController = (prefix?: string) =>
     prefix === undefined ? Controller() : Controller(prefix),
     SetMetadata(LEAD_DESK_CONTROLLER_KEY, true),
     UseGuards(AccessLogGuard, AuthGuard, RateLimitGuard, AccountGuard),
-    UseInterceptors(AuditInterceptor),
     UsePipes(AppValidationPipe),
     UseFilters(AllExceptionsFilter),
   );
