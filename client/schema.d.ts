@@ -55,8 +55,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename the account (owner; x-account-id must be the same id) */
-        patch: operations["AccountsController_rename"];
+        /**
+         * Change the account's name and settings (owner; x-account-id must be the same id)
+         * @description Settings: `timeZone` (IANA), `defaultCountry` (ISO 3166-1 alpha-2), `duplicatePolicy`. Absent fields keep their value; one `account_updated` audit entry lists the changed fields.
+         */
+        patch: operations["AccountsController_update"];
         trace?: never;
     };
     "/api-keys": {
@@ -526,6 +529,18 @@ export interface components {
             name: string;
             /** @description The caller's role in this account */
             role: components["schemas"]["Role"];
+            /**
+             * @description IANA time zone of the account (default `UTC`)
+             * @example America/Chicago
+             */
+            timeZone: string;
+            /**
+             * @description ISO 3166-1 alpha-2 country of phone numbers without a country code (default `US`)
+             * @example US
+             */
+            defaultCountry: string;
+            /** @example allow */
+            duplicatePolicy: components["schemas"]["DuplicatePolicy"];
             /** Format: date-time */
             createdAt: string;
         };
@@ -791,6 +806,8 @@ export interface components {
              */
             key: string;
         };
+        /** @enum {string} */
+        DuplicatePolicy: "allow" | "reject" | "assign_to_owner";
         ErrorResponseDto: {
             /**
              * @description One clear sentence
@@ -1220,13 +1237,6 @@ export interface components {
             nextCursor: string | null;
             data: components["schemas"]["MemberDto"][];
         };
-        RenameAccountDto: {
-            /**
-             * @description Display name of the account
-             * @example Acme Payments
-             */
-            name: string;
-        };
         /**
          * @description The caller's role in this account
          * @enum {string}
@@ -1306,6 +1316,28 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
             data: components["schemas"]["TeamDto"][];
+        };
+        UpdateAccountDto: {
+            /**
+             * @description Display name of the account
+             * @example Acme Payments
+             */
+            name?: string;
+            /**
+             * @description IANA time zone name
+             * @example America/Chicago
+             */
+            timeZone?: string;
+            /**
+             * @description ISO 3166-1 alpha-2 country code
+             * @example US
+             */
+            defaultCountry?: string;
+            /**
+             * @description What a new lead matching a live lead does: `allow` (created as usual), `reject` (409), `assign_to_owner`
+             * @example allow
+             */
+            duplicatePolicy?: components["schemas"]["DuplicatePolicy"];
         };
         UpdateLeadSourceDto: {
             /**
@@ -1619,7 +1651,7 @@ export interface operations {
             };
         };
     };
-    AccountsController_rename: {
+    AccountsController_update: {
         parameters: {
             query?: never;
             header: {
@@ -1633,7 +1665,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RenameAccountDto"];
+                "application/json": components["schemas"]["UpdateAccountDto"];
             };
         };
         responses: {

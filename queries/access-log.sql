@@ -51,10 +51,10 @@ SELECT EXISTS (SELECT 1 FROM access_log_default WHERE at >= $1 AND at < $2) AS s
 SELECT to_regclass($1) IS NOT NULL AS found
 
 -- access-log/usage
-SELECT to_char((at AT TIME ZONE $1)::date, 'YYYY-MM-DD') AS day, count(*) AS requests,
+SELECT to_char((at AT TIME ZONE (SELECT time_zone FROM accounts WHERE id = $1::bigint))::date, 'YYYY-MM-DD') AS day, count(*) AS requests,
          count(*) FILTER (WHERE status BETWEEN 200 AND 299) AS s2,
          count(*) FILTER (WHERE status BETWEEN 400 AND 499) AS s4,
          count(*) FILTER (WHERE status >= 500) AS s5
     FROM access_log
-   WHERE account_id = $2 AND api_key_id = $3 AND at >= $4::timestamptz AND at < $5::timestamptz
+   WHERE account_id = $1 AND api_key_id = $2 AND at >= $3::timestamptz AND at < $4::timestamptz
    GROUP BY 1 ORDER BY 1

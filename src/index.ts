@@ -62,7 +62,7 @@ export { LeadEntity } from './leads/lead.entity';
 export { IdempotencyKeyEntity } from './leads/idempotency-key.entity';
 
 // DTOs
-export { AccountDto, AccountPageDto, CreateAccountDto, RenameAccountDto } from './accounts/dto/account.dto';
+export { AccountDto, AccountPageDto, CreateAccountDto, RenameAccountDto, UpdateAccountDto } from './accounts/dto/account.dto';
 export { AddMemberDto, MemberDto, MemberPageDto, UpdateMemberDto } from './accounts/dto/member.dto';
 export { ApiKeyDto, ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto } from './accounts/dto/api-key.dto';
 export { AuditEntryDto, AuditPageDto } from './audit/dto/audit-entry.dto';

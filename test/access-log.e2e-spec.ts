@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { randomBytes } from 'node:crypto';
 import { AccessLogPartitions } from '../src/access-log/access-log-partitions';
 import { AccessLogRecorder } from '../src/access-log/access-log-recorder';
@@ -214,6 +215,11 @@ describe('access log: every request recorded (API.md section 12)', () => {
       expect(res.status).toBe(200);
       const today = new Date().toISOString().slice(0, 10);
       expect(res.body).toEqual({ data: [{ day: today, requests: 4, status2xx: 2, status4xx: 2, status5xx: 0 }] });
+      // days are the account's: far east of UTC the same requests fall on that zone's date
+      expect((await owner.patch(`/accounts/${account.id}`, { timeZone: 'Pacific/Kiritimati' })).status).toBe(200);
+      const kiritimati = DateTime.now().setZone('Pacific/Kiritimati').toISODate();
+      expect((await owner.get(`/api-keys/${key.body.id}/usage`)).body).toEqual({ data: [{ day: kiritimati, requests: 4, status2xx: 2, status4xx: 2, status5xx: 0 }] });
+      await owner.patch(`/accounts/${account.id}`, { timeZone: 'UTC' });
       const empty = await owner.get(`/api-keys/${key.body.id}/usage?from=2020-01-01&to=2020-02-01`);
       expect(empty.body).toEqual({ data: [] });
       const other = await createAccount(t);

@@ -14,7 +14,7 @@ describe('accounts', () => {
     const api = new Client(t.app, tokenFor(t.config, email));
     const created = await api.post('/accounts', { name: '  Acme Payments ' });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ id: expect.stringMatching(/^\d+$/), name: 'Acme Payments', role: 'owner', createdAt: expect.any(String) });
+    expect(created.body).toEqual({ id: expect.stringMatching(/^\d+$/), name: 'Acme Payments', role: 'owner', timeZone: 'UTC', defaultCountry: 'US', duplicatePolicy: 'allow', createdAt: expect.any(String) });
     const listed = await api.get('/accounts');
     expect(listed.status).toBe(200);
     expect(listed.body).toEqual({ data: [created.body], nextCursor: null });
@@ -68,6 +68,45 @@ describe('accounts', () => {
     const log = await account.owner.api.get('/audit-logs?event=account_updated');
     expect(log.body.data).toHaveLength(1);
     expect(log.body.data[0].data).toEqual({ changes: { name: { from: 'Test account', to: 'Renamed' } } });
+  });
+
+  it('PATCH /accounts/{id} sets timeZone, defaultCountry and duplicatePolicy; one entry lists the changes', async () => {
+    const account = await createAccount(t);
+    const api = account.owner.api;
+    const before = await api.get('/accounts');
+    expect(before.body.data[0]).toMatchObject({ timeZone: 'UTC', defaultCountry: 'US', duplicatePolicy: 'allow' });
+    const res = await api.patch(`/accounts/${account.id}`, { timeZone: 'America/Chicago', defaultCountry: 'de', duplicatePolicy: 'reject' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: account.id, name: 'Test account', timeZone: 'America/Chicago', defaultCountry: 'DE', duplicatePolicy: 'reject' });
+    expect((await api.get('/accounts')).body.data[0]).toMatchObject({ timeZone: 'America/Chicago', defaultCountry: 'DE', duplicatePolicy: 'reject' });
+    const log = await api.get('/audit-logs?event=account_updated');
+    expect(log.body.data).toHaveLength(1);
+    expect(log.body.data[0].data).toEqual({
+      changes: { timeZone: { from: 'UTC', to: 'America/Chicago' }, defaultCountry: { from: 'US', to: 'DE' }, duplicatePolicy: { from: 'allow', to: 'reject' } },
+    });
+    // the same values again change nothing and write nothing
+    expect((await api.patch(`/accounts/${account.id}`, { timeZone: 'America/Chicago' })).status).toBe(200);
+    expect((await api.get('/audit-logs?event=account_updated')).body.data).toHaveLength(1);
+  });
+
+  it.each([
+    { timeZone: 'Mars/Olympus_Mons' },
+    { timeZone: 'EST5EDT-nope' },
+    { timeZone: '' },
+    { timeZone: 42 },
+    { timeZone: null },
+    { defaultCountry: 'XX' },
+    { defaultCountry: 'USA' },
+    { defaultCountry: null },
+    { duplicatePolicy: 'merge' },
+    { name: 'ok', extra: true },
+  ])('PATCH /accounts/{id} %j: 400 with details, nothing changed', async (body) => {
+    const account = await createAccount(t);
+    const res = await account.owner.api.patch(`/accounts/${account.id}`, body);
+    expect(res.status).toBe(400);
+    expect(res.body.details?.length).toBeGreaterThan(0);
+    expect((await account.owner.api.get('/accounts')).body.data[0]).toMatchObject({ name: 'Test account', timeZone: 'UTC', defaultCountry: 'US', duplicatePolicy: 'allow' });
+    expect((await account.owner.api.get('/audit-logs?event=account_updated')).body.data).toHaveLength(0);
   });
 
   it('paginates GET /accounts with a cursor', async () => {

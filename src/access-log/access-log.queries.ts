@@ -1,4 +1,4 @@
-import { joinAccountNamed } from '../accounts/accounts.queries';
+import { accountTimeZone, joinAccountNamed } from '../accounts/accounts.queries';
 import { defineSql } from '../database/named-sql';
 import { defineQuery } from '../database/sql';
 
@@ -99,8 +99,6 @@ export interface UsageParams {
   /** UTC instants (ISO 8601): [from, to) */
   from: string;
   to: string;
-  /** The zone days are counted in */
-  timeZone: string;
 }
 
 export interface UsageRow {
@@ -111,10 +109,10 @@ export interface UsageRow {
   s5: string;
 }
 
-/** An API key's requests per day of `timeZone`, with their counts by status class. */
+/** An API key's requests per day of the account's time zone, with their counts by status class. */
 export const USAGE = defineQuery<UsageParams, UsageRow>(
   'access-log/usage',
-  `SELECT to_char((at AT TIME ZONE :timeZone)::date, 'YYYY-MM-DD') AS day, count(*) AS requests,
+  `SELECT to_char((at AT TIME ZONE ${accountTimeZone(':accountId::bigint')})::date, 'YYYY-MM-DD') AS day, count(*) AS requests,
          count(*) FILTER (WHERE status BETWEEN 200 AND 299) AS s2,
          count(*) FILTER (WHERE status BETWEEN 400 AND 499) AS s4,
          count(*) FILTER (WHERE status >= 500) AS s5

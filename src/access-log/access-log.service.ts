@@ -52,7 +52,6 @@ export class AccessLogService {
       apiKeyId,
       from: from.toISOString(),
       to: to.toISOString(),
-      timeZone: accountTimeZone(ctx),
     });
     return {
       data: rows.map((r) => ({ day: r.day, requests: Number(r.requests), status2xx: Number(r.s2), status4xx: Number(r.s4), status5xx: Number(r.s5) })),
@@ -68,14 +67,6 @@ function statusRange(status: string | undefined): { statusFrom: number | null; s
     return { statusFrom: hundreds, statusBelow: hundreds + 100 };
   }
   return { statusFrom: Number(status), statusBelow: Number(status) + 1 };
-}
-
-/**
- * The time zone an account's days are counted in. API.md section 9 gives accounts a `timeZone` (default UTC);
- * until that column exists every account counts in UTC. Hook: return the account's zone here.
- */
-function accountTimeZone(_ctx: AccountContext): string {
-  return 'UTC';
 }
 
 function toRecordDto(r: RecordRow): AccessLogRecordDto {

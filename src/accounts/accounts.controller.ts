@@ -9,7 +9,7 @@ import { Authenticated, Permission } from '../common/decorators/route-access.dec
 import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { AccountsService } from './accounts.service';
-import { AccountDto, AccountPageDto, CreateAccountDto, RenameAccountDto } from './dto/account.dto';
+import { AccountDto, AccountPageDto, CreateAccountDto, UpdateAccountDto } from './dto/account.dto';
 
 @ApiTags('accounts')
 @LeadDeskController('accounts')
@@ -35,9 +35,12 @@ export class AccountsController {
 
   @Patch(':id')
   @Permission('account:rename')
-  @ApiOperation({ summary: 'Rename the account (owner; x-account-id must be the same id)' })
+  @ApiOperation({
+    summary: "Change the account's name and settings (owner; x-account-id must be the same id)",
+    description: 'Settings: `timeZone` (IANA), `defaultCountry` (ISO 3166-1 alpha-2), `duplicatePolicy`. Absent fields keep their value; one `account_updated` audit entry lists the changed fields.',
+  })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'The id is not the x-account-id account' })
-  rename(@Ctx() ctx: AccountContext, @Param('id') id: string, @Body() dto: RenameAccountDto): Promise<AccountDto> {
-    return this.accounts.rename(ctx, id, dto.name);
+  update(@Ctx() ctx: AccountContext, @Param('id') id: string, @Body() dto: UpdateAccountDto): Promise<AccountDto> {
+    return this.accounts.update(ctx, id, dto);
   }
 }

@@ -39,3 +39,6 @@ export const joinMembership = (alias: string, account: string, email: string) =>
  */
 export const joinAccountNamed = (alias: string, idText: string) =>
   `LEFT JOIN accounts ${alias} ON ${alias}.id = CASE WHEN ${idText} ~ '^[1-9][0-9]{0,17}$' THEN ${idText}::bigint END`;
+
+/** The IANA time zone of `account` (a scalar subquery): where the account's calendar days begin and end. */
+export const accountTimeZone = (account: string) => `(SELECT time_zone FROM accounts WHERE id = ${account})`;

@@ -16,9 +16,21 @@ import { isRole, lowerRole, type Role } from './roles';
 import { runTransaction } from '../database/transaction';
 
 /** An account with the caller's role in it. */
-type AccountWithRole = Pick<AccountEntity, 'id' | 'name' | 'createdAt'> & { role: Role };
+type AccountWithRole = Pick<AccountEntity, 'id' | 'name' | 'timeZone' | 'defaultCountry' | 'duplicatePolicy' | 'createdAt'> & { role: Role };
 
-const toDto = (account: AccountWithRole): AccountDto => ({ id: account.id, name: account.name, role: account.role, createdAt: account.createdAt });
+const toDto = (account: AccountWithRole): AccountDto => ({
+  id: account.id,
+  name: account.name,
+  role: account.role,
+  timeZone: account.timeZone,
+  defaultCountry: account.defaultCountry,
+  duplicatePolicy: account.duplicatePolicy,
+  createdAt: account.createdAt,
+});
+
+/** The fields `PATCH /accounts/{id}` may change. */
+const SETTINGS = ['name', 'timeZone', 'defaultCountry', 'duplicatePolicy'] as const;
+type AccountSettings = Partial<Pick<AccountEntity, (typeof SETTINGS)[number]>>;
 
 @Injectable()
 export class AccountsService {
@@ -53,7 +65,15 @@ export class AccountsService {
     const accounts = this.dataSource
       .createQueryBuilder(MembershipEntity, 'membership')
       .innerJoin(AccountEntity, 'account', 'account.id = membership.accountId')
-      .select(['account.id AS id', 'account.name AS name', 'account.createdAt AS "createdAt"', 'membership.role AS role'])
+      .select([
+        'account.id AS id',
+        'account.name AS name',
+        'account.timeZone AS "timeZone"',
+        'account.defaultCountry AS "defaultCountry"',
+        'account.duplicatePolicy AS "duplicatePolicy"',
+        'account.createdAt AS "createdAt"',
+        'membership.role AS role',
+      ])
       .where('membership.email = :email AND membership.active AND account.id > :after', { email: principal.email, after });
     if (principal.kind === 'api-key') accounts.andWhere('account.id = :only', { only: principal.accountId });
     const page: AccountWithRole[] = (await accounts.orderBy('account.id').limit(limit + 1).getRawMany<AccountWithRole>()).map((row) => ({
@@ -65,23 +85,27 @@ export class AccountsService {
     return toPage(page, limit, this.cursors, 'accounts', (account) => [account.id], toDto);
   }
 
-  /** Renames the context's account; `id` must be that account (anything else does not exist for the caller). */
-  async rename(ctx: AccountContext, id: string, name: string): Promise<AccountDto> {
+  /**
+   * Changes the context's account name and settings; `id` must be that account (anything else does not exist
+   * for the caller). One `account_updated` entry lists every changed field; nothing changed, no entry.
+   */
+  async update(ctx: AccountContext, id: string, settings: AccountSettings): Promise<AccountDto> {
     if (id !== ctx.accountId) throw AccountErrors.accountNotFound();
     return runTransaction(this.dataSource, async (m) => {
       const account = await m.findOneOrFail(AccountEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
-      const previousName = account.name;
-      // whereEntity: updatedAt is refreshed from the statement's RETURNING
-      await m.createQueryBuilder().update(AccountEntity).set({ name }).whereEntity(account).execute();
-      if (previousName !== name) {
-        await this.audit.record(m, id, ctx, {
-          event: 'account_updated',
-          entityType: 'account',
-          entityId: id,
-          data: { changes: { name: { from: previousName, to: name } } },
-        });
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      const next: AccountSettings = {};
+      for (const field of SETTINGS) {
+        const value = settings[field];
+        if (value === undefined || value === account[field]) continue;
+        changes[field] = { from: account[field], to: value };
+        Object.assign(next, { [field]: value });
       }
-      return toDto({ ...account, name, role: ctx.role });
+      if (Object.keys(next).length === 0) return toDto({ ...account, role: ctx.role });
+      // whereEntity: updatedAt is refreshed from the statement's RETURNING
+      await m.createQueryBuilder().update(AccountEntity).set(next).whereEntity(account).execute();
+      await this.audit.record(m, id, ctx, { event: 'account_updated', entityType: 'account', entityId: id, data: { changes } });
+      return toDto({ ...account, ...next, role: ctx.role });
     });
   }
 }

@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, Length, MaxLength, ValidateBy, ValidateIf } from 'class-validator';
+import { IsEmail, IsISO31661Alpha2, IsString, Length, MaxLength, ValidateBy, ValidateIf } from 'class-validator';
+import { IANAZone } from 'luxon';
 import { EMAIL_FOLDING_MESSAGE, normalizeEmail } from '../email';
 import { NoNulCharacter } from './no-nul';
 
@@ -38,4 +39,28 @@ export const IsUserEmail = () =>
     MaxLength(255),
     IsEmail({}, { message: '$property must be an email address' }),
     ApiProperty({ format: 'email', example: 'alice@example.com' }),
+  );
+
+/** An IANA time zone name (`America/Chicago`, `UTC`), checked against the tz database through Luxon. */
+export const IsIanaTimeZone = () =>
+  applyDecorators(
+    IsString(),
+    MaxLength(64),
+    ValidateBy({
+      name: 'ianaTimeZone',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && IANAZone.isValidZone(value),
+        defaultMessage: (a) => `${a?.property} must be an IANA time zone name such as America/Chicago`,
+      },
+    }),
+    ApiProperty({ example: 'America/Chicago', description: 'IANA time zone name' }),
+  );
+
+/** An ISO 3166-1 alpha-2 country code, upper-cased (`us` is taken as `US`). */
+export const IsCountryCode = () =>
+  applyDecorators(
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toUpperCase() : value)),
+    IsString(),
+    IsISO31661Alpha2({ message: '$property must be an ISO 3166-1 alpha-2 country code such as US' }),
+    ApiProperty({ example: 'US', minLength: 2, maxLength: 2, description: 'ISO 3166-1 alpha-2 country code' }),
   );
