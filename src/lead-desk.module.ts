@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AccessLogModule } from './access-log/access-log.module';
 import { AccessLogRecordEntity } from './access-log/access-log-record.entity';
+import { MemberAwayPeriodEntity } from './accounts/member-away-period.entity';
+import { RotationMemberCounterEntity } from './rotations/rotation-member-counter.entity';
 import { AccountEntity } from './accounts/account.entity';
 import { AccountsModule } from './accounts/accounts.module';
 import { ApiKeyEntity } from './accounts/api-key.entity';
@@ -52,6 +54,8 @@ export const LEAD_DESK_ENTITIES = [
   IdempotencyKeyEntity,
   AuditSealEntity,
   AccessLogRecordEntity,
+  MemberAwayPeriodEntity,
+  RotationMemberCounterEntity,
 ];
 
 /** The host's options, after its factory ran. */

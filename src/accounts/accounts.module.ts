@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MemberAwayPeriodEntity } from './member-away-period.entity';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { AccountAccessService } from './account-access.service';
@@ -14,7 +15,7 @@ import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([AccountEntity, MembershipEntity, ApiKeyEntity]), AuditModule],
+  imports: [TypeOrmModule.forFeature([AccountEntity, MembershipEntity, ApiKeyEntity, MemberAwayPeriodEntity]), AuditModule],
   controllers: [AccountsController, MembersController, ApiKeysController],
   providers: [AccountsService, MembersService, ApiKeysService, AccountAccessService, AccountContexts],
   exports: [AccountsService, MembersService, ApiKeysService, AccountAccessService, AccountContexts],

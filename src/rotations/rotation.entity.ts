@@ -33,6 +33,10 @@ export class RotationEntity {
   @Column({ type: 'boolean', default: true })
   active: boolean;
 
+  /** Whether members outside their working hours or away are skipped (migrations/1764270100000-Routing.js) */
+  @Column({ name: 'respect_availability', type: 'boolean', default: false })
+  respectAvailability: boolean;
+
   /** How many leads the rotation has handed out since its members last changed (bigint, as a string). */
   @Column({ type: 'bigint', default: 0 })
   position: string;

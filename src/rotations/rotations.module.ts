@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { RotationMemberCounterEntity } from './rotation-member-counter.entity';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountsModule } from '../accounts/accounts.module';
 import { AuditModule } from '../audit/audit.module';
@@ -10,7 +11,7 @@ import { RotationsController } from './rotations.controller';
 import { RotationsService } from './rotations.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([RotationEntity, RotationMemberEntity]), AccountsModule, AuditModule, TeamsModule],
+  imports: [TypeOrmModule.forFeature([RotationEntity, RotationMemberEntity, RotationMemberCounterEntity]), AccountsModule, AuditModule, TeamsModule],
   controllers: [RotationsController],
   providers: [RotationsService, AssignmentService],
   exports: [RotationsService, AssignmentService],
