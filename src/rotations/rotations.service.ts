@@ -28,19 +28,21 @@ function toDto(rotation: RotationEntity, members: RotationMemberState[], nextUse
     name: rotation.name,
     active: rotation.active,
     respectAvailability: rotation.respectAvailability,
-    members: members.map((m) => ({ user: m.user, weight: m.weight, caps: { day: m.capDay ?? null, week: m.capWeek ?? null } })),
+    members: members.map((m) => ({ user: m.user, weight: m.weight, ...capsOf(m) })),
     nextUser,
     createdAt: rotation.createdAt,
     updatedAt: rotation.updatedAt,
   };
 }
 
-/** A member list as the audit log keeps it (caps only when set). */
-const plain = (members: readonly (MemberInput | RotationMemberState)[]) =>
-  members.map((m) => {
-    const caps = m.capDay || m.capWeek ? { caps: { day: m.capDay ?? null, week: m.capWeek ?? null } } : {};
-    return { user: m.user, weight: m.weight, ...caps };
-  });
+/** `{caps: {day?, week?}}` with the caps that are set; nothing when the member has none. */
+function capsOf(m: { capDay?: number | null; capWeek?: number | null }): { caps?: { day?: number; week?: number } } {
+  if (!m.capDay && !m.capWeek) return {};
+  return { caps: { ...(m.capDay ? { day: m.capDay } : {}), ...(m.capWeek ? { week: m.capWeek } : {}) } };
+}
+
+/** A member list as the API and the audit log show it (caps only when set). */
+const plain = (members: readonly (MemberInput | RotationMemberState)[]) => members.map((m) => ({ user: m.user, weight: m.weight, ...capsOf(m) }));
 
 const memberInputs = (members: CreateRotationDto['members']): MemberInput[] =>
   members.map((x) => ({ user: x.user, weight: x.weight ?? 1, capDay: x.caps?.day ?? null, capWeek: x.caps?.week ?? null }));

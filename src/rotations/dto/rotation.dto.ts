@@ -150,11 +150,11 @@ export class UpdateRotationDto {
 }
 
 export class MemberCapsOutDto {
-  @ApiProperty({ type: 'integer', nullable: true, example: 20 })
-  day: number | null;
+  @ApiProperty({ type: 'integer', required: false, example: 20 })
+  day?: number;
 
-  @ApiProperty({ type: 'integer', nullable: true, example: null })
-  week: number | null;
+  @ApiProperty({ type: 'integer', required: false, example: 80 })
+  week?: number;
 }
 
 export class RotationMemberDto {
@@ -164,9 +164,9 @@ export class RotationMemberDto {
   @ApiProperty({ type: 'integer', minimum: 1, maximum: 100, example: 1 })
   weight: number;
 
-  /** The member's caps (null: none) */
-  @ApiProperty({ type: MemberCapsOutDto })
-  caps: MemberCapsOutDto;
+  /** The member's caps; absent when the member has none */
+  @ApiProperty({ type: MemberCapsOutDto, required: false })
+  caps?: MemberCapsOutDto;
 }
 
 export class RotationDto {
