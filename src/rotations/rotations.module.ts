@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { RotationMemberCounterEntity } from './rotation-member-counter.entity';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountsModule } from '../accounts/accounts.module';
 import { AuditModule } from '../audit/audit.module';
 import { TeamsModule } from '../teams/teams.module';
 import { AssignmentService } from './assignment.service';
+import { RotationMemberCounterEntity } from './rotation-member-counter.entity';
 import { RotationMemberEntity } from './rotation-member.entity';
 import { RotationEntity } from './rotation.entity';
 import { RotationsController } from './rotations.controller';

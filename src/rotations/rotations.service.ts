@@ -11,6 +11,7 @@ import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { toPage } from '../common/pagination/page';
 import { TeamsService } from '../teams/teams.service';
 import { CreateRotationDto, RotationDto, RotationPageDto, UpdateRotationDto } from './dto/rotation.dto';
+import type { RotationStatsDto, StatsQueryDto } from './dto/rotation-insight.dto';
 import { sameMembers, sameMembersAndCaps, type MemberInput, type RotationMemberState } from './rotation-members';
 import { AssignmentService } from './assignment.service';
 import { RotationMemberEntity } from './rotation-member.entity';
@@ -105,6 +106,30 @@ export class RotationsService {
     const members = await this.readMembers(m, rotation.accountId, [rotation.id]);
     const next = await this.assignment.preview(m, rotation.accountId, [rotation.id], 1);
     return toDto(rotation, members.get(rotation.id)!, next.get(rotation.id)?.[0] ?? null);
+  }
+
+  /** GET /rotations/{id}/stats: who the rotation assigned leads to in [from, to), against the weights. */
+  async stats(ctx: AccountContext, id: number, query: StatsQueryDto): Promise<RotationStatsDto> {
+    const to = query.to ? new Date(query.to) : new Date();
+    const from = query.from ? new Date(query.from) : new Date(to.getTime() - 7 * 24 * 3600_000);
+    if (!(from.getTime() < to.getTime())) throw RotationErrors.badPeriod();
+    return runTransaction(this.dataSource, 'REPEATABLE READ', async (m) => {
+      const rotation = await m.findOneBy(RotationEntity, { accountId: ctx.accountId, id });
+      if (!rotation) throw RotationErrors.notFound();
+      const members = (await this.readMembers(m, ctx.accountId, [id])).get(id)!;
+      const counts = await this.audit.rotationAssignmentCounts(m, ctx.accountId, id, from.toISOString(), to.toISOString());
+      const total = [...counts.values()].reduce((a, b) => a + b, 0);
+      const weights = members.reduce((a, b) => a + b.weight, 0);
+      return {
+        from: from.toISOString(),
+        to: to.toISOString(),
+        total,
+        members: members.map((member) => {
+          const assigned = counts.get(member.user) ?? 0;
+          return { user: member.user, weight: member.weight, assigned, share: total === 0 ? 0 : assigned / total, expectedShare: member.weight / weights };
+        }),
+      };
+    });
   }
 
   /** GET /rotations/{id}/preview: who the next `count` leads would go to now; moves nothing. */
