@@ -1,7 +1,8 @@
 // Availability, capacity and explained assignment (API.md section 9): members' time zone and working hours,
 // their away periods, rotations' respectAvailability, per-member caps, and the cap counters each rotation keeps
-// per member (the leads it gave them in their current local day and ISO week), written in the statement that
-// takes the turn, under the rotation's row lock. New tables are keyed by account_id first (Citus-ready).
+// per member (the leads it gave them in their current local day and ISO week). The counters live in the
+// rotation's own row, beside `position`: the statement that takes a turn updates both, and a reader that waited
+// for the row lock sees both as the last turn left them. New tables are keyed by account_id first (Citus-ready).
 /** @typedef {import('typeorm').QueryRunner} QueryRunner */
 
 module.exports = class Routing1764270100000 {
@@ -10,7 +11,7 @@ module.exports = class Routing1764270100000 {
   /** @param {QueryRunner} q */
   async up(q) {
     await q.query(`ALTER TABLE memberships ADD COLUMN time_zone varchar(64), ADD COLUMN working_hours jsonb`);
-    await q.query(`ALTER TABLE rotations ADD COLUMN respect_availability boolean NOT NULL DEFAULT false`);
+    await q.query(`ALTER TABLE rotations ADD COLUMN respect_availability boolean NOT NULL DEFAULT false, ADD COLUMN cap_counters jsonb NOT NULL DEFAULT '{}'`);
     await q.query(`
       ALTER TABLE rotation_members
         ADD COLUMN cap_day integer,
@@ -32,27 +33,13 @@ module.exports = class Routing1764270100000 {
         CONSTRAINT member_away_periods_check CHECK (ends_at > starts_at)
       )`);
     await q.query(`CREATE INDEX member_away_periods_member_idx ON member_away_periods (account_id, user_email, ends_at)`);
-    await q.query(`
-      CREATE TABLE rotation_member_counters (
-        account_id bigint NOT NULL,
-        rotation_id integer NOT NULL,
-        user_email varchar(320) NOT NULL,
-        day_start date NOT NULL,
-        day_count integer NOT NULL,
-        week_start date NOT NULL,
-        week_count integer NOT NULL,
-        CONSTRAINT rotation_member_counters_pkey PRIMARY KEY (account_id, rotation_id, user_email),
-        CONSTRAINT rotation_member_counters_account_id_fkey FOREIGN KEY (account_id) REFERENCES accounts(id),
-        CONSTRAINT rotation_member_counters_rotation_fkey FOREIGN KEY (account_id, rotation_id) REFERENCES rotations(account_id, id) ON DELETE CASCADE
-      )`);
   }
 
   /** @param {QueryRunner} q */
   async down(q) {
-    await q.query(`DROP TABLE rotation_member_counters`);
     await q.query(`DROP TABLE member_away_periods`);
     await q.query(`ALTER TABLE rotation_members DROP COLUMN cap_week, DROP COLUMN cap_day`);
-    await q.query(`ALTER TABLE rotations DROP COLUMN respect_availability`);
+    await q.query(`ALTER TABLE rotations DROP COLUMN cap_counters, DROP COLUMN respect_availability`);
     await q.query(`ALTER TABLE memberships DROP COLUMN working_hours, DROP COLUMN time_zone`);
   }
 };

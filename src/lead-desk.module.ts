@@ -4,7 +4,6 @@ import { DataSource } from 'typeorm';
 import { AccessLogModule } from './access-log/access-log.module';
 import { AccessLogRecordEntity } from './access-log/access-log-record.entity';
 import { MemberAwayPeriodEntity } from './accounts/member-away-period.entity';
-import { RotationMemberCounterEntity } from './rotations/rotation-member-counter.entity';
 import { AccountEntity } from './accounts/account.entity';
 import { AccountsModule } from './accounts/accounts.module';
 import { ApiKeyEntity } from './accounts/api-key.entity';
@@ -55,7 +54,6 @@ export const LEAD_DESK_ENTITIES = [
   AuditSealEntity,
   AccessLogRecordEntity,
   MemberAwayPeriodEntity,
-  RotationMemberCounterEntity,
 ];
 
 /** The host's options, after its factory ran. */

@@ -148,7 +148,7 @@ export interface InsertDecidedParams {
   membersVersion: number;
   position: string;
   taken: number;
-  /** JSON array of {user, dayStart, day, weekStart, week} */
+  /** JSON object {user: {dayStart, day, weekStart, week}} of the counters that changed */
   counters: string;
   /** JSON array of the leads' data.assignment, by ord */
   hows: string;
@@ -231,7 +231,7 @@ function insertLeadsSql(shape: { many: boolean; turn: TurnShape; guarded: boolea
     shape.turn === 'slot'
       ? createdEntryData('slots.audit_data', 'slots.assignee', ':how::jsonb')
       : explained
-        ? `jsonb_set(slots.audit_data, '{assignedTo}', to_jsonb(slots.assignee)) || jsonb_build_object('assignment', slots.how)`
+        ? `jsonb_set(slots.audit_data, '{assignedTo}', coalesce(to_jsonb(slots.assignee), 'null'::jsonb)) || jsonb_build_object('assignment', slots.how)`
         : 'slots.audit_data';
   const entry = { account: ':accountId::bigint', event: `'lead_created'`, entityType: `'lead'`, entityId: 'slots.id::text', data, actor: actorOf('slots') };
   ctes.push(`entry AS (

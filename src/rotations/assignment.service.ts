@@ -100,8 +100,8 @@ export interface DecidedTurns {
   position: bigint;
   /** Turns taken */
   taken: number;
-  /** Counters after the leads, of the members whose counts changed */
-  counters: { user: string; dayStart: string; day: number; weekStart: string; week: number }[];
+  /** Counters after the leads, of the members whose counts changed, by user */
+  counters: Record<string, MemberCounter>;
   /** Each lead's explanation (its `user` is the assignee, null when none) */
   explanations: AssignmentExplanation[];
   /** The states after the leads, by rotation id (for a caller that remembers them) */
@@ -229,7 +229,7 @@ export class AssignmentService {
       membersVersion: chosen?.membersVersion ?? 0,
       position: first?.position ?? 0n,
       taken: explanations.filter((e) => e.user !== null).length,
-      counters: [...changed].map(([user, c]) => ({ user, ...c })),
+      counters: Object.fromEntries(changed),
       explanations,
       after,
     };
@@ -406,7 +406,7 @@ export function toStates(rows: readonly RotationStateRow[]): Map<number, Rotatio
       {
         position: BigInt(r.position),
         membersVersion: r.members_version,
-        counters: new Map(r.counters.map((c) => [c.user, { dayStart: c.dayStart, day: c.day, weekStart: c.weekStart, week: c.week }])),
+        counters: new Map(Object.entries(r.counters ?? {})),
       },
     ]),
   );

@@ -4,14 +4,13 @@ import { AccountsModule } from '../accounts/accounts.module';
 import { AuditModule } from '../audit/audit.module';
 import { TeamsModule } from '../teams/teams.module';
 import { AssignmentService } from './assignment.service';
-import { RotationMemberCounterEntity } from './rotation-member-counter.entity';
 import { RotationMemberEntity } from './rotation-member.entity';
 import { RotationEntity } from './rotation.entity';
 import { RotationsController } from './rotations.controller';
 import { RotationsService } from './rotations.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([RotationEntity, RotationMemberEntity, RotationMemberCounterEntity]), AccountsModule, AuditModule, TeamsModule],
+  imports: [TypeOrmModule.forFeature([RotationEntity, RotationMemberEntity]), AccountsModule, AuditModule, TeamsModule],
   controllers: [RotationsController],
   providers: [RotationsService, AssignmentService],
   exports: [RotationsService, AssignmentService],

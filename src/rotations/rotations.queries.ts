@@ -48,18 +48,15 @@ export const ROTATION_ROUTING = defineQuery<{ accountId: string; ids: number[] }
     WHERE r.account_id = :accountId AND r.id = ANY(:ids::integer[]) ORDER BY r.id, rm.ordinal`,
 );
 
-/** A rotation's position and its cap counters (`[{user, dayStart, day, weekStart, week}]`). */
+/** A rotation's position and its cap counters (`{user: {dayStart, day, weekStart, week}}`). */
 export interface RotationStateRow {
   id: number;
   position: string;
   members_version: number;
-  counters: { user: string; dayStart: string; day: number; weekStart: string; week: number }[];
+  counters: Record<string, { dayStart: string; day: number; weekStart: string; week: number }>;
 }
 
-const stateColumns = `r.id, r.position, r.members_version,
-         (SELECT coalesce(json_agg(json_build_object('user', c.user_email, 'dayStart', to_char(c.day_start, 'YYYY-MM-DD'), 'day', c.day_count,
-                                                     'weekStart', to_char(c.week_start, 'YYYY-MM-DD'), 'week', c.week_count)), '[]'::json)
-            FROM rotation_member_counters c WHERE c.account_id = r.account_id AND c.rotation_id = r.id) AS counters`;
+const stateColumns = `r.id, r.position, r.members_version, r.cap_counters AS counters`;
 
 /** The state of rotations `ids`, read without a lock (preview, `nextUser`). */
 export const ROTATION_STATE = defineQuery<{ accountId: string; ids: number[] }, RotationStateRow>(
@@ -70,7 +67,9 @@ export const ROTATION_STATE = defineQuery<{ accountId: string; ids: number[] }, 
 /**
  * The state of the live rotations `ids`, row-locked FOR UPDATE (in id order) until the transaction ends: the
  * checked path of a rotation with caps or availability decides with counters no one else can change meanwhile.
- * `lock_timeout` is set first, as for `turnCte`.
+ * Position and counters are columns of the locked row itself, so after waiting for the lock both are read as
+ * the last turn left them (a subquery would read its statement's older snapshot). `lock_timeout` is set
+ * first, as for `turnCte`.
  */
 export const LOCK_ROTATION_STATE = defineQuery<{ accountId: string; ids: number[]; lockTimeout: string }, RotationStateRow>(
   'rotations/lock-state',
@@ -134,33 +133,26 @@ export interface DecidedTurnParams {
   position: string;
   /** How many turns the leads take */
   taken: string;
-  /** JSON array of {user, dayStart, day, weekStart, week}: the counters after the leads (absolute values) */
+  /** JSON object {user: {dayStart, day, weekStart, week}}: the counters that changed, after the leads (absolute values) */
   counters: string;
   lockTimeout: string;
   when?: string;
 }
 
 /**
- * The CTEs `turn` (one column, `slot`) and `counted` for a decision the routing engine made from the rotation's
- * state (position and counters): the rotation moves from `position` to `position + taken` only if it is still
- * at `position` with the same members (otherwise no row and nothing written: the caller decides again), and the
- * counters are written in the same statement, under the same row lock. Position only grows between member
- * changes, so an unchanged position means no turn was taken since, and the counters read with it still hold.
+ * The CTE `turn` (one column, `slot`) for a decision the routing engine made from the rotation's state (position
+ * and counters): the rotation moves from `position` to `position + taken` and its counters take the changed
+ * members' new values, in one UPDATE, only if it is still at `position` with the same members (otherwise no row
+ * and nothing written: the caller decides again). Position only grows between member changes, so an unchanged
+ * position means no turn was taken since, and the counters read with it still hold.
  */
 export const decidedTurnCtes = (p: DecidedTurnParams) => `turn AS (
-      UPDATE rotations SET position = position + ${p.taken}
+      UPDATE rotations SET position = position + ${p.taken}, cap_counters = cap_counters || ${p.counters}
        WHERE account_id = ${p.account} AND id = ${p.rotation} AND active AND deleted_at IS NULL AND members_version = ${p.version}
          AND position = ${p.position}
          ${p.when ? `AND ${p.when}` : ''}
          AND set_config('lock_timeout', ${p.lockTimeout}, true) IS NOT NULL
-       RETURNING position - ${p.taken} AS slot),
-  counted AS (
-      INSERT INTO rotation_member_counters AS c (account_id, rotation_id, user_email, day_start, day_count, week_start, week_count)
-      SELECT ${p.account}, ${p.rotation}, x."user", x."dayStart", x.day, x."weekStart", x.week
-        FROM jsonb_to_recordset(${p.counters}) AS x("user" text, "dayStart" date, day integer, "weekStart" date, week integer)
-       WHERE EXISTS (SELECT 1 FROM turn)
-      ON CONFLICT (account_id, rotation_id, user_email)
-      DO UPDATE SET day_start = excluded.day_start, day_count = excluded.day_count, week_start = excluded.week_start, week_count = excluded.week_count)`;
+       RETURNING position - ${p.taken} AS slot)`;
 
 /** Who takes turn `slot` (an SQL expression) of a plan: `users` (text[]) at `schedule` (smallint[]) [slot mod W]. */
 export const turnAssignee = (p: { users: string; schedule: string }, slot: string) =>
