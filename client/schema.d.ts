@@ -712,18 +712,14 @@ export interface components {
             /**
              * @description Why the member could not take the lead; null when eligible
              * @example null
+             * @enum {string|null}
              */
-            skipped: components["schemas"]["AssignmentSkipReason"] | null;
+            skipped: "inactive" | "away" | "outside_working_hours" | "day_cap_reached" | "week_cap_reached" | "already_had_lead" | null;
             /** @description True exactly when `skipped` is null */
             eligible: boolean;
         };
         /** @enum {string} */
         AssignmentReason: "rotation" | "default_rotation" | "named" | "duplicate_owner" | "first_touch_sla" | "manual";
-        /**
-         * @description Why the member could not take the lead; null when eligible
-         * @enum {string}
-         */
-        AssignmentSkipReason: "inactive" | "away" | "outside_working_hours" | "day_cap_reached" | "week_cap_reached" | "already_had_lead";
         /** @enum {string} */
         AuditEntityType: "lead" | "team" | "lead_source" | "rotation" | "member" | "api_key" | "account";
         /** @description One audit log entry: the seed's auditLog item, plus the kind and id of the record it is about */

@@ -14,7 +14,7 @@ export class AssignmentCandidateDto {
   eligible: boolean;
 
   /** Why the member could not take the lead; null when eligible */
-  @ApiProperty({ enum: SKIP_REASONS, enumName: 'AssignmentSkipReason', nullable: true, example: null })
+  @ApiProperty({ type: 'string', enum: [...SKIP_REASONS, null], nullable: true, example: null })
   skipped: (typeof SKIP_REASONS)[number] | null;
 }
 

@@ -52,11 +52,11 @@ export class MemberStatsDto {
   assigned: number;
 
   /** assigned / total (0 when total is 0) */
-  @ApiProperty({ example: 0.3333333333333333 })
+  @ApiProperty({ type: 'number', minimum: 0, maximum: 1, example: 0.3333333333333333 })
   share: number;
 
   /** The member's weight over the sum of the current members' weights */
-  @ApiProperty({ example: 0.3333333333333333 })
+  @ApiProperty({ type: 'number', minimum: 0, maximum: 1, example: 0.3333333333333333 })
   expectedShare: number;
 }
 
