@@ -17,9 +17,51 @@ export interface AwayPeriod {
   until: number;
 }
 
-const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+export const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
-/** Whether `at` falls in one of the member's local working intervals (start inclusive, end exclusive). */
+/** A local calendar day of a zone: its instants [start, end), its date, ISO weekday (1 = Monday) and the Monday of its ISO week. */
+export interface LocalDay {
+  start: number;
+  end: number;
+  date: string;
+  weekday: number;
+  weekStart: string;
+}
+
+/**
+ * Caps ask the same question many times a second (which local day and ISO week is it in this zone?), so each
+ * zone's current day is kept until `at` leaves it: Luxon is asked once per zone and day, not once per lead.
+ * Bounded: a process serving more zones than this only asks Luxon more often.
+ */
+const CACHE_LIMIT = 1000;
+const days = new Map<string, LocalDay>();
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
+/** The local calendar day of `zone` that holds instant `at` (epoch ms), through Luxon. */
+export function localDay(zone: string, at: number): LocalDay {
+  const known = days.get(zone);
+  if (known && at >= known.start && at < known.end) return known;
+  const local = DateTime.fromMillis(at, { zone }).startOf('day');
+  const day: LocalDay = {
+    start: local.toMillis(),
+    end: local.plus({ days: 1 }).startOf('day').toMillis(),
+    date: local.toISODate()!,
+    weekday: local.weekday,
+    weekStart: local.startOf('week').toISODate()!,
+  };
+  return remember(days, zone, day);
+}
+
+/**
+ * Whether `at` falls in one of the member's local working intervals (start inclusive, end exclusive): the local
+ * clock (Luxon, in `zone`) shows a time of day inside one of that weekday's intervals. On DST days that is what
+ * the wall clock says: 09:00-17:00 is 8 hours on both transition days.
+ */
 export function insideWorkingHours(hours: WorkingHours | null, zone: string, at: number): boolean {
   if (hours === null) return true;
   const local = DateTime.fromMillis(at, { zone });

@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import {
   countLead,
   insideWorkingHours,
+  localPeriods,
   route,
   routeMany,
   workingHoursProblems,
@@ -160,6 +161,20 @@ describe('routing engine', () => {
       // a Sunday belongs to the ISO week that began the Monday before
       expect(counters.get(m.user)!.weekStart).toBe(dayStart.minus({ days: 6 }).toISODate());
     });
+  });
+
+  it("the member's local day and ISO week (kept per zone while the day lasts) are Luxon's, in any order of instants", () => {
+    const zones = ['America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kolkata', 'Pacific/Chatham', 'UTC'];
+    const start = Date.parse('2026-01-01T00:00:00Z');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...zones), fc.integer({ min: 0, max: 400 * 86400_000 })), { minLength: 1, maxLength: 40 }), (probes) => {
+        for (const [zone, offset] of probes) {
+          const local = DateTime.fromMillis(start + offset, { zone });
+          expect(localPeriods(zone, start + offset)).toEqual({ dayStart: local.toISODate(), weekStart: local.startOf('week').toISODate() });
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it.each([

@@ -1,6 +1,5 @@
-import { DateTime } from 'luxon';
 import { smoothWeightedSchedule } from './weighted-round-robin';
-import { insideWorkingHours, isAway, type AwayPeriod, type WorkingHours } from '../common/availability';
+import { insideWorkingHours, isAway, localDay, type AwayPeriod, type WorkingHours } from '../common/availability';
 
 export { insideWorkingHours, isAway, workingHoursProblems, WEEKDAYS, type AwayPeriod, type Weekday, type WorkingHours } from '../common/availability';
 
@@ -72,8 +71,8 @@ export function slotOnly(rotation: RoutingRotation): boolean {
 
 /** The member's local calendar day and ISO week (its Monday) at `at` (epoch ms). */
 export function localPeriods(zone: string, at: number): { dayStart: string; weekStart: string } {
-  const local = DateTime.fromMillis(at, { zone });
-  return { dayStart: local.toISODate()!, weekStart: local.startOf('week').toISODate()! };
+  const day = localDay(zone, at);
+  return { dayStart: day.date, weekStart: day.weekStart };
 }
 
 /** The member's counts in their current local day and week (a counter of an earlier day or week counts 0). */
