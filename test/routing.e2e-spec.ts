@@ -1,12 +1,13 @@
 import { DateTime } from 'luxon';
 import { DataSource } from 'typeorm';
+import { LeadCreatePaths } from '../src/leads/lead-create-paths';
 import { AssignmentService } from '../src/rotations/assignment.service';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/app';
 import { createAccount, type TestAccount, type TestUser } from './support/builders';
 import { MINIMAL_LEAD, createTeam } from './support/leads';
 import { requestJson, startServer, type ServerProcess } from './support/server-process';
 import { itWhen, needsPostgres } from './support/skips';
-import { RUN_DATABASE_ENV } from './support/test-database';
+import { RUN_DATABASE_ENV, usingRealPostgres } from './support/test-database';
 
 /** API.md section 9 over HTTP: availability, caps, explanations, preview, stats, assignments. */
 describe('routing: availability, caps and explained assignment', () => {
@@ -202,6 +203,40 @@ describe('routing: availability, caps and explained assignment', () => {
       for (let i = 0; i < 3; i++) next.push((await post(account)).assignedTo);
       expect(next).toEqual(plain);
       expect(new Set(next)).toEqual(new Set([a.email, b.email, c.email]));
+    });
+
+    it('a rotation with caps and availability keeps the one-statement path: alone and batched, from the state this process wrote; exact all the same', async () => {
+      const paths = jest.spyOn(t.app.get(LeadCreatePaths), 'created');
+      try {
+        const account = await createAccount(t);
+        const [a, b, c] = await agents(account, 3);
+        const teamId = await createTeam(account.owner.api);
+        await account.owner.api.post('/rotations', { name: 'T', teamId, respectAvailability: true, members: [a, b, c].map((m) => ({ user: m.email, caps: { day: 7 } })) });
+        const first = [];
+        for (let i = 0; i < 3; i++) first.push((await post(account, { teamId })).assignedTo);
+        expect(first).toEqual([a.email, b.email, c.email]);
+        /** Leads written by each path since the last call. */
+        const count = () => {
+          const counts: Record<string, number> = {};
+          for (const [path, n] of paths.mock.calls) counts[path] = (counts[path] ?? 0) + n;
+          paths.mockClear();
+          return counts;
+        };
+        let counts = count();
+        expect(counts['checked']).toBe(1);
+        expect(counts['at-once']).toBe(2);
+        // 12 at once, all within the caps: one statement alone, the others batched behind it
+        const within = await Promise.all(Array.from({ length: 12 }, () => post(account, { teamId })));
+        counts = count();
+        expect((counts['at-once'] ?? 0) + (counts['batched'] ?? 0)).toBeGreaterThanOrEqual(usingRealPostgres() ? 10 : 12);
+        // 9 more: 6 fit under the caps, 3 are passed on (no default rotation: unassigned)
+        const past = await Promise.all(Array.from({ length: 9 }, () => post(account, { teamId })));
+        const all = [...first, ...within.map((l) => l.assignedTo), ...past.map((l) => l.assignedTo)];
+        for (const m of [a, b, c]) expect(all.filter((u) => u === m.email)).toHaveLength(7);
+        expect(all.filter((u) => u === null)).toHaveLength(3);
+      } finally {
+        paths.mockRestore();
+      }
     });
 
     it('AssignmentService.assign takes a turn skipping the users to exclude (already_had_lead)', async () => {
