@@ -314,6 +314,7 @@ describe('routing: availability, caps and explained assignment', () => {
     afterAll(async () => {
       for (const s of servers) s.child.kill('SIGTERM');
       await Promise.all(servers.map((s) => Promise.race([s.exited, new Promise((r) => setTimeout(r, 12000).unref())])));
+      for (const s of servers) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
     });
 
     real.it('30 concurrent POST /leads over two processes through 3 members with caps.day = 5: exactly 15 assigned, 5 each, 15 passed on', async () => {
