@@ -20,7 +20,7 @@ WITH team AS (SELECT 1 FROM teams WHERE account_id = $1::bigint AND id = $2::int
     FROM (SELECT CASE WHEN $6::boolean THEN (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
-                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = r.account_id)), 'workingHours', ms.working_hours,
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $1::bigint)), 'workingHours', ms.working_hours,
      'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
                          FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
      FROM rotations r
@@ -66,7 +66,7 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
       AND ($7::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
-                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = r.account_id)), 'workingHours', ms.working_hours,
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $2::bigint)), 'workingHours', ms.working_hours,
      'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
                          FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
      FROM rotations r
@@ -114,7 +114,7 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
       AND ($7::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
-                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = r.account_id)), 'workingHours', ms.working_hours,
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $2::bigint)), 'workingHours', ms.working_hours,
      'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
                          FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
      FROM rotations r
@@ -163,7 +163,7 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
       AND ($7::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
-                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = r.account_id)), 'workingHours', ms.working_hours,
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $2::bigint)), 'workingHours', ms.working_hours,
      'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
                          FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
      FROM rotations r
@@ -275,7 +275,7 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
       AND ($39::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
-                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = r.account_id)), 'workingHours', ms.working_hours,
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $34::bigint)), 'workingHours', ms.working_hours,
      'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
                          FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
      FROM rotations r
@@ -317,7 +317,7 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
       AND ($39::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
-                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = r.account_id)), 'workingHours', ms.working_hours,
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $34::bigint)), 'workingHours', ms.working_hours,
      'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
                          FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
      FROM rotations r
@@ -366,7 +366,7 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
       AND ($39::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
-                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = r.account_id)), 'workingHours', ms.working_hours,
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $34::bigint)), 'workingHours', ms.working_hours,
      'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
                          FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
      FROM rotations r
@@ -408,7 +408,7 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
       AND ($39::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
-                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = r.account_id)), 'workingHours', ms.working_hours,
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $34::bigint)), 'workingHours', ms.working_hours,
      'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
                          FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
      FROM rotations r

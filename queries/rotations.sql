@@ -4,7 +4,7 @@
 SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
-                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = r.account_id)), 'workingHours', ms.working_hours,
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $1)), 'workingHours', ms.working_hours,
      'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
                          FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
      FROM rotations r
@@ -32,7 +32,7 @@ WITH turn AS (
 SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
-                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = r.account_id)), 'workingHours', ms.working_hours,
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $1::bigint)), 'workingHours', ms.working_hours,
      'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
                          FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
      FROM rotations r

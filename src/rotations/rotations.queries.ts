@@ -23,11 +23,14 @@ export interface CandidateRow {
   availability: { timeZone: string; workingHours: Record<string, [string, string][]> | null; away: [number, number][] } | null;
 }
 
-/** A rotation member's columns as the routing engine reads them (`r` the rotation, `rm` the member). */
-const routingColumns = `r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
+/**
+ * A rotation member's columns as the routing engine reads them (`r` the rotation, `rm` the member); `account` is
+ * the statement's account (an expression that does not depend on the row, so the account's zone is read once).
+ */
+const routingColumns = (account: string) => `r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
-                 THEN ${memberAvailability('ms', 'r.account_id', 'r.respect_availability')} END AS availability, rm.ordinal`;
+                 THEN ${memberAvailability('ms', account, 'r.respect_availability')} END AS availability, rm.ordinal`;
 
 const routingFrom = `FROM rotations r
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
@@ -35,7 +38,7 @@ const routingFrom = `FROM rotations r
 
 /** The candidate rows for account `account` and team `team` (SQL expressions), in rotation and turn order. */
 const candidatesSelect = (account: string, team: string) =>
-  `SELECT ${routingColumns}
+  `SELECT ${routingColumns(account)}
      ${routingFrom}
     WHERE r.account_id = ${account} AND r.active AND r.deleted_at IS NULL
       AND (r.team_id IS NULL OR r.team_id = ${team})`;
@@ -43,7 +46,7 @@ const candidatesSelect = (account: string, team: string) =>
 /** The routing rows of given rotations (live or not), for preview and `nextUser`. */
 export const ROTATION_ROUTING = defineQuery<{ accountId: string; ids: number[] }, CandidateRow>(
   'rotations/routing',
-  `SELECT ${routingColumns}
+  `SELECT ${routingColumns(':accountId::bigint')}
      ${routingFrom}
     WHERE r.account_id = :accountId AND r.id = ANY(:ids::integer[]) ORDER BY r.id, rm.ordinal`,
 );
