@@ -308,6 +308,25 @@ describe('routing: availability, caps and explained assignment', () => {
     expect((await viewer.api.get('/leads/999999999/assignments')).status).toBe(404);
   });
 
+  it("another account's rotation, lead and member do not exist here: 404 for preview, stats, assignments and away periods", async () => {
+    const mine = await createAccount(t);
+    const theirs = await createAccount(t);
+    const [their] = await agents(theirs, 1);
+    const rotationId = (await theirs.owner.api.post('/rotations', { name: 'D', members: [{ user: their.email }] })).body.id;
+    const lead = await post(theirs);
+    expect((await mine.owner.api.get(`/rotations/${rotationId}/preview`)).status).toBe(404);
+    expect((await mine.owner.api.get(`/rotations/${rotationId}/stats`)).status).toBe(404);
+    expect((await mine.owner.api.get(`/leads/${lead.id}/assignments`)).status).toBe(404);
+    expect((await mine.owner.api.get(`/members/${their.email}/away`)).status).toBe(404);
+    expect((await mine.owner.api.post(`/members/${their.email}/away`, { from: '2030-01-01T00:00:00Z', until: '2030-01-02T00:00:00Z' })).status).toBe(404);
+    expect((await mine.owner.api.patch(`/members/${their.email}`, { timeZone: 'Europe/Paris' })).status).toBe(404);
+    const away = await their.api.post(`/members/${their.email}/away`, { from: '2030-01-01T00:00:00Z', until: '2030-01-02T00:00:00Z' });
+    expect((await mine.owner.api.delete(`/members/${their.email}/away/${away.body.id}`)).status).toBe(404);
+    expect((await theirs.owner.api.get(`/members/${their.email}/away`)).body.data).toHaveLength(1);
+    expect((await theirs.owner.api.get(`/rotations/${rotationId}/preview?count=2`)).body).toEqual({ data: [{ user: their.email }, { user: their.email }] });
+    expect((await theirs.owner.api.get(`/rotations/${rotationId}/preview?count=101`)).status).toBe(400);
+  });
+
   describe('caps across two server processes', () => {
     const real = itWhen(needsPostgres());
     let servers: ServerProcess[] = [];
