@@ -216,11 +216,11 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
   turn AS (
       UPDATE rotations SET position = position + $34::integer, cap_counters = cap_counters || $35::jsonb
        WHERE account_id = $36::bigint AND id = $37::integer AND active AND deleted_at IS NULL AND members_version = $38::integer
-         AND position = $12::bigint
+         AND position = $39::bigint
          
-         AND set_config('lock_timeout', $39::text, true) IS NOT NULL
+         AND set_config('lock_timeout', $40::text, true) IS NOT NULL
        RETURNING position - $34::integer AS slot),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($40::jsonb -> input.ord) ->> 'user' AS assignee, ($40::jsonb -> input.ord) AS how FROM input, turn),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($41::jsonb -> input.ord) ->> 'user' AS assignee, ($41::jsonb -> input.ord) AS how FROM input, turn),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by)
       SELECT id, $36::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by FROM slots
@@ -328,11 +328,11 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
   turn AS (
       UPDATE rotations SET position = position + $40::integer, cap_counters = cap_counters || $41::jsonb
        WHERE account_id = $34::bigint AND id = $42::integer AND active AND deleted_at IS NULL AND members_version = $43::integer
-         AND position = $12::bigint
+         AND position = $44::bigint
          AND (SELECT pass FROM rules)
-         AND set_config('lock_timeout', $44::text, true) IS NOT NULL
+         AND set_config('lock_timeout', $45::text, true) IS NOT NULL
        RETURNING position - $40::integer AS slot),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($45::jsonb -> input.ord) ->> 'user' AS assignee, ($45::jsonb -> input.ord) AS how FROM input, turn),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($46::jsonb -> input.ord) ->> 'user' AS assignee, ($46::jsonb -> input.ord) AS how FROM input, turn),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by)
       SELECT id, $34::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by FROM slots

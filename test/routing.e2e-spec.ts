@@ -212,9 +212,12 @@ describe('routing: availability, caps and explained assignment', () => {
         const [a, b, c] = await agents(account, 3);
         const teamId = await createTeam(account.owner.api);
         await account.owner.api.post('/rotations', { name: 'T', teamId, respectAvailability: true, members: [a, b, c].map((m) => ({ user: m.email, caps: { day: 7 } })) });
-        const first = [];
-        for (let i = 0; i < 3; i++) first.push((await post(account, { teamId })).assignedTo);
+        const firstLeads = [];
+        for (let i = 0; i < 3; i++) firstLeads.push(await post(account, { teamId, position: 'CFO' }));
+        const first = firstLeads.map((l) => l.assignedTo);
         expect(first).toEqual([a.email, b.email, c.email]);
+        // the lead's own fields are its own (a lead has a `position` field too)
+        for (const lead of firstLeads) expect((await account.owner.api.get(`/leads/${lead.id}`)).body).toMatchObject({ position: 'CFO', assignedTo: lead.assignedTo });
         /** Leads written by each path since the last call. */
         const count = () => {
           const counts: Record<string, number> = {};

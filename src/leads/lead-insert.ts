@@ -123,7 +123,7 @@ function insertDecided(db: DataSource | EntityManager, accountId: string, leads:
       : {
           rotationId: decided.rotationId,
           membersVersion: decided.membersVersion,
-          position: String(decided.position),
+          fromPosition: String(decided.position),
           taken: decided.taken,
           counters: JSON.stringify(decided.counters),
           hows,

@@ -146,7 +146,8 @@ export interface InsertTurnParams {
 export interface InsertDecidedParams {
   rotationId: number;
   membersVersion: number;
-  position: string;
+  /** The rotation's position the decision was made from (not `position`: a lead has a field of that name) */
+  fromPosition: string;
   taken: number;
   /** JSON object {user: {dayStart, day, weekStart, week}} of the counters that changed */
   counters: string;
@@ -205,7 +206,7 @@ function insertLeadsSql(shape: { many: boolean; turn: TurnShape; guarded: boolea
         account: ':accountId::bigint',
         rotation: ':rotationId::integer',
         version: ':membersVersion::integer',
-        position: ':position::bigint',
+        position: ':fromPosition::bigint',
         taken: ':taken::integer',
         counters: ':counters::jsonb',
         lockTimeout: ':lockTimeout::text',

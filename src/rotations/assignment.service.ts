@@ -277,7 +277,7 @@ export class AssignmentService {
             accountId,
             rotationId: decided.rotationId,
             membersVersion: decided.membersVersion,
-            position: String(decided.position),
+            fromPosition: String(decided.position),
             taken: decided.taken,
             counters: JSON.stringify(decided.counters),
             lockTimeout: this.lockTimeout,

@@ -181,7 +181,7 @@ export interface DecidedTurnValues {
   accountId: string;
   rotationId: number;
   membersVersion: number;
-  position: string;
+  fromPosition: string;
   taken: number;
   counters: string;
   lockTimeout: string;
@@ -194,7 +194,7 @@ export const TAKE_DECIDED_TURN = defineQuery<DecidedTurnValues, { slot: string }
     account: ':accountId::bigint',
     rotation: ':rotationId::integer',
     version: ':membersVersion::integer',
-    position: ':position::bigint',
+    position: ':fromPosition::bigint',
     taken: ':taken::integer',
     counters: ':counters::jsonb',
     lockTimeout: ':lockTimeout::text',
