@@ -2,111 +2,33 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { preparedRows, sqlRows } from '../database/sql';
-import { CANDIDATES, LOCK_ROTATION_STATE, NEXT_TURN, ROTATION_ROUTING, ROTATION_STATE, TAKE_DECIDED_TURN, type CandidateRow, type RotationStateRow } from './rotations.queries';
-import { toMemberState, type RotationMemberState } from './rotation-members';
-import { route, routeMany, slotOnly, countLead, type Candidate, type MemberCounter, type RoutingMember, type RoutingRotation } from './routing-engine';
+import { CANDIDATES, LOCK_ROTATION_STATE, NEXT_TURN, ROTATION_ROUTING, ROTATION_STATE, TAKE_DECIDED_TURN, type CandidateRow } from './rotations.queries';
+import { route, routeMany, slotOnly, countLead, type MemberCounter } from './routing-engine';
 import { smoothWeightedSchedule } from './weighted-round-robin';
 import { RotationErrors } from './rotations.errors';
+import {
+  consultOrder,
+  explain,
+  NO_COUNTERS,
+  NO_ROTATION,
+  toRotationConfigs,
+  toStates,
+  type Assignment,
+  type AssignmentExplanation,
+  type AssignmentPlan,
+  type DecidedTurns,
+  type RotationConfig,
+  type RotationRecord,
+  type RotationState,
+  type RoutingPlan,
+} from './assignment-plan';
 
-export interface SkippedMember {
-  user: string;
-  reason: 'inactive' | 'not_a_member';
-}
-
-export type AssignmentReason = 'rotation' | 'default_rotation' | 'named' | 'duplicate_owner' | 'first_touch_sla' | 'manual';
-
-/** What one rotation consulted for a lead decided: its choice (null: passed the lead on) and every member's standing. */
-export interface RotationRecord {
-  rotationId: number;
-  user: string | null;
-  candidates: Candidate[];
-}
-
-/**
- * `data.assignment` of a `lead_created` entry (API.md section 9): the rotation that chose (or, when none could,
- * the last one consulted, with `user` null), why, and the rotations consulted before it. `skipped` is section
- * 6's list (members no longer active in the account), kept for the readers of the earlier entries.
- */
-export interface AssignmentExplanation extends RotationRecord {
-  reason: AssignmentReason;
-  fallbackFromTeamRotationId: number | null;
-  consulted: RotationRecord[];
-  skipped: SkippedMember[];
-}
-
-/** A lead a rotation assigned: who gets it and why. */
-export interface Assignment extends AssignmentExplanation {
-  user: string;
-}
-
-/** A rotation as the routing engine reads it, from its candidate rows. */
-export interface RotationConfig {
-  id: number;
-  teamId: number | null;
-  membersVersion: number;
-  members: RotationMemberState[];
-  routing: RoutingRotation;
-}
+export * from './assignment-plan';
 
 const MAX_ID = 2_147_483_647;
 
 /** A retry happens only when a rotation changed between our read and our update; a few always suffice in practice. */
 const MAX_ATTEMPTS = 5;
-
-/**
- * A rotation whose decisions depend on its position alone (no caps, availability not respected), chosen without
- * any lock: the turn is taken later by the caller, in the statement that inserts the lead (`turnCte`).
- */
-export interface AssignmentPlan {
-  rotationId: number;
-  /** The rotation's member list version the schedule was computed from: the turn is taken only if it still holds */
-  membersVersion: number;
-  /** The active members, in member order */
-  users: string[];
-  /** One period of the smooth weighted round robin, as indexes into `users`: turn s goes to users[schedule[s mod W]] */
-  schedule: number[];
-  skipped: SkippedMember[];
-  fallbackFromTeamRotationId: number | null;
-  /** The explanation, the same for every slot; the statement adds `user` */
-  how?: Omit<AssignmentExplanation, 'user'>;
-}
-
-/**
- * How the lead's rotations route it, from their candidate rows:
- * - `slot`: the rotation that serves is position-only (the one-statement insert takes its turn);
- * - `stateful`: a rotation consulted has caps or respects availability: its decision needs its position and
- *   counters, read (or known) before the turn, which is then taken only if the position still holds;
- * - neither: no rotation can serve whatever the state; `none` explains it (null when there is no rotation).
- */
-export interface RoutingPlan {
-  slot: AssignmentPlan | null;
-  stateful: RotationConfig[] | null;
-  none: AssignmentExplanation | null;
-}
-
-/** A rotation's position and counters, as read (under its lock, or remembered from this process's last write). */
-export interface RotationState {
-  position: bigint;
-  membersVersion: number;
-  counters: Map<string, MemberCounter>;
-}
-
-/** What the routing engine decided for n leads in order, all through one rotation (or none). */
-export interface DecidedTurns {
-  /** The rotation whose turns the leads take; null: no rotation took any lead */
-  rotationId: number | null;
-  membersVersion: number;
-  /** Its position before the leads */
-  position: bigint;
-  /** Turns taken */
-  taken: number;
-  /** Counters after the leads, of the members whose counts changed, by user */
-  counters: Record<string, MemberCounter>;
-  /** Each lead's explanation (its `user` is the assignee, null when none) */
-  explanations: AssignmentExplanation[];
-  /** The states after the leads, by rotation id (for a caller that remembers them) */
-  after: Map<number, RotationState>;
-}
 
 /**
  * The assignment engine: who gets the next lead without `assignedTo`, through the routing engine
@@ -149,8 +71,8 @@ export class AssignmentService {
    */
   planFrom(rows: readonly CandidateRow[]): RoutingPlan {
     const rotations = consultOrder(toRotationConfigs(rows));
-    if (rotations.length === 0) return { slot: null, stateful: null, none: null };
-    if (!rotations.every((r) => slotOnly(r.routing))) return { slot: null, stateful: rotations, none: null };
+    if (rotations.length === 0) return { slot: null, stateful: null, none: null, rotations };
+    if (!rotations.every((r) => slotOnly(r.routing))) return { slot: null, stateful: rotations, none: null, rotations };
     // position-only: who is eligible does not depend on the slot, so the explanation is fixed
     const records: RotationRecord[] = [];
     for (const rotation of rotations) {
@@ -173,10 +95,11 @@ export class AssignmentService {
         },
         stateful: null,
         none: null,
+        rotations,
       };
     }
     const last = rotations[rotations.length - 1];
-    return { slot: null, stateful: null, none: { ...explain(rotations, last, records.slice(0, -1), records[records.length - 1].candidates), user: null } };
+    return { slot: null, stateful: null, none: { ...explain(rotations, last, records.slice(0, -1), records[records.length - 1].candidates), user: null }, rotations };
   }
 
   /** The states of `rotations`, row-locked until the caller's transaction ends; null when one of them changed or went away. */
@@ -265,7 +188,8 @@ export class AssignmentService {
         if (assigned) out.push(...assigned);
         continue;
       }
-      const rotations = plan.slot || plan.stateful ? plan.stateful ?? (await this.allConsulted(manager, accountId, options.teamId)) : null;
+      // caps, availability or exclusions: decided under the rotations' row locks, from their position and counters
+      const rotations = plan.slot || plan.stateful ? plan.rotations : null;
       if (!rotations) return out.concat(Array.from({ length: remaining }, () => plan.none ?? NO_ROTATION));
       const states = await this.lockStates(manager, accountId, rotations);
       if (!states) continue;
@@ -318,11 +242,6 @@ export class AssignmentService {
     return this.assign(manager, accountId, { teamId });
   }
 
-  /** The consulted rotations of a position-only plan, as configs (an exclusion makes the decision stateful). */
-  private async allConsulted(manager: EntityManager, accountId: string, teamId: number | null): Promise<RotationConfig[]> {
-    return consultOrder(toRotationConfigs(await this.candidates(manager, accountId, teamId)));
-  }
-
   /** `n` turns of a position-only plan, one statement each; null when the rotation changed since the plan (nothing taken). */
   private async takeSlots(manager: EntityManager, accountId: string, plan: AssignmentPlan, n: number): Promise<AssignmentExplanation[] | null> {
     const out: AssignmentExplanation[] = [];
@@ -340,85 +259,4 @@ export class AssignmentService {
     }
     return out;
   }
-}
-
-const NO_COUNTERS: ReadonlyMap<string, MemberCounter> = new Map();
-
-/** No rotation at all: nothing consulted. */
-const NO_ROTATION: AssignmentExplanation = {
-  rotationId: 0,
-  user: null,
-  reason: 'default_rotation',
-  fallbackFromTeamRotationId: null,
-  candidates: [],
-  consulted: [],
-  skipped: [],
-};
-
-/** The team's rotation first, then the default. */
-function consultOrder(rotations: RotationConfig[]): RotationConfig[] {
-  return [...rotations.filter((r) => r.teamId !== null), ...rotations.filter((r) => r.teamId === null)];
-}
-
-/** The explanation of `rotation`'s decision after `consulted` passed the lead on. */
-function explain(all: readonly RotationConfig[], rotation: RotationConfig, consulted: RotationRecord[], candidates: Candidate[]): Omit<AssignmentExplanation, 'user'> {
-  const team = consulted.find((r) => all.find((c) => c.id === r.rotationId)?.teamId !== null);
-  const involved = all.filter((c) => c === rotation || consulted.some((r) => r.rotationId === c.id));
-  return {
-    rotationId: rotation.id,
-    reason: rotation.teamId === null ? 'default_rotation' : 'rotation',
-    fallbackFromTeamRotationId: rotation.teamId === null && team ? team.rotationId : null,
-    candidates,
-    consulted: [...consulted],
-    skipped: skippedOf(involved.flatMap((r) => r.members)),
-  };
-}
-
-/** Candidate rows, grouped by rotation, members in turn order. */
-export function toRotationConfigs(rows: readonly CandidateRow[]): RotationConfig[] {
-  const byId = new Map<number, RotationConfig & { routing: { respectAvailability: boolean; members: RoutingMember[] } }>();
-  for (const r of rows) {
-    let c = byId.get(r.id);
-    if (!c) {
-      c = { id: r.id, teamId: r.team_id, membersVersion: r.members_version, members: [], routing: { respectAvailability: r.respect_availability, members: [] } };
-      byId.set(r.id, c);
-    }
-    const state = toMemberState(r);
-    c.members.push(state);
-    c.routing.members.push({
-      user: r.user_email,
-      weight: r.weight,
-      active: state.status === 'active',
-      timeZone: r.availability?.timeZone ?? 'UTC',
-      workingHours: r.availability?.workingHours ?? null,
-      away: (r.availability?.away ?? []).map(([from, until]) => ({ from: Number(from), until: Number(until) })),
-      capDay: r.cap_day,
-      capWeek: r.cap_week,
-    });
-  }
-  return [...byId.values()];
-}
-
-export function toStates(rows: readonly RotationStateRow[]): Map<number, RotationState> {
-  return new Map(
-    rows.map((r) => [
-      r.id,
-      {
-        position: BigInt(r.position),
-        membersVersion: r.members_version,
-        counters: new Map(Object.entries(r.counters ?? {})),
-      },
-    ]),
-  );
-}
-
-function skippedOf(members: RotationMemberState[]): SkippedMember[] {
-  const seen = new Set<string>();
-  const out: SkippedMember[] = [];
-  for (const m of members) {
-    if (m.status === 'active' || seen.has(m.user)) continue;
-    seen.add(m.user);
-    out.push({ user: m.user, reason: m.status });
-  }
-  return out;
 }
