@@ -5,6 +5,8 @@
 // BENCH_APP_SQL (SQL run on the app's database after set-up, before any load: to measure what a schema feature costs),
 // BENCH_APP_NODE_ARGS (extra node flags for the app, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
 // BENCH_ACCESS_LOG=false runs the app with ACCESS_LOG=false (its access log off), to measure what recording costs.
+// BENCH_ROUTING=1 gives the app's rotations caps (large, never reached) and respectAvailability with members who always
+// work (API.md section 9), to measure what availability and caps cost POST /leads against the same run without.
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -146,7 +148,13 @@ async function setUpApp(base: string, accounts: number, teams: number): Promise<
       for (const email of agents) await api(base, token, 'POST', '/members', id, { email, role: 'agent' });
       for (let t = 0; t < teams; t++) {
         const team = await api(base, token, 'POST', '/teams', id, { name: `Team ${t}` });
-        await api(base, token, 'POST', '/rotations', id, { name: `Rotation ${t}`, teamId: team.id, members: agents.map((user) => ({ user })) });
+        const routing = process.env.BENCH_ROUTING === '1';
+        await api(base, token, 'POST', '/rotations', id, {
+          name: `Rotation ${t}`,
+          teamId: team.id,
+          ...(routing ? { respectAvailability: true } : {}),
+          members: agents.map((user) => (routing ? { user, caps: { day: 10_000, week: 10_000 } } : { user })),
+        });
         targets.push({ accountId: id, teamId: team.id, token, user: owner });
       }
     }),

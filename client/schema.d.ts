@@ -295,6 +295,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/leads/{id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A lead's assignments, newest first
+         * @description Every time the lead got an assignee (created, PATCHed, reassigned): who, the one before, why, and, when a rotation chose, every candidate with why each was skipped.
+         */
+        get: operations["LeadsController_assignments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/leads/{id}/convert": {
         parameters: {
             query?: never;
@@ -367,8 +387,43 @@ export interface paths {
         delete: operations["MembersController_remove"];
         options?: never;
         head?: never;
-        /** Change a member's role or deactivate / reactivate them */
+        /** Change a member's role or deactivate / reactivate them (admins and up), or their time zone and working hours (the member themself, or managers and up) */
         patch: operations["MembersController_update"];
+        trace?: never;
+    };
+    "/members/{email}/away": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A member's current and future away periods, oldest first */
+        get: operations["MembersController_listAway"];
+        put?: never;
+        /** Add an away period (the member themself, or managers and up): rotations that respect availability skip the member during it */
+        post: operations["MembersController_addAway"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/{email}/away/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an away period (the member themself, or managers and up) */
+        delete: operations["MembersController_removeAway"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/rotations": {
@@ -406,6 +461,40 @@ export interface paths {
         head?: never;
         /** Rename, (de)activate, or change the members (a different member list restarts at the first member) */
         patch: operations["RotationsController_update"];
+        trace?: never;
+    };
+    "/rotations/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who the next `count` leads through this rotation would go to if they arrived now and nothing else changed; moves nothing */
+        get: operations["RotationsController_preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rotations/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Leads the rotation assigned per member in a period (default the last 7 days): actual share against the weights' expected share */
+        get: operations["RotationsController_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/teams": {
@@ -612,6 +701,25 @@ export interface components {
         };
         /** @enum {string} */
         ArchivedFilter: "false" | "true" | "all";
+        AssignmentCandidateDto: {
+            /**
+             * Format: email
+             * @example alice@example.com
+             */
+            user: string;
+            /** @example 1 */
+            weight: number;
+            /**
+             * @description Why the member could not take the lead; null when eligible
+             * @example null
+             * @enum {string|null}
+             */
+            skipped: "inactive" | "away" | "outside_working_hours" | "day_cap_reached" | "week_cap_reached" | "already_had_lead" | null;
+            /** @description True exactly when `skipped` is null */
+            eligible: boolean;
+        };
+        /** @enum {string} */
+        AssignmentReason: "rotation" | "default_rotation" | "named" | "duplicate_owner" | "first_touch_sla" | "manual";
         /** @enum {string} */
         AuditEntityType: "lead" | "team" | "lead_source" | "rotation" | "member" | "api_key" | "account";
         /** @description One audit log entry: the seed's auditLog item, plus the kind and id of the record it is about */
@@ -725,6 +833,21 @@ export interface components {
             /** @description Whether every seal checked holds */
             ok: boolean;
         };
+        AwayPeriodDto: {
+            /** @example 17 */
+            id: number;
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            until: string;
+            /** @example Vacation */
+            reason: string | null;
+        };
+        AwayPeriodPageDto: {
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+            data: components["schemas"]["AwayPeriodDto"][];
+        };
         CreateAccountDto: {
             /**
              * @description Display name of the account
@@ -743,6 +866,25 @@ export interface components {
              * @example agent
              */
             role: components["schemas"]["Role"];
+        };
+        CreateAwayDto: {
+            /**
+             * Format: date-time
+             * @description When the member is away from (inclusive)
+             * @example 2026-12-24T00:00:00Z
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description Until when (exclusive): after `from`, at most 366 days later
+             * @example 2026-12-24T00:00:00Z
+             */
+            until: string;
+            /**
+             * @description Why (shown to the team), up to 255 characters
+             * @example Vacation
+             */
+            reason?: string | null;
         };
         CreateLeadSourceDto: {
             /**
@@ -769,6 +911,11 @@ export interface components {
              * @default true
              */
             active?: boolean | null;
+            /**
+             * @description Skip members who are away or outside their working hours (default false)
+             * @default false
+             */
+            respectAvailability?: boolean | null;
         };
         CreateTeamDto: {
             /**
@@ -911,6 +1058,38 @@ export interface components {
             readonly updatedAt?: string;
             /** @description Comprehensive audit log of all significant events and actions performed on the lead */
             readonly auditLog?: components["schemas"]["AuditEntry"][];
+        };
+        LeadAssignmentDto: {
+            /**
+             * Format: date-time
+             * @description When the lead got this assignee
+             */
+            at: string;
+            /**
+             * Format: email
+             * @example alice@example.com
+             */
+            user: string;
+            /**
+             * Format: email
+             * @description The assignee before (null: none)
+             * @example null
+             */
+            previousUser: string | null;
+            /** @example rotation */
+            reason: components["schemas"]["AssignmentReason"];
+            /**
+             * @description The rotation that chose; null when none did (named, manual)
+             * @example 5
+             */
+            rotationId: number | null;
+            /** @description Every member of the rotation that chose, and why each was skipped; only when a rotation chose */
+            candidates?: components["schemas"]["AssignmentCandidateDto"][];
+        };
+        LeadAssignmentPageDto: {
+            data: components["schemas"]["LeadAssignmentDto"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
         };
         /** @description What a lead was converted into (the body may be empty) */
         LeadConversion: {
@@ -1218,6 +1397,24 @@ export interface components {
             nextCursor: string | null;
             data: components["schemas"]["LeadSourceDto"][];
         };
+        MemberCapsDto: {
+            /**
+             * @description At most this many leads through this rotation in the member's local calendar day (1..10000; absent or null: no cap)
+             * @example 20
+             */
+            day?: number | null;
+            /**
+             * @description At most this many in the member's local ISO week, from Monday 00:00 (1..10000; absent or null: no cap)
+             * @example 80
+             */
+            week?: number | null;
+        };
+        MemberCapsOutDto: {
+            /** @example 20 */
+            day?: number;
+            /** @example 80 */
+            week?: number;
+        };
         MemberDto: {
             /**
              * Format: email
@@ -1225,17 +1422,85 @@ export interface components {
              */
             email: string;
             role: components["schemas"]["Role"];
+            /**
+             * @description The member's own IANA time zone; null: the account's
+             * @example America/Chicago
+             */
+            timeZone: string | null;
+            /**
+             * @description Local working intervals per weekday; null: always working
+             * @example {
+             *       "mon": [
+             *         [
+             *           "09:00",
+             *           "12:00"
+             *         ],
+             *         [
+             *           "13:00",
+             *           "17:30"
+             *         ]
+             *       ],
+             *       "tue": [
+             *         [
+             *           "09:00",
+             *           "17:30"
+             *         ]
+             *       ]
+             *     }
+             */
+            workingHours: {
+                [key: string]: string[][];
+            } | null;
+            /**
+             * Format: date-time
+             * @description When the away period the member is in now ends; null when not away
+             */
+            awayUntil: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
             /** @description Inactive members cannot act in the account */
             active: boolean;
+            /** @description Active, not away, and inside their working hours right now (in their time zone) */
+            availableNow: boolean;
         };
         MemberPageDto: {
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
             data: components["schemas"]["MemberDto"][];
+        };
+        MemberStatsDto: {
+            /**
+             * Format: email
+             * @example alice@example.com
+             */
+            user: string;
+            /** @example 2 */
+            weight: number;
+            /**
+             * @description Leads this rotation assigned to the member in the period
+             * @example 200
+             */
+            assigned: number;
+            /**
+             * @description assigned / total (0 when total is 0)
+             * @example 0.3333333333333333
+             */
+            share: number;
+            /**
+             * @description The member's weight over the sum of the current members' weights
+             * @example 0.3333333333333333
+             */
+            expectedShare: number;
+        };
+        PreviewEntryDto: {
+            /**
+             * Format: email
+             * @description Who that lead would go to through this rotation; null when no member is eligible (it would be passed on)
+             * @example alice@example.com
+             */
+            user: string | null;
         };
         /**
          * @description The caller's role in this account
@@ -1258,7 +1523,7 @@ export interface components {
             members: components["schemas"]["RotationMemberDto"][];
             /**
              * Format: email
-             * @description Who would get the next lead through this rotation (members no longer active in the account are skipped); null when no member is active
+             * @description Who would get the next lead through this rotation now (the routing engine: inactive, away, off-hours and capped members are skipped); null when no member is eligible
              * @example alice@example.com
              */
             nextUser: string | null;
@@ -1268,6 +1533,8 @@ export interface components {
             updatedAt: string;
             /** @description Whether it assigns leads */
             active: boolean;
+            /** @description Whether members away or outside their working hours are skipped */
+            respectAvailability: boolean;
         };
         RotationMemberDto: {
             /**
@@ -1277,6 +1544,8 @@ export interface components {
             user: string;
             /** @example 1 */
             weight: number;
+            /** @description The member's caps; absent when the member has none */
+            caps?: components["schemas"]["MemberCapsOutDto"];
         };
         RotationMemberInputDto: {
             /**
@@ -1285,6 +1554,8 @@ export interface components {
              * @example alice@example.com
              */
             user: string;
+            /** @description Caps on the leads this rotation gives the member, counted in the member's own time zone */
+            caps?: components["schemas"]["MemberCapsDto"] | null;
             /**
              * @description How many turns of every W (sum of the weights) this member gets: an integer 1..100, default 1
              * @default 1
@@ -1296,6 +1567,22 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
             data: components["schemas"]["RotationDto"][];
+        };
+        RotationPreviewDto: {
+            data: components["schemas"]["PreviewEntryDto"][];
+        };
+        RotationStatsDto: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /**
+             * @description Leads the rotation assigned in the period (to anyone, current members or not)
+             * @example 600
+             */
+            total: number;
+            /** @description The current members, in order */
+            members: components["schemas"]["MemberStatsDto"][];
         };
         TeamDto: {
             /** @example 12 */
@@ -1357,6 +1644,36 @@ export interface components {
              * @example true
              */
             active?: boolean;
+            /**
+             * @description IANA time zone name
+             * @example America/Chicago
+             */
+            timeZone?: string | null;
+            /**
+             * @description Local working intervals per weekday (mon..sun), each a list of up to 4 ["HH:MM","HH:MM"] (end after start,
+             *     "24:00" allowed, no overlaps); a missing day is a day off; null: always working
+             * @example {
+             *       "mon": [
+             *         [
+             *           "09:00",
+             *           "12:00"
+             *         ],
+             *         [
+             *           "13:00",
+             *           "17:30"
+             *         ]
+             *       ],
+             *       "tue": [
+             *         [
+             *           "09:00",
+             *           "17:30"
+             *         ]
+             *       ]
+             *     }
+             */
+            workingHours?: {
+                [key: string]: string[][];
+            } | null;
         };
         UpdateRotationDto: {
             /**
@@ -1371,6 +1688,11 @@ export interface components {
              * @example true
              */
             active?: boolean;
+            /**
+             * @description Skip members who are away or outside their working hours
+             * @example true
+             */
+            respectAvailability?: boolean;
         };
         UpdateTeamDto: {
             /**
@@ -3283,6 +3605,106 @@ export interface operations {
             };
         };
     };
+    LeadsController_assignments: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100 */
+                limit?: number;
+                /** @description A `nextCursor` from the previous page */
+                cursor?: string;
+            };
+            header: {
+                /** @description Account ID for the request */
+                "x-account-id": string;
+            };
+            path: {
+                /** @description The lead id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadAssignmentPageDto"];
+                };
+            };
+            /** @description Missing x-account-id header, or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "x-account-id header is required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an active member of the account, or the role is below viewer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "You do not have access to this account"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such lead in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "lead not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too many requests, retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
     LeadsController_convert: {
         parameters: {
             query?: never;
@@ -3817,7 +4239,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description Not an active member of the account, or the role is below admin */
+            /**
+             * @description Role or active without admin; another member's availability below manager
+             *
+             *     Not an active member of the account, or the role is below viewer
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3841,6 +4267,290 @@ export interface operations {
             };
             /** @description The last owner cannot be demoted or deactivated */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too many requests, retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    MembersController_listAway: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1..100 */
+                limit?: number;
+                /** @description A `nextCursor` from the previous page */
+                cursor?: string;
+            };
+            header: {
+                /** @description Account ID for the request */
+                "x-account-id": string;
+            };
+            path: {
+                email: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AwayPeriodPageDto"];
+                };
+            };
+            /** @description Missing x-account-id header, or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "x-account-id header is required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an active member of the account, or the role is below viewer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "You do not have access to this account"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not a member of the account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too many requests, retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    MembersController_addAway: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Account ID for the request */
+                "x-account-id": string;
+            };
+            path: {
+                email: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAwayDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AwayPeriodDto"];
+                };
+            };
+            /** @description Missing x-account-id header, or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "x-account-id header is required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /**
+             * @description Another member's availability, below manager
+             *
+             *     Not an active member of the account, or the role is below viewer
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "You do not have access to this account"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not a member of the account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too many requests, retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    MembersController_removeAway: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Account ID for the request */
+                "x-account-id": string;
+            };
+            path: {
+                email: string;
+                /** @description The away period id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing x-account-id header, or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "x-account-id header is required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /**
+             * @description Another member's availability, below manager
+             *
+             *     Not an active member of the account, or the role is below viewer
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "You do not have access to this account"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4294,6 +5004,192 @@ export interface operations {
             };
             /** @description The team (or, without a team, the account) already has an active rotation */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too many requests, retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    RotationsController_preview: {
+        parameters: {
+            query?: {
+                /** @description How many upcoming leads to show, 1..100 (default 10) */
+                count?: number;
+            };
+            header: {
+                /** @description Account ID for the request */
+                "x-account-id": string;
+            };
+            path: {
+                /** @description The rotation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotationPreviewDto"];
+                };
+            };
+            /** @description Missing x-account-id header, or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "x-account-id header is required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an active member of the account, or the role is below viewer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "You do not have access to this account"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too many requests, retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    RotationsController_stats: {
+        parameters: {
+            query?: {
+                /** @description From this instant (inclusive; default: 7 days before `to`) */
+                from?: string;
+                /** @description Until this instant (exclusive; default: now) */
+                to?: string;
+            };
+            header: {
+                /** @description Account ID for the request */
+                "x-account-id": string;
+            };
+            path: {
+                /** @description The rotation id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotationStatsDto"];
+                };
+            };
+            /** @description Missing x-account-id header, or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "x-account-id header is required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an active member of the account, or the role is below manager */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "You do not have access to this account"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

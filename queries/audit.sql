@@ -19,6 +19,15 @@ SELECT id, account_id, event, entity_type, entity_id, user_email, api_key_id, da
   request_method, request_path, request_headers, request_ip, request_id FROM audit_log
     WHERE account_id = $1 AND entity_type = $2 AND entity_id = $3 ORDER BY id
 
+-- audit/lead-assignments
+SELECT id, event, data, created_at FROM audit_log
+    WHERE account_id = $1 AND entity_type = 'lead' AND entity_id = $2
+      AND ($3::bigint IS NULL OR id < $3::bigint)
+      AND ((event = 'lead_created' AND data ->> 'assignedTo' IS NOT NULL)
+        OR (event = 'lead_reassigned' AND data ->> 'to' IS NOT NULL)
+        OR (data -> 'changes' -> 'assignedTo' ->> 'to' IS NOT NULL))
+    ORDER BY id DESC LIMIT $4
+
 -- audit/list
 SELECT id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
   request_method, request_path, request_headers, request_ip, request_id FROM audit_log
@@ -43,6 +52,13 @@ INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, ap
        ORDER BY e.ord
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
   request_method, request_path, request_headers, request_ip, request_id
+
+-- audit/rotation-assignment-counts
+SELECT data -> 'assignment' ->> 'user' AS "user", count(*)::integer AS assigned FROM audit_log
+    WHERE account_id = $1 AND event IN ('lead_created', 'lead_reassigned')
+      AND created_at >= $2::timestamptz AND created_at < $3::timestamptz
+      AND data -> 'assignment' ->> 'rotationId' = $4::text AND data -> 'assignment' ->> 'user' IS NOT NULL
+    GROUP BY 1
 
 -- audit/seal-before
 SELECT last_entry_id, hash FROM audit_seals WHERE account_id = $1 AND last_entry_id < $2

@@ -17,7 +17,12 @@ WITH team AS (SELECT 1 FROM teams WHERE account_id = $1::bigint AND id = $2::int
          CASE WHEN $2::integer IS NOT NULL AND $3::integer IS NULL AND NOT $5::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $1::bigint AND team_id = $2::integer AND deleted_at IS NULL) END AS team_has_sources,
          EXISTS (SELECT 1 FROM assignee) AS assignee_found,
          candidates, candidates::text AS candidates_text
-    FROM (SELECT CASE WHEN $6::boolean THEN (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, rm.user_email, rm.weight, ms.active AS member_active, rm.ordinal
+    FROM (SELECT CASE WHEN $6::boolean THEN (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
+            rm.cap_day, rm.cap_week,
+            CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $1::bigint)), 'workingHours', ms.working_hours,
+     'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
+                         FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
      FROM rotations r
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
@@ -58,7 +63,12 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
   AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
   AND (CASE WHEN $3::integer IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND deleted_at IS NULL) END) IS NOT TRUE
   AND (CASE WHEN $3::integer IS NOT NULL AND $4::integer IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $2::bigint AND team_id = $3::integer AND deleted_at IS NULL) END) IS NOT TRUE)
-      AND ($7::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, rm.user_email, rm.weight, ms.active AS member_active, rm.ordinal
+      AND ($7::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
+            rm.cap_day, rm.cap_week,
+            CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $2::bigint)), 'workingHours', ms.working_hours,
+     'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
+                         FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
      FROM rotations r
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
@@ -89,6 +99,97 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
   SELECT slots.ord, lead.*, to_json(entry.*) AS entry
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
+-- leads/insert-batch.decided
+WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, team_id integer, lead_source_id integer, first_name text, last_name text, img_src text, email text, phone text, company text, job_title text, branch text, source text, position text, location text, products_services_sold text, number_of_employees integer, current_payment_processor text, monthly_transaction_volume bigint, interested_in_switching boolean, process_stage text, buying_role text, assigned_to text, notes text, last_contacted timestamptz, archived boolean, created_by text, audit_data jsonb, actor_user text, actor_api_key_id text, actor_request_method text, actor_request_path text, actor_request_headers jsonb, actor_request_ip text, actor_request_id text)),
+  team AS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND id = $3::integer AND deleted_at IS NULL FOR SHARE),
+  source AS (SELECT 1 FROM lead_sources
+              WHERE account_id = $2::bigint AND team_id = $3::integer AND id = $4::integer AND deleted_at IS NULL FOR SHARE),
+  assignee AS (SELECT 1 FROM memberships WHERE account_id = $2::bigint AND email = $5::text AND active FOR SHARE),
+  rules AS (SELECT (
+      ($3::integer IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND ($4::integer IS NULL OR EXISTS (SELECT 1 FROM source))
+  AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
+  AND (CASE WHEN $3::integer IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND deleted_at IS NULL) END) IS NOT TRUE
+  AND (CASE WHEN $3::integer IS NOT NULL AND $4::integer IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $2::bigint AND team_id = $3::integer AND deleted_at IS NULL) END) IS NOT TRUE)
+      AND ($7::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
+            rm.cap_day, rm.cap_week,
+            CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $2::bigint)), 'workingHours', ms.working_hours,
+     'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
+                         FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
+     FROM rotations r
+     JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
+     LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
+    WHERE r.account_id = $2::bigint AND r.active AND r.deleted_at IS NULL
+      AND (r.team_id IS NULL OR r.team_id = $3::integer)) c)::text = $7::text) AS pass),
+  turn AS (
+      UPDATE rotations SET position = position + $8::integer, cap_counters = cap_counters || $9::jsonb
+       WHERE account_id = $2::bigint AND id = $10::integer AND active AND deleted_at IS NULL AND members_version = $11::integer
+         AND position = $12::bigint
+         AND (SELECT pass FROM rules)
+         AND set_config('lock_timeout', $13::text, true) IS NOT NULL
+       RETURNING position - $8::integer AS slot),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($14::jsonb -> input.ord) ->> 'user' AS assignee, ($14::jsonb -> input.ord) AS how FROM input, turn ORDER BY ord),
+  lead AS (
+      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by)
+      SELECT id, $2::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by FROM slots
+      RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
+  phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
+  current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role,
+  assigned_to, notes, last_contacted, archived, created_by, created_at, updated_at),
+  entry AS (
+      INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
+                             request_method, request_path, request_headers, request_ip, request_id)
+      SELECT $2::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, jsonb_set(slots.audit_data, '{assignedTo}', coalesce(to_jsonb(slots.assignee), 'null'::jsonb)) || jsonb_build_object('assignment', slots.how),
+             slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
+        FROM slots
+      RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
+  request_method, request_path, request_headers, request_ip, request_id)
+  SELECT slots.ord, lead.*, to_json(entry.*) AS entry
+    FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
+
+-- leads/insert-batch.explained
+WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, team_id integer, lead_source_id integer, first_name text, last_name text, img_src text, email text, phone text, company text, job_title text, branch text, source text, position text, location text, products_services_sold text, number_of_employees integer, current_payment_processor text, monthly_transaction_volume bigint, interested_in_switching boolean, process_stage text, buying_role text, assigned_to text, notes text, last_contacted timestamptz, archived boolean, created_by text, audit_data jsonb, actor_user text, actor_api_key_id text, actor_request_method text, actor_request_path text, actor_request_headers jsonb, actor_request_ip text, actor_request_id text)),
+  team AS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND id = $3::integer AND deleted_at IS NULL FOR SHARE),
+  source AS (SELECT 1 FROM lead_sources
+              WHERE account_id = $2::bigint AND team_id = $3::integer AND id = $4::integer AND deleted_at IS NULL FOR SHARE),
+  assignee AS (SELECT 1 FROM memberships WHERE account_id = $2::bigint AND email = $5::text AND active FOR SHARE),
+  rules AS (SELECT (
+      ($3::integer IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND ($4::integer IS NULL OR EXISTS (SELECT 1 FROM source))
+  AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
+  AND (CASE WHEN $3::integer IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND deleted_at IS NULL) END) IS NOT TRUE
+  AND (CASE WHEN $3::integer IS NOT NULL AND $4::integer IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $2::bigint AND team_id = $3::integer AND deleted_at IS NULL) END) IS NOT TRUE)
+      AND ($7::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
+            rm.cap_day, rm.cap_week,
+            CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $2::bigint)), 'workingHours', ms.working_hours,
+     'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
+                         FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
+     FROM rotations r
+     JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
+     LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
+    WHERE r.account_id = $2::bigint AND r.active AND r.deleted_at IS NULL
+      AND (r.team_id IS NULL OR r.team_id = $3::integer)) c)::text = $7::text) AS pass),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($8::jsonb -> input.ord) ->> 'user' AS assignee, ($8::jsonb -> input.ord) AS how FROM input WHERE (SELECT pass FROM rules) ORDER BY ord),
+  lead AS (
+      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by)
+      SELECT id, $2::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by FROM slots
+      RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
+  phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
+  current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role,
+  assigned_to, notes, last_contacted, archived, created_by, created_at, updated_at),
+  entry AS (
+      INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
+                             request_method, request_path, request_headers, request_ip, request_id)
+      SELECT $2::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, jsonb_set(slots.audit_data, '{assignedTo}', coalesce(to_jsonb(slots.assignee), 'null'::jsonb)) || jsonb_build_object('assignment', slots.how),
+             slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
+        FROM slots
+      RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
+  request_method, request_path, request_headers, request_ip, request_id)
+  SELECT slots.ord, lead.*, to_json(entry.*) AS entry
+    FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
+
 -- leads/insert-one
 WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::jsonb AS audit_data, $27::text AS actor_user, $28::text AS actor_api_key_id, $29::text AS actor_request_method, $30::text AS actor_request_path, $31::jsonb AS actor_request_headers, $32::text AS actor_request_ip, $33::text AS actor_request_id),
   slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, input.assigned_to AS assignee FROM input),
@@ -110,6 +211,55 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
   SELECT slots.ord, lead.*, to_json(entry.*) AS entry
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
+-- leads/insert-one.decided
+WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::jsonb AS audit_data, $27::text AS actor_user, $28::text AS actor_api_key_id, $29::text AS actor_request_method, $30::text AS actor_request_path, $31::jsonb AS actor_request_headers, $32::text AS actor_request_ip, $33::text AS actor_request_id),
+  turn AS (
+      UPDATE rotations SET position = position + $34::integer, cap_counters = cap_counters || $35::jsonb
+       WHERE account_id = $36::bigint AND id = $37::integer AND active AND deleted_at IS NULL AND members_version = $38::integer
+         AND position = $39::bigint
+         
+         AND set_config('lock_timeout', $40::text, true) IS NOT NULL
+       RETURNING position - $34::integer AS slot),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($41::jsonb -> input.ord) ->> 'user' AS assignee, ($41::jsonb -> input.ord) AS how FROM input, turn),
+  lead AS (
+      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by)
+      SELECT id, $36::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by FROM slots
+      RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
+  phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
+  current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role,
+  assigned_to, notes, last_contacted, archived, created_by, created_at, updated_at),
+  entry AS (
+      INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
+                             request_method, request_path, request_headers, request_ip, request_id)
+      SELECT $36::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, jsonb_set(slots.audit_data, '{assignedTo}', coalesce(to_jsonb(slots.assignee), 'null'::jsonb)) || jsonb_build_object('assignment', slots.how),
+             slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
+        FROM slots
+      RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
+  request_method, request_path, request_headers, request_ip, request_id)
+  SELECT slots.ord, lead.*, to_json(entry.*) AS entry
+    FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
+
+-- leads/insert-one.explained
+WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::jsonb AS audit_data, $27::text AS actor_user, $28::text AS actor_api_key_id, $29::text AS actor_request_method, $30::text AS actor_request_path, $31::jsonb AS actor_request_headers, $32::text AS actor_request_ip, $33::text AS actor_request_id),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($34::jsonb -> input.ord) ->> 'user' AS assignee, ($34::jsonb -> input.ord) AS how FROM input),
+  lead AS (
+      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by)
+      SELECT id, $35::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by FROM slots
+      RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
+  phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
+  current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role,
+  assigned_to, notes, last_contacted, archived, created_by, created_at, updated_at),
+  entry AS (
+      INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
+                             request_method, request_path, request_headers, request_ip, request_id)
+      SELECT $35::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, jsonb_set(slots.audit_data, '{assignedTo}', coalesce(to_jsonb(slots.assignee), 'null'::jsonb)) || jsonb_build_object('assignment', slots.how),
+             slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
+        FROM slots
+      RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
+  request_method, request_path, request_headers, request_ip, request_id)
+  SELECT slots.ord, lead.*, to_json(entry.*) AS entry
+    FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
+
 -- leads/insert-one.guarded
 WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::jsonb AS audit_data, $27::text AS actor_user, $28::text AS actor_api_key_id, $29::text AS actor_request_method, $30::text AS actor_request_path, $31::jsonb AS actor_request_headers, $32::text AS actor_request_ip, $33::text AS actor_request_id),
   team AS (SELECT 1 FROM teams WHERE account_id = $34::bigint AND id = $35::integer AND deleted_at IS NULL FOR SHARE),
@@ -122,7 +272,12 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
   AND ($37::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
   AND (CASE WHEN $35::integer IS NULL AND NOT $38::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $34::bigint AND deleted_at IS NULL) END) IS NOT TRUE
   AND (CASE WHEN $35::integer IS NOT NULL AND $36::integer IS NULL AND NOT $38::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $34::bigint AND team_id = $35::integer AND deleted_at IS NULL) END) IS NOT TRUE)
-      AND ($39::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, rm.user_email, rm.weight, ms.active AS member_active, rm.ordinal
+      AND ($39::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
+            rm.cap_day, rm.cap_week,
+            CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $34::bigint)), 'workingHours', ms.working_hours,
+     'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
+                         FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
      FROM rotations r
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
@@ -147,6 +302,97 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
   SELECT slots.ord, lead.*, to_json(entry.*) AS entry
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
+-- leads/insert-one.guarded.decided
+WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::jsonb AS audit_data, $27::text AS actor_user, $28::text AS actor_api_key_id, $29::text AS actor_request_method, $30::text AS actor_request_path, $31::jsonb AS actor_request_headers, $32::text AS actor_request_ip, $33::text AS actor_request_id),
+  team AS (SELECT 1 FROM teams WHERE account_id = $34::bigint AND id = $35::integer AND deleted_at IS NULL FOR SHARE),
+  source AS (SELECT 1 FROM lead_sources
+              WHERE account_id = $34::bigint AND team_id = $35::integer AND id = $36::integer AND deleted_at IS NULL FOR SHARE),
+  assignee AS (SELECT 1 FROM memberships WHERE account_id = $34::bigint AND email = $37::text AND active FOR SHARE),
+  rules AS (SELECT (
+      ($35::integer IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND ($36::integer IS NULL OR EXISTS (SELECT 1 FROM source))
+  AND ($37::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
+  AND (CASE WHEN $35::integer IS NULL AND NOT $38::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $34::bigint AND deleted_at IS NULL) END) IS NOT TRUE
+  AND (CASE WHEN $35::integer IS NOT NULL AND $36::integer IS NULL AND NOT $38::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $34::bigint AND team_id = $35::integer AND deleted_at IS NULL) END) IS NOT TRUE)
+      AND ($39::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
+            rm.cap_day, rm.cap_week,
+            CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $34::bigint)), 'workingHours', ms.working_hours,
+     'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
+                         FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
+     FROM rotations r
+     JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
+     LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
+    WHERE r.account_id = $34::bigint AND r.active AND r.deleted_at IS NULL
+      AND (r.team_id IS NULL OR r.team_id = $35::integer)) c)::text = $39::text) AS pass),
+  turn AS (
+      UPDATE rotations SET position = position + $40::integer, cap_counters = cap_counters || $41::jsonb
+       WHERE account_id = $34::bigint AND id = $42::integer AND active AND deleted_at IS NULL AND members_version = $43::integer
+         AND position = $44::bigint
+         AND (SELECT pass FROM rules)
+         AND set_config('lock_timeout', $45::text, true) IS NOT NULL
+       RETURNING position - $40::integer AS slot),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($46::jsonb -> input.ord) ->> 'user' AS assignee, ($46::jsonb -> input.ord) AS how FROM input, turn),
+  lead AS (
+      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by)
+      SELECT id, $34::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by FROM slots
+      RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
+  phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
+  current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role,
+  assigned_to, notes, last_contacted, archived, created_by, created_at, updated_at),
+  entry AS (
+      INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
+                             request_method, request_path, request_headers, request_ip, request_id)
+      SELECT $34::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, jsonb_set(slots.audit_data, '{assignedTo}', coalesce(to_jsonb(slots.assignee), 'null'::jsonb)) || jsonb_build_object('assignment', slots.how),
+             slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
+        FROM slots
+      RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
+  request_method, request_path, request_headers, request_ip, request_id)
+  SELECT slots.ord, lead.*, to_json(entry.*) AS entry
+    FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
+
+-- leads/insert-one.guarded.explained
+WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::jsonb AS audit_data, $27::text AS actor_user, $28::text AS actor_api_key_id, $29::text AS actor_request_method, $30::text AS actor_request_path, $31::jsonb AS actor_request_headers, $32::text AS actor_request_ip, $33::text AS actor_request_id),
+  team AS (SELECT 1 FROM teams WHERE account_id = $34::bigint AND id = $35::integer AND deleted_at IS NULL FOR SHARE),
+  source AS (SELECT 1 FROM lead_sources
+              WHERE account_id = $34::bigint AND team_id = $35::integer AND id = $36::integer AND deleted_at IS NULL FOR SHARE),
+  assignee AS (SELECT 1 FROM memberships WHERE account_id = $34::bigint AND email = $37::text AND active FOR SHARE),
+  rules AS (SELECT (
+      ($35::integer IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND ($36::integer IS NULL OR EXISTS (SELECT 1 FROM source))
+  AND ($37::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
+  AND (CASE WHEN $35::integer IS NULL AND NOT $38::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $34::bigint AND deleted_at IS NULL) END) IS NOT TRUE
+  AND (CASE WHEN $35::integer IS NOT NULL AND $36::integer IS NULL AND NOT $38::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $34::bigint AND team_id = $35::integer AND deleted_at IS NULL) END) IS NOT TRUE)
+      AND ($39::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
+            rm.cap_day, rm.cap_week,
+            CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $34::bigint)), 'workingHours', ms.working_hours,
+     'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
+                         FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
+     FROM rotations r
+     JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
+     LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
+    WHERE r.account_id = $34::bigint AND r.active AND r.deleted_at IS NULL
+      AND (r.team_id IS NULL OR r.team_id = $35::integer)) c)::text = $39::text) AS pass),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($40::jsonb -> input.ord) ->> 'user' AS assignee, ($40::jsonb -> input.ord) AS how FROM input WHERE (SELECT pass FROM rules)),
+  lead AS (
+      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by)
+      SELECT id, $34::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by FROM slots
+      RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
+  phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
+  current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role,
+  assigned_to, notes, last_contacted, archived, created_by, created_at, updated_at),
+  entry AS (
+      INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
+                             request_method, request_path, request_headers, request_ip, request_id)
+      SELECT $34::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, jsonb_set(slots.audit_data, '{assignedTo}', coalesce(to_jsonb(slots.assignee), 'null'::jsonb)) || jsonb_build_object('assignment', slots.how),
+             slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
+        FROM slots
+      RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
+  request_method, request_path, request_headers, request_ip, request_id)
+  SELECT slots.ord, lead.*, to_json(entry.*) AS entry
+    FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
+
 -- leads/insert-one.guarded.turn
 WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::jsonb AS audit_data, $27::text AS actor_user, $28::text AS actor_api_key_id, $29::text AS actor_request_method, $30::text AS actor_request_path, $31::jsonb AS actor_request_headers, $32::text AS actor_request_ip, $33::text AS actor_request_id),
   team AS (SELECT 1 FROM teams WHERE account_id = $34::bigint AND id = $35::integer AND deleted_at IS NULL FOR SHARE),
@@ -159,7 +405,12 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
   AND ($37::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
   AND (CASE WHEN $35::integer IS NULL AND NOT $38::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $34::bigint AND deleted_at IS NULL) END) IS NOT TRUE
   AND (CASE WHEN $35::integer IS NOT NULL AND $36::integer IS NULL AND NOT $38::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $34::bigint AND team_id = $35::integer AND deleted_at IS NULL) END) IS NOT TRUE)
-      AND ($39::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, rm.user_email, rm.weight, ms.active AS member_active, rm.ordinal
+      AND ($39::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
+            rm.cap_day, rm.cap_week,
+            CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $34::bigint)), 'workingHours', ms.working_hours,
+     'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
+                         FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
      FROM rotations r
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email

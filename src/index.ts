@@ -16,7 +16,8 @@ export { AuditService, type EntityType } from './audit/audit.service';
 export { TeamsService } from './teams/teams.service';
 export { LeadSourcesService } from './lead-sources/lead-sources.service';
 export { RotationsService } from './rotations/rotations.service';
-export { AssignmentService, type Assignment } from './rotations/assignment.service';
+export { AssignmentService, type Assignment, type AssignmentExplanation, type AssignmentReason, type RotationRecord } from './rotations/assignment.service';
+export { MemberAwayService } from './accounts/member-away.service';
 export { LeadsService, type CreateLeadOptions, type CreateLeadResult } from './leads/leads.service';
 export { LeadReadsService } from './leads/lead-reads.service';
 export { LeadChangesService, type UpdateLeadOptions } from './leads/lead-changes.service';
@@ -60,10 +61,11 @@ export { RotationEntity } from './rotations/rotation.entity';
 export { RotationMemberEntity } from './rotations/rotation-member.entity';
 export { LeadEntity } from './leads/lead.entity';
 export { IdempotencyKeyEntity } from './leads/idempotency-key.entity';
+export { MemberAwayPeriodEntity } from './accounts/member-away-period.entity';
 
 // DTOs
 export { AccountDto, AccountPageDto, CreateAccountDto, RenameAccountDto, UpdateAccountDto } from './accounts/dto/account.dto';
-export { AddMemberDto, MemberDto, MemberPageDto, UpdateMemberDto } from './accounts/dto/member.dto';
+export { AddMemberDto, AwayPeriodDto, AwayPeriodPageDto, CreateAwayDto, MemberDto, MemberPageDto, UpdateMemberDto } from './accounts/dto/member.dto';
 export { ApiKeyDto, ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto } from './accounts/dto/api-key.dto';
 export { AuditEntryDto, AuditPageDto } from './audit/dto/audit-entry.dto';
 export { AuditQueryDto } from './audit/dto/audit-query.dto';

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AccessLogModule } from './access-log/access-log.module';
 import { AccessLogRecordEntity } from './access-log/access-log-record.entity';
+import { MemberAwayPeriodEntity } from './accounts/member-away-period.entity';
 import { AccountEntity } from './accounts/account.entity';
 import { AccountsModule } from './accounts/accounts.module';
 import { ApiKeyEntity } from './accounts/api-key.entity';
@@ -52,6 +53,7 @@ export const LEAD_DESK_ENTITIES = [
   IdempotencyKeyEntity,
   AuditSealEntity,
   AccessLogRecordEntity,
+  MemberAwayPeriodEntity,
 ];
 
 /** The host's options, after its factory ran. */

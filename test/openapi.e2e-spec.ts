@@ -167,12 +167,14 @@ describe('openapi.json', () => {
     expect(gaps).toEqual([]);
   });
 
-  it('types every number as an integer (the API has no fractional quantity: ids, counts, cents, weights, page sizes)', () => {
+  it('types every number as an integer (the API has no fractional quantity: ids, counts, cents, weights, page sizes), but for the shares of API.md section 9', () => {
+    // a rotation's stats give each member's share of the leads and expected share: fractions 0..1 (section 9)
+    const FRACTIONS = ['#/components/schemas/MemberStatsDto/properties/share', '#/components/schemas/MemberStatsDto/properties/expectedShare'];
     const numbers: string[] = [];
     const visit = (node: Json, where: string) => {
       if (Array.isArray(node)) node.forEach((child, i) => visit(child, `${where}/${child?.name ?? i}`));
       else if (node && typeof node === 'object') {
-        if (node.type === 'number') numbers.push(where);
+        if (node.type === 'number' && !FRACTIONS.includes(where)) numbers.push(where);
         for (const [key, child] of Object.entries(node)) visit(child, `${where}/${key}`);
       }
     };

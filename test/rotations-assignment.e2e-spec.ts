@@ -37,7 +37,7 @@ describe('rotations: assignment engine (nextAssignee)', () => {
     const got: Assignment[] = [];
     for (let i = 0; i < 7; i++) got.push((await assign(account))!);
     expect(got.map((x) => x.user)).toEqual([a, b, c, a, b, c, a].map((u) => u.email));
-    expect(got[0]).toEqual({ user: a.email, rotationId: id, skipped: [], fallbackFromTeamRotationId: null });
+    expect(got[0]).toMatchObject({ user: a.email, rotationId: id, skipped: [], fallbackFromTeamRotationId: null });
   });
 
   it('follows the smooth weighted schedule: every window of W turns matches the weights', async () => {
@@ -65,14 +65,14 @@ describe('rotations: assignment engine (nextAssignee)', () => {
 
     const teamRotation = await rotation(account, { name: 'T', teamId: withRotation, members: users([a]) });
     await rotation(account, { name: 'Off', teamId: withInactiveRotation, members: users([b]), active: false });
-    expect(await assign(account, withRotation)).toEqual({ user: a.email, rotationId: teamRotation, skipped: [], fallbackFromTeamRotationId: null });
+    expect(await assign(account, withRotation)).toMatchObject({ user: a.email, rotationId: teamRotation, skipped: [], fallbackFromTeamRotationId: null });
     expect(await assign(account)).toBeNull();
     expect(await assign(account, withoutRotation)).toBeNull();
     expect(await assign(account, withInactiveRotation)).toBeNull();
 
     const defaultRotation = await rotation(account, { name: 'D', members: users([c]) });
     for (const teamId of [null, withoutRotation, withInactiveRotation, 999_999]) {
-      expect(await assign(account, teamId)).toEqual({ user: c.email, rotationId: defaultRotation, skipped: [], fallbackFromTeamRotationId: null });
+      expect(await assign(account, teamId)).toMatchObject({ user: c.email, rotationId: defaultRotation, skipped: [], fallbackFromTeamRotationId: null });
     }
     expect((await assign(account, withRotation))!.rotationId).toBe(teamRotation);
 
@@ -93,7 +93,7 @@ describe('rotations: assignment engine (nextAssignee)', () => {
     const got: Assignment[] = [];
     for (let i = 0; i < 6; i++) got.push((await assign(account))!);
     expect(got.map((x) => x.user)).toEqual([a, c, a, c, a, c].map((u) => u.email));
-    expect(got[0]).toEqual({
+    expect(got[0]).toMatchObject({
       user: a.email,
       rotationId: id,
       skipped: [
@@ -119,7 +119,7 @@ describe('rotations: assignment engine (nextAssignee)', () => {
     await account.owner.api.patch(`/members/${a.email}`, { active: false });
     await account.owner.api.delete(`/members/${b.email}`);
 
-    expect(await assign(account, team)).toEqual({
+    expect(await assign(account, team)).toMatchObject({
       user: c.email,
       rotationId: defaultRotation,
       skipped: [
@@ -225,7 +225,7 @@ describe('rotations: assignment engine (nextAssignee)', () => {
         team,
       ),
     );
-    expect(got).toEqual({ user: b.email, rotationId: defaultRotation, skipped: [], fallbackFromTeamRotationId: null });
+    expect(got).toMatchObject({ user: b.email, rotationId: defaultRotation, skipped: [], fallbackFromTeamRotationId: null });
   });
 });
 

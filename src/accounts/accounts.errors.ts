@@ -8,6 +8,7 @@ export type AccountErrorCode =
   | 'api_key_cannot_create_accounts'
   | 'account_not_found'
   | 'member_not_found'
+  | 'away_not_found'
   | 'api_key_not_found'
   | 'already_member'
   | 'last_owner';
@@ -25,6 +26,7 @@ export const AccountErrors = {
     new AccountError('api_key_cannot_create_accounts', 'API keys cannot create accounts; use a user token', 'forbidden'),
   accountNotFound: () => new AccountError('account_not_found', 'account not found', 'not_found'),
   memberNotFound: () => new AccountError('member_not_found', 'member not found', 'not_found'),
+  awayNotFound: () => new AccountError('away_not_found', 'away period not found', 'not_found'),
   apiKeyNotFound: () => new AccountError('api_key_not_found', 'API key not found', 'not_found'),
   alreadyMember: () => new AccountError('already_member', 'this user is already a member of the account', 'conflict'),
   lastOwner: () => new AccountError('last_owner', 'the last owner cannot be removed, demoted or deactivated', 'conflict'),

@@ -9,14 +9,16 @@ import { AccountsService } from './accounts.service';
 import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
+import { MemberAwayPeriodEntity } from './member-away-period.entity';
+import { MemberAwayService } from './member-away.service';
 import { MembershipEntity } from './membership.entity';
 import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([AccountEntity, MembershipEntity, ApiKeyEntity]), AuditModule],
+  imports: [TypeOrmModule.forFeature([AccountEntity, MembershipEntity, ApiKeyEntity, MemberAwayPeriodEntity]), AuditModule],
   controllers: [AccountsController, MembersController, ApiKeysController],
-  providers: [AccountsService, MembersService, ApiKeysService, AccountAccessService, AccountContexts],
+  providers: [AccountsService, MembersService, MemberAwayService, ApiKeysService, AccountAccessService, AccountContexts],
   exports: [AccountsService, MembersService, ApiKeysService, AccountAccessService, AccountContexts],
 })
 export class AccountsModule {}

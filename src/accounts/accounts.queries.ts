@@ -42,3 +42,13 @@ export const joinAccountNamed = (alias: string, idText: string) =>
 
 /** The IANA time zone of `account` (a scalar subquery): where the account's calendar days begin and end. */
 export const accountTimeZone = (account: string) => `(SELECT time_zone FROM accounts WHERE id = ${account})`;
+
+/**
+ * The availability of the member joined as `alias` (see joinMembership) as JSON, for the routing engine:
+ * `{timeZone, workingHours, away}`, where timeZone falls back to the account's and `away` lists the member's
+ * current and future away periods as [from, until] epoch milliseconds (only when `withAway`, an SQL boolean).
+ */
+export const memberAvailability = (alias: string, account: string, withAway: string) =>
+  `json_build_object('timeZone', coalesce(${alias}.time_zone, ${accountTimeZone(account)}), 'workingHours', ${alias}.working_hours,
+     'away', CASE WHEN ${withAway} THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
+                         FROM member_away_periods a WHERE a.account_id = ${alias}.account_id AND a.user_email = ${alias}.email AND a.ends_at > now()) ELSE '[]'::json END)`;

@@ -23,6 +23,14 @@ export class MembershipEntity {
   @Column({ type: 'boolean', default: true })
   active: boolean;
 
+  /** IANA zone of the member's working hours and cap days; null: the account's (migrations/1764270100000-Routing.js) */
+  @Column({ name: 'time_zone', type: 'varchar', length: 64, nullable: true })
+  timeZone: string | null;
+
+  /** Local working intervals per weekday; null: always working */
+  @Column({ name: 'working_hours', type: 'jsonb', nullable: true })
+  workingHours: Record<string, [string, string][]> | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

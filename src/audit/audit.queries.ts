@@ -225,3 +225,30 @@ export const EXPORT_BATCH = defineQuery<ExportParams, AuditRow>(
       AND id > :afterId::bigint
     ORDER BY id LIMIT :limit`,
 );
+
+// ---------------------------------------------------------------------------------------------------------
+// Assignments (API.md section 9), read from the entries that record them: a lead's `lead_created`
+// (data.assignedTo, data.assignment), `lead_updated` / `lead_archived` / `lead_unarchived` with
+// data.changes.assignedTo (a PATCH: reason manual), and `lead_reassigned` (data.from, data.to, data.assignment).
+
+/** The entries in which lead `leadId` got an assignee, newest first, before entry `beforeId` (null: from the newest). */
+export const LEAD_ASSIGNMENTS = defineQuery<{ accountId: string; leadId: string; beforeId: string | null; limit: number }, Pick<AuditRow, 'id' | 'event' | 'data' | 'created_at'>>(
+  'audit/lead-assignments',
+  `SELECT id, event, data, created_at FROM audit_log
+    WHERE account_id = :accountId AND entity_type = 'lead' AND entity_id = :leadId
+      AND (:beforeId::bigint IS NULL OR id < :beforeId::bigint)
+      AND ((event = 'lead_created' AND data ->> 'assignedTo' IS NOT NULL)
+        OR (event = 'lead_reassigned' AND data ->> 'to' IS NOT NULL)
+        OR (data -> 'changes' -> 'assignedTo' ->> 'to' IS NOT NULL))
+    ORDER BY id DESC LIMIT :limit`,
+);
+
+/** How many leads rotation `rotationId` assigned to each member in [from, to). */
+export const ROTATION_ASSIGNMENT_COUNTS = defineQuery<{ accountId: string; rotationId: string; from: string; to: string }, { user: string; assigned: number }>(
+  'audit/rotation-assignment-counts',
+  `SELECT data -> 'assignment' ->> 'user' AS "user", count(*)::integer AS assigned FROM audit_log
+    WHERE account_id = :accountId AND event IN ('lead_created', 'lead_reassigned')
+      AND created_at >= :from::timestamptz AND created_at < :to::timestamptz
+      AND data -> 'assignment' ->> 'rotationId' = :rotationId::text AND data -> 'assignment' ->> 'user' IS NOT NULL
+    GROUP BY 1`,
+);

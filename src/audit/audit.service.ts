@@ -7,7 +7,7 @@ import { AuditQueryDto } from './dto/audit-query.dto';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { toPage } from '../common/pagination/page';
 import { sqlRows } from '../database/sql';
-import { actorValues, filterValues, HISTORY, LIST, RECORD } from './audit.queries';
+import { actorValues, filterValues, HISTORY, LEAD_ASSIGNMENTS, LIST, RECORD, ROTATION_ASSIGNMENT_COUNTS } from './audit.queries';
 
 export type EntityType = 'lead' | 'team' | 'lead_source' | 'rotation' | 'member' | 'api_key' | 'account';
 
@@ -43,6 +43,20 @@ export class AuditService {
   async history(manager: EntityManager, accountId: string, entityType: EntityType, entityId: string | number): Promise<AuditEntryDto[]> {
     const rows = await sqlRows(manager, HISTORY, { accountId, entityType, entityId: String(entityId) });
     return rows.map(toAuditEntryDto);
+  }
+
+  /**
+   * The entries in which a lead got an assignee (created with one, a PATCH of assignedTo, a reassignment), newest
+   * first: `limit` + 1 of them before entry `beforeId`, for a page.
+   */
+  async leadAssignments(manager: EntityManager, accountId: string, leadId: number, beforeId: string | null, limit: number) {
+    return sqlRows(manager, LEAD_ASSIGNMENTS, { accountId, leadId: String(leadId), beforeId, limit: limit + 1 });
+  }
+
+  /** Leads a rotation assigned per member in [from, to), from their entries' data.assignment. */
+  async rotationAssignmentCounts(manager: EntityManager, accountId: string, rotationId: number, from: string, to: string): Promise<Map<string, number>> {
+    const rows = await sqlRows(manager, ROTATION_ASSIGNMENT_COUNTS, { accountId, rotationId: String(rotationId), from, to });
+    return new Map(rows.map((r) => [r.user, r.assigned]));
   }
 
   async list(accountId: string, query: AuditQueryDto): Promise<AuditPageDto> {

@@ -3,7 +3,7 @@ import type { Actor } from '../audit/actor';
 import { actorRecord } from '../audit/audit.queries';
 import { toAuditEntryDto } from '../audit/dto/audit-entry.dto';
 import { preparedRows } from '../database/sql';
-import type { AssignmentPlan } from '../rotations/assignment.service';
+import type { AssignmentPlan, DecidedTurns } from '../rotations/assignment.service';
 import { type LeadDto, type LeadRow, toLeadDto } from './dto/lead.dto';
 import { INPUT_COLUMNS, type LeadValues } from './lead-columns';
 import { INSERT_LEADS, type InsertedLeadRow, type InsertGuardParams, type OneLeadParams } from './leads.queries';
@@ -66,17 +66,19 @@ export async function insertLeads(
   plan: AssignmentPlan | null,
   guard: InsertGuard | null,
   lockTimeout: string,
+  decided: DecidedTurns | null = null,
 ): Promise<LeadDto[] | null> {
   const turn = plan && {
     rotationId: plan.rotationId,
     membersVersion: plan.membersVersion,
     users: plan.users,
     schedule: plan.schedule,
-    how: JSON.stringify({ rotationId: plan.rotationId, skipped: plan.skipped, fallbackFromTeamRotationId: plan.fallbackFromTeamRotationId }),
+    how: JSON.stringify(plan.how ?? { rotationId: plan.rotationId, skipped: plan.skipped, fallbackFromTeamRotationId: plan.fallbackFromTeamRotationId }),
     lockTimeout,
   };
   let rows: InsertedLeadRow[];
-  if (leads.length === 1) {
+  if (decided) rows = await insertDecided(db, accountId, leads, guard, lockTimeout, decided);
+  else if (leads.length === 1) {
     const one: OneLeadParams & { accountId: string } = { ...leadRecord(leads[0]), accountId };
     // jsonb parameters go as JSON text
     one.audit_data = JSON.stringify(one.audit_data);
@@ -98,4 +100,44 @@ export async function insertLeads(
     out[row.ord] = toInserted(row);
   }
   return out;
+}
+
+/** A lone lead's record as the named parameters of the one-lead shapes (jsonb parameters go as JSON text). */
+function oneLeadParams(lead: LeadToInsert, accountId: string): OneLeadParams & { accountId: string } {
+  const one: OneLeadParams & { accountId: string } = { ...leadRecord(lead), accountId };
+  one.audit_data = JSON.stringify(one.audit_data);
+  one.actor_request_headers = one.actor_request_headers === null ? null : JSON.stringify(one.actor_request_headers);
+  return one;
+}
+
+/**
+ * Leads whose assignees the routing engine decided from their rotation's state (`decided`): the turn, the
+ * counters and the leads in one statement, written only while the rotation's position is the decided-from one;
+ * or, when no rotation took them, the leads with their explanations.
+ */
+function insertDecided(db: DataSource | EntityManager, accountId: string, leads: readonly LeadToInsert[], guard: InsertGuard | null, lockTimeout: string, decided: DecidedTurns): Promise<InsertedLeadRow[]> {
+  const hows = JSON.stringify(decided.explanations);
+  const turn =
+    decided.rotationId === null
+      ? null
+      : {
+          rotationId: decided.rotationId,
+          membersVersion: decided.membersVersion,
+          fromPosition: String(decided.position),
+          taken: decided.taken,
+          counters: JSON.stringify(decided.counters),
+          hows,
+          lockTimeout,
+        };
+  if (leads.length === 1) {
+    const one = oneLeadParams(leads[0], accountId);
+    const shapes = INSERT_LEADS.one;
+    if (guard) return turn ? preparedRows(db, shapes.guardedDecided, { ...one, ...guard, ...turn }) : preparedRows(db, shapes.guardedExplained, { ...one, ...guard, hows });
+    return turn ? preparedRows(db, shapes.decided, { ...one, ...turn }) : preparedRows(db, shapes.explained, { ...one, hows });
+  }
+  if (!guard) throw new Error('a batch of leads is always guarded');
+  const records = JSON.stringify(leads.map((lead, ord) => ({ ord, ...leadRecord(lead) })));
+  return turn
+    ? preparedRows(db, INSERT_LEADS.batchDecided, { accountId, leads: records, ...guard, ...turn })
+    : preparedRows(db, INSERT_LEADS.batchExplained, { accountId, leads: records, ...guard, hows });
 }

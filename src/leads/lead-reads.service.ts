@@ -22,6 +22,8 @@ import {
   walkWindow,
 } from './leads.queries';
 import { LeadErrors, LeadListErrors } from './leads.errors';
+import type { LeadAssignmentDto, LeadAssignmentPageDto } from './dto/lead-assignment.dto';
+import type { PageQueryDto } from '../common/pagination/page-query.dto';
 import { runTransaction } from '../database/transaction';
 
 const CURSOR_SCOPE = 'leads';
@@ -43,6 +45,22 @@ export class LeadReadsService {
       const [row] = await sqlRows(m, LEAD_BY_ID, { accountId: ctx.accountId, id });
       if (!row) throw LeadErrors.notFound();
       return this.withHistory(m, ctx.accountId, row);
+    });
+  }
+
+  /**
+   * GET /leads/{id}/assignments: every time the lead got an assignee, newest first, read from its audit entries
+   * (nothing is written for it on the hot path): created with one (a rotation's choice, or named), a PATCH of
+   * assignedTo (manual), a reassignment.
+   */
+  async assignments(ctx: AccountContext, id: number, query: PageQueryDto): Promise<LeadAssignmentPageDto> {
+    const limit = query.limit!;
+    const beforeId = query.cursor ? String(this.cursors.decode('lead-assignments', query.cursor, 1)[0]) : null;
+    return runTransaction(this.dataSource, 'REPEATABLE READ', async (m) => {
+      const [row] = await sqlRows(m, LEAD_BY_ID, { accountId: ctx.accountId, id });
+      if (!row) throw LeadErrors.notFound();
+      const entries = await this.audit.leadAssignments(m, ctx.accountId, id, beforeId, limit);
+      return toPage(entries, limit, this.cursors, 'lead-assignments', (e) => [String(e.id)], toAssignment);
     });
   }
 
@@ -112,4 +130,26 @@ export class LeadReadsService {
 /** A filter instant as PostgreSQL reads it exactly: a date alone is midnight UTC (never the session's zone). */
 function asInstant(value: string): string {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
+}
+
+interface Explained {
+  rotationId?: number;
+  user?: string | null;
+  reason?: LeadAssignmentDto['reason'];
+  candidates?: LeadAssignmentDto['candidates'];
+}
+
+/** One assignment, from the entry that recorded it. */
+function toAssignment(entry: { event: string; data: Record<string, unknown>; created_at: Date }): LeadAssignmentDto {
+  const at = new Date(entry.created_at).toISOString();
+  const data = entry.data;
+  const explained = (data.assignment ?? null) as Explained | null;
+  const byRotation = (user: string, previousUser: string | null, fallback: LeadAssignmentDto['reason']): LeadAssignmentDto =>
+    explained?.rotationId && explained.user === user && explained.candidates
+      ? { at, user, previousUser, reason: explained.reason ?? 'rotation', rotationId: explained.rotationId, candidates: explained.candidates }
+      : { at, user, previousUser, reason: explained?.reason && explained.reason !== 'rotation' && explained.reason !== 'default_rotation' ? explained.reason : fallback, rotationId: null };
+  if (entry.event === 'lead_created') return byRotation(data.assignedTo as string, null, 'named');
+  if (entry.event === 'lead_reassigned') return byRotation(data.to as string, (data.from as string | null) ?? null, 'first_touch_sla');
+  const change = (data.changes as { assignedTo: { from: string | null; to: string } }).assignedTo;
+  return { at, user: change.to, previousUser: change.from, reason: 'manual', rotationId: null };
 }

@@ -28,6 +28,8 @@ import { ConvertLeadDto } from './dto/convert-lead.dto';
 import { CreateLeadQueryDto } from './dto/create-lead-query.dto';
 import { LeadInputDto } from './dto/lead-input.dto';
 import { LeadPageDto } from './dto/lead-page.dto';
+import { LeadAssignmentPageDto } from './dto/lead-assignment.dto';
+import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { LeadPatchDto } from './dto/lead-patch.dto';
 import { LeadDto } from './dto/lead.dto';
 import { ListLeadsQueryDto } from './dto/list-leads-query.dto';
@@ -165,6 +167,19 @@ export class LeadsController {
   @Permission('account:read')
   get(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number): Promise<LeadDto> {
     return this.reads.get(ctx, id);
+  }
+
+  @Get(':id/assignments')
+  @ApiOperation({
+    summary: "A lead's assignments, newest first",
+    description: 'Every time the lead got an assignee (created, PATCHed, reassigned): who, the one before, why, and, when a rotation chose, every candidate with why each was skipped.',
+  })
+  @ApiParam({ name: 'id', description: 'The lead id', schema: { type: 'integer', minimum: 1 } })
+  @ApiOkResponse({ type: LeadAssignmentPageDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such lead in this account', example: { error: 'lead not found' } })
+  @Permission('account:read')
+  assignments(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number, @Query() query: PageQueryDto): Promise<LeadAssignmentPageDto> {
+    return this.reads.assignments(ctx, id, query);
   }
 
   @Patch(':id')

@@ -3,7 +3,7 @@ import { ACTOR_RECORD_TYPES, actorOf, insertAuditEntries, type AuditRow } from '
 import { compileNamed, defineSql } from '../database/named-sql';
 import { defineQuery } from '../database/sql';
 import { liveSourceCte, teamHasLiveSources } from '../lead-sources/lead-sources.queries';
-import { candidatesJson, turnAssignee, turnCte, type CandidateRow } from '../rotations/rotations.queries';
+import { candidatesJson, decidedTurnCtes, turnAssignee, turnCte, type CandidateRow } from '../rotations/rotations.queries';
 import { accountHasLiveTeams, liveTeamCte } from '../teams/teams.queries';
 import { LEAD_COLUMNS, type LeadRow } from './dto/lead.dto';
 import { INPUT_COLUMNS } from './lead-columns';
@@ -139,6 +139,31 @@ export interface InsertTurnParams {
   lockTimeout: string;
 }
 
+/**
+ * A turn the routing engine decided from the rotation's state (rotations with caps or availability): each lead's
+ * explanation by `ord` (its `user` the assignee), the position it was decided from, and the counters after.
+ */
+export interface InsertDecidedParams {
+  rotationId: number;
+  membersVersion: number;
+  /** The rotation's position the decision was made from (not `position`: a lead has a field of that name) */
+  fromPosition: string;
+  taken: number;
+  /** JSON object {user: {dayStart, day, weekStart, week}} of the counters that changed */
+  counters: string;
+  /** JSON array of the leads' data.assignment, by ord */
+  hows: string;
+  lockTimeout: string;
+}
+
+/** Leads no rotation could take (every rotation consulted passed them on): each one's data.assignment, by ord. */
+export interface InsertExplainedParams {
+  hows: string;
+}
+
+/** How the leads get their assignee: as given, a position-only turn, a decided turn, or none (explained). */
+type TurnShape = 'none' | 'slot' | 'decided' | 'explained';
+
 /** A row of the insert: the lead, its `ord` in the input, and its `lead_created` entry (as JSON). */
 export type InsertedLeadRow = LeadRow & { ord: number; entry: AuditRow & { created_at: string } };
 
@@ -162,7 +187,7 @@ const ONE_LEAD_INPUT = `input AS (SELECT 0 AS ord, ${LEAD_RECORD.split(', ')
  * Ids are drawn only once the guard and the turn passed, in `ord` order; each row comes back with its `ord`, so
  * it is matched to its request whatever order rows come back in.
  */
-function insertLeadsSql(shape: { many: boolean; turn: boolean; guarded: boolean }): string {
+function insertLeadsSql(shape: { many: boolean; turn: TurnShape; guarded: boolean }): string {
   const ctes = [shape.many ? `input AS (SELECT * FROM jsonb_to_recordset(:leads::jsonb) AS x(${LEAD_RECORD}))` : ONE_LEAD_INPUT];
   if (shape.guarded) {
     const rules: RuleExpressions = { ...CHECK_EXPRESSIONS };
@@ -170,22 +195,45 @@ function insertLeadsSql(shape: { many: boolean; turn: boolean; guarded: boolean 
     ctes.push(`rules AS (SELECT ${rulesPass(rules)}
       AND (:candidatesText::text IS NULL OR ${candidatesJson(rules.account, rules.team)}::text = :candidatesText::text) AS pass)`);
   }
-  if (shape.turn) {
+  const when = shape.guarded ? '(SELECT pass FROM rules)' : undefined;
+  if (shape.turn === 'slot') {
     const step = shape.many ? '(SELECT count(*)::integer FROM input)' : '1';
-    const when = shape.guarded ? '(SELECT pass FROM rules)' : undefined;
     ctes.push(turnCte({ account: ':accountId::bigint', rotation: ':rotationId::integer', version: ':membersVersion::integer', step, lockTimeout: ':lockTimeout::text', when }));
   }
-  const assignee = shape.turn ? turnAssignee({ users: ':users', schedule: ':schedule' }, 'turn.slot + input.ord') : 'input.assigned_to';
-  const from = shape.turn ? 'input, turn' : shape.guarded ? 'input WHERE (SELECT pass FROM rules)' : 'input';
+  if (shape.turn === 'decided') {
+    ctes.push(
+      decidedTurnCtes({
+        account: ':accountId::bigint',
+        rotation: ':rotationId::integer',
+        version: ':membersVersion::integer',
+        position: ':fromPosition::bigint',
+        taken: ':taken::integer',
+        counters: ':counters::jsonb',
+        lockTimeout: ':lockTimeout::text',
+        when,
+      }),
+    );
+  }
+  const explained = shape.turn === 'decided' || shape.turn === 'explained';
+  const how = `(:hows::jsonb -> input.ord)`;
+  const assignee = shape.turn === 'slot' ? turnAssignee({ users: ':users', schedule: ':schedule' }, 'turn.slot + input.ord') : explained ? `${how} ->> 'user'` : 'input.assigned_to';
+  const from = shape.turn === 'slot' || shape.turn === 'decided' ? 'input, turn' : shape.guarded ? 'input WHERE (SELECT pass FROM rules)' : 'input';
   // ids in `ord` order: PostgreSQL evaluates a volatile output column after the ORDER BY's sort
   const order = shape.many ? ' ORDER BY ord' : '';
-  ctes.push(`slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ${assignee} AS assignee FROM ${from}${order})`);
+  ctes.push(
+    `slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ${assignee} AS assignee${explained ? `, ${how} AS how` : ''} FROM ${from}${order})`,
+  );
   const columns = INPUT_COLUMNS.map(([, column]) => column);
   ctes.push(`lead AS (
       INSERT INTO leads (id, account_id, ${columns.join(', ')})
       SELECT id, :accountId::bigint, ${columns.map((c) => (c === 'assigned_to' ? 'assignee' : c)).join(', ')} FROM slots
       RETURNING ${LEAD_COLUMNS})`);
-  const data = shape.turn ? createdEntryData('slots.audit_data', 'slots.assignee', ':how::jsonb') : 'slots.audit_data';
+  const data =
+    shape.turn === 'slot'
+      ? createdEntryData('slots.audit_data', 'slots.assignee', ':how::jsonb')
+      : explained
+        ? `jsonb_set(slots.audit_data, '{assignedTo}', coalesce(to_jsonb(slots.assignee), 'null'::jsonb)) || jsonb_build_object('assignment', slots.how)`
+        : 'slots.audit_data';
   const entry = { account: ':accountId::bigint', event: `'lead_created'`, entityType: `'lead'`, entityId: 'slots.id::text', data, actor: actorOf('slots') };
   ctes.push(`entry AS (
       ${insertAuditEntries(entry, 'FROM slots')})`);
@@ -201,25 +249,38 @@ export type OneLeadParams = Record<string, unknown>;
  * The shapes of the insert: a lone lead (checked or guarded, with or without a turn), and a batch (always guarded,
  * always through a rotation: only leads of a busy team are batched).
  */
+type One = OneLeadParams & { accountId: string };
 export const INSERT_LEADS = {
   one: {
-    plain: defineQuery<OneLeadParams & { accountId: string }, InsertedLeadRow>('leads/insert-one', insertLeadsSql({ many: false, turn: false, guarded: false })),
-    turn: defineQuery<OneLeadParams & { accountId: string } & InsertTurnParams, InsertedLeadRow>(
-      'leads/insert-one.turn',
-      insertLeadsSql({ many: false, turn: true, guarded: false }),
-    ),
-    guarded: defineQuery<OneLeadParams & { accountId: string } & InsertGuardParams, InsertedLeadRow>(
-      'leads/insert-one.guarded',
-      insertLeadsSql({ many: false, turn: false, guarded: true }),
-    ),
-    guardedTurn: defineQuery<OneLeadParams & { accountId: string } & InsertGuardParams & InsertTurnParams, InsertedLeadRow>(
+    plain: defineQuery<One, InsertedLeadRow>('leads/insert-one', insertLeadsSql({ many: false, turn: 'none', guarded: false })),
+    turn: defineQuery<One & InsertTurnParams, InsertedLeadRow>('leads/insert-one.turn', insertLeadsSql({ many: false, turn: 'slot', guarded: false })),
+    guarded: defineQuery<One & InsertGuardParams, InsertedLeadRow>('leads/insert-one.guarded', insertLeadsSql({ many: false, turn: 'none', guarded: true })),
+    guardedTurn: defineQuery<One & InsertGuardParams & InsertTurnParams, InsertedLeadRow>(
       'leads/insert-one.guarded.turn',
-      insertLeadsSql({ many: false, turn: true, guarded: true }),
+      insertLeadsSql({ many: false, turn: 'slot', guarded: true }),
+    ),
+    decided: defineQuery<One & InsertDecidedParams, InsertedLeadRow>('leads/insert-one.decided', insertLeadsSql({ many: false, turn: 'decided', guarded: false })),
+    guardedDecided: defineQuery<One & InsertGuardParams & InsertDecidedParams, InsertedLeadRow>(
+      'leads/insert-one.guarded.decided',
+      insertLeadsSql({ many: false, turn: 'decided', guarded: true }),
+    ),
+    explained: defineQuery<One & InsertExplainedParams, InsertedLeadRow>('leads/insert-one.explained', insertLeadsSql({ many: false, turn: 'explained', guarded: false })),
+    guardedExplained: defineQuery<One & InsertGuardParams & InsertExplainedParams, InsertedLeadRow>(
+      'leads/insert-one.guarded.explained',
+      insertLeadsSql({ many: false, turn: 'explained', guarded: true }),
     ),
   },
   batch: defineQuery<InsertLeadsParams & InsertGuardParams & InsertTurnParams, InsertedLeadRow>(
     'leads/insert-batch',
-    insertLeadsSql({ many: true, turn: true, guarded: true }),
+    insertLeadsSql({ many: true, turn: 'slot', guarded: true }),
+  ),
+  batchDecided: defineQuery<InsertLeadsParams & InsertGuardParams & InsertDecidedParams, InsertedLeadRow>(
+    'leads/insert-batch.decided',
+    insertLeadsSql({ many: true, turn: 'decided', guarded: true }),
+  ),
+  batchExplained: defineQuery<InsertLeadsParams & InsertGuardParams & InsertExplainedParams, InsertedLeadRow>(
+    'leads/insert-batch.explained',
+    insertLeadsSql({ many: true, turn: 'explained', guarded: true }),
   ),
 };
 

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { hasPermission } from '../accounts/roles';
 import type { AccountContext } from '../common/account-context';
 import { mayHaveCommitted, sqlState } from '../common/filters/database-errors';
-import { AssignmentService, type AssignmentPlan } from '../rotations/assignment.service';
+import { AssignmentService, type AssignmentExplanation, type AssignmentPlan, type DecidedTurns } from '../rotations/assignment.service';
 import { RotationErrors } from '../rotations/rotations.errors';
 import { LeadInputDto } from './dto/lead-input.dto';
 import type { LeadDto } from './dto/lead.dto';
@@ -15,7 +15,7 @@ import { KeyedBatcher } from './keyed-batcher';
 import { LeadCreatePaths } from './lead-create-paths';
 import { insertLeads, MAX_LEADS_PER_STATEMENT, UnexpectedInsertResult, type InsertGuard, type LeadToInsert } from './lead-insert';
 import { checkLeadRules } from './lead-rules';
-import { PlanCache } from './plan-cache';
+import { PlanCache, type LearntPlan } from './plan-cache';
 import { LeadErrors } from './leads.errors';
 import { runTransaction } from '../database/transaction';
 
@@ -97,16 +97,17 @@ export class LeadsService {
     const planKey = planKeyOf(ctx.accountId, teamId);
     const learnt = this.learntPlans.get(planKey);
     if (!learnt) return null;
-    const alone = () => this.insertAlone(ctx.accountId, lead, learnt.plan, { teamId, leadSourceId, skip, assignee: null, candidatesText: learnt.candidatesText });
-    if (!learnt.plan || teamId === null) return alone();
+    const guard = { teamId, leadSourceId, skip, assignee: null, candidatesText: learnt.candidatesText };
+    const alone = () => this.insertAlone(ctx.accountId, lead, learnt.plan, guard, learnt);
+    if ((!learnt.plan && !learnt.stateful) || teamId === null) return alone();
     // a batch shares its team, source and skip, so one guard checks rules 1-4 for all its leads
     return this.teamBatches.run(`${planKey}\0${leadSourceId ?? ''}\0${skip}`, lead, alone, (leads) =>
       this.insertTogether(ctx.accountId, planKey, leads, { teamId, leadSourceId, skip }),
     );
   }
 
-  private async insertAlone(accountId: string, lead: LeadToInsert, plan: AssignmentPlan | null, guard: InsertGuard): Promise<LeadDto | null> {
-    const created = await this.writeAtOnce(accountId, [lead], plan, guard);
+  private async insertAlone(accountId: string, lead: LeadToInsert, plan: AssignmentPlan | null, guard: InsertGuard, learnt?: LearntPlan): Promise<LeadDto | null> {
+    const created = await this.writeAtOnce(accountId, [lead], plan, guard, learnt);
     if (!created) return null;
     this.paths.created('at-once', 1);
     return created[0];
@@ -120,10 +121,10 @@ export class LeadsService {
    */
   private async insertTogether(accountId: string, planKey: string, leads: LeadToInsert[], shared: { teamId: number; leadSourceId: number | null; skip: boolean }): Promise<LeadDto[] | null> {
     const learnt = this.learntPlans.get(planKey);
-    if (!learnt?.plan || learnt.candidatesText === null) return null;
+    if ((!learnt?.plan && !learnt?.stateful) || learnt.candidatesText === null) return null;
     const guard: InsertGuard = { ...shared, assignee: null, candidatesText: learnt.candidatesText };
     try {
-      const created = await this.writeAtOnce(accountId, leads, learnt.plan, guard);
+      const created = await this.writeAtOnce(accountId, leads, learnt.plan, guard, learnt);
       if (created) this.paths.created('batched', created.length);
       return created;
     } catch (error) {
@@ -138,9 +139,17 @@ export class LeadsService {
    * connection lost mid-statement, rows not understood), the answer is 503 "may or may not have been created":
    * the server never writes those leads again behind the client's back.
    */
-  private async writeAtOnce(accountId: string, leads: LeadToInsert[], plan: AssignmentPlan | null, guard: InsertGuard): Promise<LeadDto[] | null> {
+  private async writeAtOnce(accountId: string, leads: LeadToInsert[], plan: AssignmentPlan | null, guard: InsertGuard, learnt?: LearntPlan): Promise<LeadDto[] | null> {
     try {
-      return await insertLeads(this.dataSource, accountId, leads, plan, guard, this.assignment.lockTimeout);
+      // rotations with caps or availability: decided from the state this process wrote last, applied only if it still holds
+      let decided: DecidedTurns | null = null;
+      if (learnt?.stateful) {
+        decided = this.assignment.decide(learnt.stateful.rotations, learnt.stateful.states, leads.length, Date.now());
+        if (!decided) return null;
+      } else if (!plan && learnt?.none && guard.assignee === null) decided = explainedOnly(learnt.none, leads.length);
+      const created = await insertLeads(this.dataSource, accountId, leads, decided ? null : plan, guard, this.assignment.lockTimeout, decided);
+      if (created && decided && learnt?.stateful) learnt.stateful.states = decided.after;
+      return created;
     } catch (error) {
       if (error instanceof UnexpectedInsertResult || mayHaveCommitted(error)) throw LeadErrors.outcomeUnknown();
       throw error;
@@ -156,16 +165,33 @@ export class LeadsService {
     const candidates = await checkLeadRules(m, ctx.accountId, { teamAndSource, assignedTo }, options.skipTeamAndSourceRequirement, assignedTo === null);
     if (assignedTo !== null) return (await insertLeads(m, ctx.accountId, [lead], null, null, lockTimeout))![0];
 
-    let plan = this.assignment.planFrom(candidates.rows);
+    let routing = this.assignment.planFrom(candidates.rows);
+    const planKey = planKeyOf(ctx.accountId, teamAndSource.teamId);
     for (let attempt = 1; attempt <= MAX_PLAN_ATTEMPTS; attempt++) {
-      if (attempt > 1) plan = await this.assignment.plan(m, ctx.accountId, teamAndSource.teamId);
-      const created = await insertLeads(m, ctx.accountId, [lead], plan, null, lockTimeout);
+      if (attempt > 1) routing = await this.assignment.plan(m, ctx.accountId, teamAndSource.teamId);
+      if (routing.stateful) {
+        // caps or availability: decide under the rotations' row locks, from their position and counters
+        const states = await this.assignment.lockStates(m, ctx.accountId, routing.stateful);
+        if (!states) continue; // a rotation changed since it was read
+        const decided = this.assignment.decide(routing.stateful, states, 1, Date.now())!;
+        const created = await insertLeads(m, ctx.accountId, [lead], null, null, lockTimeout, decided);
+        if (!created) continue;
+        if (attempt === 1) this.learntPlans.set(planKey, { plan: null, candidatesText: candidates.text, stateful: { rotations: routing.stateful, states: decided.after } });
+        return created[0];
+      }
+      const decided = !routing.slot && routing.none ? explainedOnly(routing.none, 1) : null;
+      const created = await insertLeads(m, ctx.accountId, [lead], routing.slot, null, lockTimeout, decided);
       if (!created) continue; // the rotation changed between the plan and the turn; nothing was written
-      if (attempt === 1) this.learntPlans.set(planKeyOf(ctx.accountId, teamAndSource.teamId), { plan, candidatesText: candidates.text });
+      if (attempt === 1) this.learntPlans.set(planKey, { plan: routing.slot, candidatesText: candidates.text, none: routing.none });
       return created[0];
     }
     throw RotationErrors.keptChanging();
   }
+}
+
+/** Leads no rotation can take: no turn, each with the explanation of why. */
+function explainedOnly(none: AssignmentExplanation, n: number): DecidedTurns {
+  return { rotationId: null, membersVersion: 0, position: 0n, taken: 0, counters: {}, explanations: Array.from({ length: n }, () => none), after: new Map() };
 }
 
 /** SQLSTATE of a lock wait that ran past `lock_timeout`. */

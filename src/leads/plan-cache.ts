@@ -1,4 +1,4 @@
-import type { AssignmentPlan } from '../rotations/assignment.service';
+import type { AssignmentExplanation, AssignmentPlan, RotationConfig, RotationState } from '../rotations/assignment.service';
 
 /** What a lead's creation in this process learnt about its team's assignment, for the one-statement insert. */
 export interface LearntPlan {
@@ -6,6 +6,13 @@ export interface LearntPlan {
   plan: AssignmentPlan | null;
   /** The candidates' text the plan was made from (`CHECK_RULES.candidates_text`); null when the lead names its assignee */
   candidatesText: string | null;
+  /**
+   * Rotations with caps or availability: their configuration and the state this process last wrote (position
+   * and counters), which the next lead may decide from; its statement applies only while that state holds.
+   */
+  stateful?: { rotations: RotationConfig[]; states: Map<number, RotationState> };
+  /** No rotation can take the team's leads whatever the state: their explanation */
+  none?: AssignmentExplanation | null;
 }
 
 /** Bytes a string takes, at most (V8 keeps one- or two-byte strings), with its header. */
@@ -17,6 +24,8 @@ const stringBytes = (s: string | null) => (s === null ? 0 : 24 + 2 * s.length);
  */
 export function approximateBytes(key: string, entry: LearntPlan): number {
   let bytes = 200 + stringBytes(key) + stringBytes(entry.candidatesText);
+  if (entry.stateful) bytes += entry.stateful.rotations.reduce((sum, r) => sum + 600 * r.members.length, 0);
+  if (entry.none) bytes += 200 * entry.none.candidates.length;
   const plan = entry.plan;
   if (plan) {
     bytes += 16 + 8 * plan.schedule.length;

@@ -6,6 +6,8 @@ import { RotationEntity } from './rotation.entity';
 @Unique('rotation_members_account_id_rotation_id_user_email_key', ['accountId', 'rotationId', 'userEmail'])
 @Check('rotation_members_ordinal_check', 'ordinal >= 0')
 @Check('rotation_members_weight_check', 'weight BETWEEN 1 AND 100')
+@Check('rotation_members_cap_day_check', 'cap_day BETWEEN 1 AND 10000')
+@Check('rotation_members_cap_week_check', 'cap_week BETWEEN 1 AND 10000')
 @ForeignKey(() => RotationEntity, ['accountId', 'rotationId'], ['accountId', 'id'], {
   name: 'rotation_members_account_id_rotation_id_fkey',
   onDelete: 'CASCADE',
@@ -26,4 +28,12 @@ export class RotationMemberEntity {
 
   @Column({ type: 'smallint', default: 1 })
   weight: number;
+
+  /** At most this many leads through this rotation in the member's local day; null: no cap */
+  @Column({ name: 'cap_day', type: 'integer', nullable: true })
+  capDay: number | null;
+
+  /** At most this many in the member's local ISO week; null: no cap */
+  @Column({ name: 'cap_week', type: 'integer', nullable: true })
+  capWeek: number | null;
 }

@@ -33,6 +33,17 @@ export class RotationEntity {
   @Column({ type: 'boolean', default: true })
   active: boolean;
 
+  /** Whether members outside their working hours or away are skipped (migrations/1764270100000-Routing.js) */
+  @Column({ name: 'respect_availability', type: 'boolean', default: false })
+  respectAvailability: boolean;
+
+  /**
+   * Cap counters by member: `{user: {dayStart, day, weekStart, week}}`, the leads this rotation gave them in
+   * their local day and ISO week. Beside `position`, written by the same statement as the turn.
+   */
+  @Column({ name: 'cap_counters', type: 'jsonb', default: () => "'{}'" })
+  capCounters: Record<string, { dayStart: string; day: number; weekStart: string; week: number }>;
+
   /** How many leads the rotation has handed out since its members last changed (bigint, as a string). */
   @Column({ type: 'bigint', default: 0 })
   position: string;

@@ -9,6 +9,7 @@ import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { IdParamPipe } from '../common/pipes/params';
 import { CreateRotationDto, RotationDto, RotationPageDto, UpdateRotationDto } from './dto/rotation.dto';
+import { PreviewQueryDto, RotationPreviewDto, RotationStatsDto, StatsQueryDto } from './dto/rotation-insight.dto';
 import { RotationsService } from './rotations.service';
 
 const ONE_ACTIVE = 'The team (or, without a team, the account) already has an active rotation';
@@ -44,6 +45,26 @@ export class RotationsController {
   @ApiIdParam('id', 'The rotation id')
   get(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number): Promise<RotationDto> {
     return this.rotations.get(ctx, id);
+  }
+
+  @Get(':id/preview')
+  @Permission('account:read')
+  @ApiOperation({ summary: 'Who the next `count` leads through this rotation would go to if they arrived now and nothing else changed; moves nothing' })
+  @ApiOkResponse({ type: RotationPreviewDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiIdParam('id', 'The rotation id')
+  preview(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number, @Query() query: PreviewQueryDto): Promise<RotationPreviewDto> {
+    return this.rotations.preview(ctx, id, query.count!);
+  }
+
+  @Get(':id/stats')
+  @Permission('config:manage')
+  @ApiOperation({ summary: "Leads the rotation assigned per member in a period (default the last 7 days): actual share against the weights' expected share" })
+  @ApiOkResponse({ type: RotationStatsDto })
+  @ApiNotFoundResponse({ type: ErrorResponseDto })
+  @ApiIdParam('id', 'The rotation id')
+  stats(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number, @Query() query: StatsQueryDto): Promise<RotationStatsDto> {
+    return this.rotations.stats(ctx, id, query);
   }
 
   @Patch(':id')

@@ -8,7 +8,8 @@ export type RotationErrorCode =
   | 'active_team_rotation_exists'
   | 'active_default_exists'
   | 'kept_changing'
-  | 'busy';
+  | 'busy'
+  | 'bad_period';
 
 /** A failure of the rotations feature (settings and assignment). */
 export class RotationError extends DomainError<RotationErrorCode> {}
@@ -26,5 +27,6 @@ export const RotationErrors = {
   /** Only when a rotation changed under an assignment several times running (a storm of concurrent edits). */
   keptChanging: () => new RotationError('kept_changing', 'the rotation changed while a lead was being assigned; retry the request', 'conflict'),
   /** The rotation's row stayed locked by other requests past the lock timeout; nothing was written (503 + Retry-After). */
+  badPeriod: () => new RotationError('bad_period', 'from must be before to', 'invalid', [{ field: 'from', message: 'from must be before to' }]),
   busy: () => new RotationError('busy', 'the rotation is busy with other leads; retry the request shortly', 'unavailable', undefined, 1),
 };

@@ -1,4 +1,4 @@
-import { joinMembership } from '../accounts/accounts.queries';
+import { joinMembership, memberAvailability } from '../accounts/accounts.queries';
 import { defineQuery } from '../database/sql';
 
 /**
@@ -13,19 +13,74 @@ export interface CandidateRow {
   id: number;
   team_id: number | null;
   members_version: number;
+  respect_availability: boolean;
   user_email: string;
   weight: number;
   member_active: boolean | null;
+  cap_day: number | null;
+  cap_week: number | null;
+  /** Only for a rotation with availability or a member with caps (what the routing engine needs then) */
+  availability: { timeZone: string; workingHours: Record<string, [string, string][]> | null; away: [number, number][] } | null;
 }
+
+/**
+ * A rotation member's columns as the routing engine reads them (`r` the rotation, `rm` the member); `account` is
+ * the statement's account (an expression that does not depend on the row, so the account's zone is read once).
+ */
+const routingColumns = (account: string) => `r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
+            rm.cap_day, rm.cap_week,
+            CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
+                 THEN ${memberAvailability('ms', account, 'r.respect_availability')} END AS availability, rm.ordinal`;
+
+const routingFrom = `FROM rotations r
+     JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
+     ${joinMembership('ms', 'rm.account_id', 'rm.user_email')}`;
 
 /** The candidate rows for account `account` and team `team` (SQL expressions), in rotation and turn order. */
 const candidatesSelect = (account: string, team: string) =>
-  `SELECT r.id, r.team_id, r.members_version, rm.user_email, rm.weight, ms.active AS member_active, rm.ordinal
-     FROM rotations r
-     JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
-     ${joinMembership('ms', 'rm.account_id', 'rm.user_email')}
+  `SELECT ${routingColumns(account)}
+     ${routingFrom}
     WHERE r.account_id = ${account} AND r.active AND r.deleted_at IS NULL
       AND (r.team_id IS NULL OR r.team_id = ${team})`;
+
+/** The routing rows of given rotations (live or not), for preview and `nextUser`. */
+export const ROTATION_ROUTING = defineQuery<{ accountId: string; ids: number[] }, CandidateRow>(
+  'rotations/routing',
+  `SELECT ${routingColumns(':accountId::bigint')}
+     ${routingFrom}
+    WHERE r.account_id = :accountId AND r.id = ANY(:ids::integer[]) ORDER BY r.id, rm.ordinal`,
+);
+
+/** A rotation's position and its cap counters (`{user: {dayStart, day, weekStart, week}}`). */
+export interface RotationStateRow {
+  id: number;
+  position: string;
+  members_version: number;
+  counters: Record<string, { dayStart: string; day: number; weekStart: string; week: number }>;
+}
+
+const stateColumns = `r.id, r.position, r.members_version, r.cap_counters AS counters`;
+
+/** The state of rotations `ids`, read without a lock (preview, `nextUser`). */
+export const ROTATION_STATE = defineQuery<{ accountId: string; ids: number[] }, RotationStateRow>(
+  'rotations/state',
+  `SELECT ${stateColumns} FROM rotations r WHERE r.account_id = :accountId AND r.id = ANY(:ids::integer[]) ORDER BY r.id`,
+);
+
+/**
+ * The state of the live rotations `ids`, row-locked FOR UPDATE (in id order) until the transaction ends: the
+ * checked path of a rotation with caps or availability decides with counters no one else can change meanwhile.
+ * Position and counters are columns of the locked row itself, so after waiting for the lock both are read as
+ * the last turn left them (a subquery would read its statement's older snapshot). `lock_timeout` is set
+ * first, as for `turnCte`.
+ */
+export const LOCK_ROTATION_STATE = defineQuery<{ accountId: string; ids: number[]; lockTimeout: string }, RotationStateRow>(
+  'rotations/lock-state',
+  `SELECT ${stateColumns} FROM rotations r
+    WHERE r.account_id = :accountId AND r.id = ANY(:ids::integer[]) AND r.active AND r.deleted_at IS NULL
+      AND set_config('lock_timeout', :lockTimeout::text, true) IS NOT NULL
+    ORDER BY r.id FOR UPDATE OF r`,
+);
 
 /**
  * The candidate rows as one JSON array (a scalar subquery), for a caller that reads them inside its own
@@ -72,6 +127,36 @@ export const turnCte = (p: TurnParams) => `turn AS (
          AND set_config('lock_timeout', ${p.lockTimeout}, true) IS NOT NULL
        RETURNING position - ${p.step} AS slot)`;
 
+/** Where a statement has the values of a decided turn (the routing engine chose from a known state): SQL expressions. */
+export interface DecidedTurnParams {
+  account: string;
+  rotation: string;
+  version: string;
+  /** The position the decision was made from: the turn is taken only while it still holds (nothing moved since) */
+  position: string;
+  /** How many turns the leads take */
+  taken: string;
+  /** JSON object {user: {dayStart, day, weekStart, week}}: the counters that changed, after the leads (absolute values) */
+  counters: string;
+  lockTimeout: string;
+  when?: string;
+}
+
+/**
+ * The CTE `turn` (one column, `slot`) for a decision the routing engine made from the rotation's state (position
+ * and counters): the rotation moves from `position` to `position + taken` and its counters take the changed
+ * members' new values, in one UPDATE, only if it is still at `position` with the same members (otherwise no row
+ * and nothing written: the caller decides again). Position only grows between member changes, so an unchanged
+ * position means no turn was taken since, and the counters read with it still hold.
+ */
+export const decidedTurnCtes = (p: DecidedTurnParams) => `turn AS (
+      UPDATE rotations SET position = position + ${p.taken}, cap_counters = cap_counters || ${p.counters}
+       WHERE account_id = ${p.account} AND id = ${p.rotation} AND active AND deleted_at IS NULL AND members_version = ${p.version}
+         AND position = ${p.position}
+         ${p.when ? `AND ${p.when}` : ''}
+         AND set_config('lock_timeout', ${p.lockTimeout}, true) IS NOT NULL
+       RETURNING position - ${p.taken} AS slot)`;
+
 /** Who takes turn `slot` (an SQL expression) of a plan: `users` (text[]) at `schedule` (smallint[]) [slot mod W]. */
 export const turnAssignee = (p: { users: string; schedule: string }, slot: string) =>
   `(${p.users}::text[])[(${p.schedule}::smallint[])[((${slot}) % cardinality(${p.schedule}::smallint[])) + 1] + 1]`;
@@ -85,10 +170,34 @@ export interface NextTurnParams {
   lockTimeout: string;
 }
 
-/** One turn of a planned rotation, for `AssignmentService.nextAssignee`. */
+/** One turn of a planned position-only rotation, for `AssignmentService.assignMany`. */
 export const NEXT_TURN = defineQuery<NextTurnParams, { assignee: string }>(
   'rotations/next-turn',
   `WITH ${turnCte({ account: ':accountId', rotation: ':rotationId', version: ':membersVersion', step: '1', lockTimeout: ':lockTimeout' })}
   SELECT ${turnAssignee({ users: ':users', schedule: ':schedule' }, 'turn.slot')} AS assignee FROM turn`,
 );
 
+export interface DecidedTurnValues {
+  accountId: string;
+  rotationId: number;
+  membersVersion: number;
+  fromPosition: string;
+  taken: number;
+  counters: string;
+  lockTimeout: string;
+}
+
+/** A decided turn (position and counters) on its own, for `AssignmentService.assignMany` (the rotation is locked already). */
+export const TAKE_DECIDED_TURN = defineQuery<DecidedTurnValues, { slot: string }>(
+  'rotations/take-decided-turn',
+  `WITH ${decidedTurnCtes({
+    account: ':accountId::bigint',
+    rotation: ':rotationId::integer',
+    version: ':membersVersion::integer',
+    position: ':fromPosition::bigint',
+    taken: ':taken::integer',
+    counters: ':counters::jsonb',
+    lockTimeout: ':lockTimeout::text',
+  })}
+  SELECT slot FROM turn`,
+);

@@ -11,12 +11,9 @@ import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { toPage } from '../common/pagination/page';
 import { TeamsService } from '../teams/teams.service';
 import { CreateRotationDto, RotationDto, RotationPageDto, UpdateRotationDto } from './dto/rotation.dto';
-import {
-  sameMembers,
-  userForSlot,
-  type MemberInput,
-  type RotationMemberState,
-} from './rotation-members';
+import type { RotationStatsDto, StatsQueryDto } from './dto/rotation-insight.dto';
+import { sameMembers, sameMembersAndCaps, type MemberInput, type RotationMemberState } from './rotation-members';
+import { AssignmentService } from './assignment.service';
 import { RotationMemberEntity } from './rotation-member.entity';
 import { RotationEntity } from './rotation.entity';
 import { RotationErrors } from './rotations.errors';
@@ -24,21 +21,35 @@ import { runTransaction } from '../database/transaction';
 
 const CURSOR_SCOPE = 'rotations';
 
-function toDto(rotation: RotationEntity, members: RotationMemberState[]): RotationDto {
+function toDto(rotation: RotationEntity, members: RotationMemberState[], nextUser: string | null): RotationDto {
   return {
     id: rotation.id,
     accountId: rotation.accountId,
     teamId: rotation.teamId,
     name: rotation.name,
     active: rotation.active,
-    members: members.map((m) => ({ user: m.user, weight: m.weight })),
-    nextUser: userForSlot(members, rotation.position),
+    respectAvailability: rotation.respectAvailability,
+    members: members.map((m) => ({ user: m.user, weight: m.weight, ...capsOf(m) })),
+    nextUser,
     createdAt: rotation.createdAt,
     updatedAt: rotation.updatedAt,
   };
 }
 
-const plain = (members: readonly MemberInput[]): MemberInput[] => members.map((m) => ({ user: m.user, weight: m.weight }));
+/** `{caps: {day?, week?}}` with the caps that are set; nothing when the member has none. */
+function capsOf(m: { capDay?: number | null; capWeek?: number | null }): { caps?: { day?: number; week?: number } } {
+  if (!m.capDay && !m.capWeek) return {};
+  return { caps: { ...(m.capDay ? { day: m.capDay } : {}), ...(m.capWeek ? { week: m.capWeek } : {}) } };
+}
+
+/** A member list as the API and the audit log show it (caps only when set). */
+const plain = (members: readonly (MemberInput | RotationMemberState)[]) => members.map((m) => ({ user: m.user, weight: m.weight, ...capsOf(m) }));
+
+const memberInputs = (members: CreateRotationDto['members']): MemberInput[] =>
+  members.map((x) => ({ user: x.user, weight: x.weight ?? 1, capDay: x.caps?.day ?? null, capWeek: x.caps?.week ?? null }));
+
+const asInputs = (members: readonly RotationMemberState[]): MemberInput[] =>
+  members.map((m) => ({ user: m.user, weight: m.weight, capDay: m.capDay ?? null, capWeek: m.capWeek ?? null }));
 
 /**
  * Rotations: who gets the leads of a team (or, for the default rotation, of the account) in turn.
@@ -63,6 +74,7 @@ export class RotationsService {
     private readonly accountMembers: MembersService,
     private readonly audit: AuditService,
     private readonly cursors: CursorCodec,
+    private readonly assignment: AssignmentService,
   ) {
     teams.cascadeOnDelete('rotation', (m, accountId, teamId) => this.removeAllOfTeam(m, accountId, teamId));
   }
@@ -74,8 +86,10 @@ export class RotationsService {
     return runTransaction(this.dataSource, 'REPEATABLE READ', async (m) => {
       // One snapshot for the rotations and their members, so `nextUser` matches the members shown.
       const page = await m.find(RotationEntity, { where: { accountId: ctx.accountId, id: MoreThan(after) }, order: { id: 'ASC' }, take: limit + 1 });
-      const members = await this.readMembers(m, ctx.accountId, page.map((rotation) => rotation.id));
-      return toPage(page, limit, this.cursors, CURSOR_SCOPE, (rotation) => [rotation.id], (rotation) => toDto(rotation, members.get(rotation.id)!));
+      const ids = page.map((rotation) => rotation.id);
+      const members = await this.readMembers(m, ctx.accountId, ids);
+      const next = await this.assignment.preview(m, ctx.accountId, ids, 1);
+      return toPage(page, limit, this.cursors, CURSOR_SCOPE, (rotation) => [rotation.id], (rotation) => toDto(rotation, members.get(rotation.id)!, next.get(rotation.id)?.[0] ?? null));
     });
   }
 
@@ -83,30 +97,71 @@ export class RotationsService {
     return runTransaction(this.dataSource, 'REPEATABLE READ', async (m) => {
       const rotation = await m.findOneBy(RotationEntity, { accountId: ctx.accountId, id });
       if (!rotation) throw RotationErrors.notFound();
-      const members = await this.readMembers(m, ctx.accountId, [id]);
-      return toDto(rotation, members.get(id)!);
+      return this.toDtoNow(m, rotation);
+    });
+  }
+
+  /** The rotation with its members and who would get its next lead now. */
+  private async toDtoNow(m: EntityManager, rotation: RotationEntity): Promise<RotationDto> {
+    const members = await this.readMembers(m, rotation.accountId, [rotation.id]);
+    const next = await this.assignment.preview(m, rotation.accountId, [rotation.id], 1);
+    return toDto(rotation, members.get(rotation.id)!, next.get(rotation.id)?.[0] ?? null);
+  }
+
+  /** GET /rotations/{id}/stats: who the rotation assigned leads to in [from, to), against the weights. */
+  async stats(ctx: AccountContext, id: number, query: StatsQueryDto): Promise<RotationStatsDto> {
+    const to = query.to ? new Date(query.to) : new Date();
+    const from = query.from ? new Date(query.from) : new Date(to.getTime() - 7 * 24 * 3600_000);
+    if (!(from.getTime() < to.getTime())) throw RotationErrors.badPeriod();
+    return runTransaction(this.dataSource, 'REPEATABLE READ', async (m) => {
+      const rotation = await m.findOneBy(RotationEntity, { accountId: ctx.accountId, id });
+      if (!rotation) throw RotationErrors.notFound();
+      const members = (await this.readMembers(m, ctx.accountId, [id])).get(id)!;
+      const counts = await this.audit.rotationAssignmentCounts(m, ctx.accountId, id, from.toISOString(), to.toISOString());
+      const total = [...counts.values()].reduce((a, b) => a + b, 0);
+      const weights = members.reduce((a, b) => a + b.weight, 0);
+      return {
+        from: from.toISOString(),
+        to: to.toISOString(),
+        total,
+        members: members.map((member) => {
+          const assigned = counts.get(member.user) ?? 0;
+          return { user: member.user, weight: member.weight, assigned, share: total === 0 ? 0 : assigned / total, expectedShare: member.weight / weights };
+        }),
+      };
+    });
+  }
+
+  /** GET /rotations/{id}/preview: who the next `count` leads would go to now; moves nothing. */
+  async preview(ctx: AccountContext, id: number, count: number): Promise<{ data: { user: string | null }[] }> {
+    return runTransaction(this.dataSource, 'REPEATABLE READ', async (m) => {
+      const rotation = await m.findOneBy(RotationEntity, { accountId: ctx.accountId, id });
+      if (!rotation) throw RotationErrors.notFound();
+      const users = (await this.assignment.preview(m, ctx.accountId, [id], count)).get(id) ?? [];
+      return { data: users.map((user) => ({ user })) };
     });
   }
 
   async create(ctx: AccountContext, dto: CreateRotationDto): Promise<RotationDto> {
     const teamId = dto.teamId ?? null;
     const active = dto.active ?? true;
-    const members = dto.members.map((x) => ({ user: x.user, weight: x.weight ?? 1 }));
+    const members = memberInputs(dto.members);
+    const respectAvailability = dto.respectAvailability ?? false;
     return runTransaction(this.dataSource, async (m) => {
       // Share-locks the team: a concurrent team delete waits, then deletes this rotation with the team.
       if (teamId !== null && !(await this.teams.lockLive(m, ctx.accountId, teamId))) throw RotationErrors.teamNotFound();
       await this.assertActiveMembers(m, ctx.accountId, members);
       // The partial unique indexes (one active rotation per team, one active default) decide, race-free.
-      const rotation = m.create(RotationEntity, { accountId: ctx.accountId, teamId, name: dto.name, active });
+      const rotation = m.create(RotationEntity, { accountId: ctx.accountId, teamId, name: dto.name, active, respectAvailability });
       await this.activeUniquely(teamId, () => m.insert(RotationEntity, rotation));
       await this.insertMembers(m, rotation, members);
       await this.audit.record(m, ctx.accountId, ctx, {
         event: 'rotation_created',
         entityType: 'rotation',
         entityId: rotation.id,
-        data: { name: rotation.name, teamId, active, members },
+        data: { name: rotation.name, teamId, active, respectAvailability, members: plain(members) },
       });
-      return toDto(rotation, (await this.readMembers(m, ctx.accountId, [rotation.id])).get(rotation.id)!);
+      return this.toDtoNow(m, rotation);
     });
   }
 
@@ -117,31 +172,39 @@ export class RotationsService {
       const currentMembers = (await this.readMembers(m, ctx.accountId, [id])).get(id)!;
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       let members: MemberInput[] | null = null;
+      let restarts = false;
       if (dto.members !== undefined) {
-        const next = dto.members.map((x) => ({ user: x.user, weight: x.weight ?? 1 }));
+        const next = memberInputs(dto.members);
         await this.assertActiveMembers(m, ctx.accountId, next);
-        if (!sameMembers(currentMembers, next)) {
+        if (!sameMembersAndCaps(asInputs(currentMembers), next)) {
           members = next;
-          changes.members = { from: plain(currentMembers), to: next };
+          restarts = !sameMembers(currentMembers, next);
+          changes.members = { from: plain(currentMembers), to: plain(next) };
         }
       }
       if (dto.name !== undefined && dto.name !== current.name) changes.name = { from: current.name, to: dto.name };
       if (dto.active !== undefined && dto.active !== current.active) changes.active = { from: current.active, to: dto.active };
-      if (Object.keys(changes).length === 0) return toDto(current, currentMembers);
+      if (dto.respectAvailability !== undefined && dto.respectAvailability !== current.respectAvailability) {
+        changes.respectAvailability = { from: current.respectAvailability, to: dto.respectAvailability };
+      }
+      if (Object.keys(changes).length === 0) return this.toDtoNow(m, current);
 
-      const settings = { name: dto.name ?? current.name, active: dto.active ?? current.active };
-      // A new member list restarts the rotation and tells the assignment engine its members changed.
-      const restart = members ? { position: '0', membersVersion: () => 'members_version + 1' } : {};
+      const settings = { name: dto.name ?? current.name, active: dto.active ?? current.active, respectAvailability: dto.respectAvailability ?? current.respectAvailability };
+      // A new member list (users or weights) restarts the rotation; any change of how it routes (members, caps,
+      // availability) tells the assignment engine, so no turn is taken with a plan made under the old settings.
+      const routingChanged = members !== null || changes.respectAvailability !== undefined;
+      const restart = restarts ? { position: '0' } : {};
+      const version = routingChanged ? { membersVersion: () => 'members_version + 1' } : {};
       // whereEntity: the entity's updatedAt is refreshed from the statement's RETURNING
-      const change = m.createQueryBuilder().update(RotationEntity).set({ ...settings, ...restart }).whereEntity(current).andWhere({ accountId: ctx.accountId });
+      const change = m.createQueryBuilder().update(RotationEntity).set({ ...settings, ...restart, ...version }).whereEntity(current).andWhere({ accountId: ctx.accountId });
       await this.activeUniquely(current.teamId, () => change.execute());
-      const rotation: RotationEntity = { ...current, ...settings, position: members ? '0' : current.position };
+      const rotation: RotationEntity = { ...current, ...settings, position: restarts ? '0' : current.position };
       if (members) {
         await m.delete(RotationMemberEntity, { accountId: ctx.accountId, rotationId: id });
         await this.insertMembers(m, rotation, members);
       }
       await this.audit.record(m, ctx.accountId, ctx, { event: 'rotation_updated', entityType: 'rotation', entityId: id, data: { changes } });
-      return toDto(rotation, members ? (await this.readMembers(m, ctx.accountId, [id])).get(id)! : currentMembers);
+      return this.toDtoNow(m, rotation);
     });
   }
 
@@ -172,6 +235,8 @@ export class RotationsService {
       byRotation.get(member.rotationId)!.push({
         user: member.userEmail,
         weight: member.weight,
+        capDay: member.capDay,
+        capWeek: member.capWeek,
         status: state === undefined ? 'not_a_member' : state ? 'active' : 'inactive',
       });
     }
@@ -219,7 +284,15 @@ export class RotationsService {
   private async insertMembers(m: EntityManager, rotation: RotationEntity, members: MemberInput[]): Promise<void> {
     await m.insert(
       RotationMemberEntity,
-      members.map((member, ordinal) => ({ accountId: rotation.accountId, rotationId: rotation.id, ordinal, userEmail: member.user, weight: member.weight })),
+      members.map((member, ordinal) => ({
+        accountId: rotation.accountId,
+        rotationId: rotation.id,
+        ordinal,
+        userEmail: member.user,
+        weight: member.weight,
+        capDay: member.capDay,
+        capWeek: member.capWeek,
+      })),
     );
   }
 

@@ -16,7 +16,8 @@ const fingerprintOf = (p: string) => `json_build_array(
        (SELECT json_build_array(count(*), max(updated_at), count(*) FILTER (WHERE active)) FROM memberships WHERE account_id = ${p}),
        (SELECT json_build_array(count(*), max(created_at), count(revoked_at)) FROM api_keys WHERE account_id = ${p}),
        (SELECT json_build_array(count(*), max(id)) FROM audit_log WHERE account_id = ${p}),
-       (SELECT json_build_array(count(*), max(created_at)) FROM idempotency_keys WHERE account_id = ${p})
+       (SELECT json_build_array(count(*), max(created_at)) FROM idempotency_keys WHERE account_id = ${p}),
+       (SELECT json_build_array(count(*), max(id)) FROM member_away_periods WHERE account_id = ${p})
      )::text`;
 
 /**
@@ -28,7 +29,10 @@ export async function fingerprints(db: DataSource, ownAccountId: string, otherAc
   return row;
 }
 
-/** Where the audit log's share sits in fingerprintOf's array; what comes before it is the account's data. */
+/**
+ * Where the audit log's share sits in fingerprintOf's array; what comes before it, and after the idempotency
+ * keys' share that follows it, is the account's data.
+ */
 const AUDIT_PART = 8;
 
 /**
@@ -38,7 +42,8 @@ const AUDIT_PART = 8;
  */
 export function auditProblem(method: string, status: number, before: string, after: string): string | null {
   const [b, a] = [JSON.parse(before) as unknown[], JSON.parse(after) as unknown[]];
-  const dataChanged = JSON.stringify(b.slice(0, AUDIT_PART)) !== JSON.stringify(a.slice(0, AUDIT_PART));
+  const data = (parts: unknown[]) => JSON.stringify([...parts.slice(0, AUDIT_PART), ...parts.slice(AUDIT_PART + 2)]);
+  const dataChanged = data(b) !== data(a);
   const audited = JSON.stringify(b[AUDIT_PART]) !== JSON.stringify(a[AUDIT_PART]);
   if (status >= 400 && status < 500) return audited ? `a ${status} wrote an audit entry` : null;
   if (status < 200 || status >= 300 || method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return null;

@@ -5,10 +5,45 @@ import { IsName, IsUserEmail, OptionalNotNull } from '../../common/validation/de
 
 export const MAX_ROTATION_MEMBERS = 100;
 
+export const MAX_CAP = 10_000;
+
+/** An integer 1..10000 or absent/null (no cap). */
+function IsCap(): PropertyDecorator {
+  return (target, key) =>
+    registerDecorator({
+      name: 'isCap',
+      target: target.constructor,
+      propertyName: key as string,
+      validator: {
+        validate: (value: unknown) => value === undefined || value === null || (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_CAP),
+        defaultMessage: (args?: ValidationArguments) => `${args?.property} must be an integer from 1 to ${MAX_CAP}`,
+      },
+    });
+}
+
+export class MemberCapsDto {
+  /** At most this many leads through this rotation in the member's local calendar day (1..10000; absent or null: no cap) */
+  @IsCap()
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_CAP, nullable: true, required: false, example: 20 })
+  day?: number | null;
+
+  /** At most this many in the member's local ISO week, from Monday 00:00 (1..10000; absent or null: no cap) */
+  @IsCap()
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_CAP, nullable: true, required: false, example: 80 })
+  week?: number | null;
+}
+
 export class RotationMemberInputDto {
   /** Email of an active member of the account; lower-cased */
   @IsUserEmail()
   user: string;
+
+  /** Caps on the leads this rotation gives the member, counted in the member's own time zone */
+  @IsOptional()
+  @ValidateNested({ message: 'caps must be an object {day?, week?}' })
+  @Type(() => MemberCapsDto)
+  @ApiProperty({ type: MemberCapsDto, nullable: true, required: false })
+  caps?: MemberCapsDto | null;
 
   /** How many turns of every W (sum of the weights) this member gets: an integer 1..100, default 1 */
   @IsOptional()
@@ -80,6 +115,12 @@ export class CreateRotationDto {
   @IsBoolean()
   @ApiProperty({ required: false, default: true })
   active?: boolean | null;
+
+  /** Skip members who are away or outside their working hours (default false) */
+  @IsOptional()
+  @IsBoolean()
+  @ApiProperty({ required: false, default: false })
+  respectAvailability?: boolean | null;
 }
 
 export class UpdateRotationDto {
@@ -100,6 +141,20 @@ export class UpdateRotationDto {
   @IsBoolean()
   @ApiProperty({ required: false, example: true })
   active?: boolean;
+
+  /** Skip members who are away or outside their working hours */
+  @OptionalNotNull()
+  @IsBoolean()
+  @ApiProperty({ required: false, example: true })
+  respectAvailability?: boolean;
+}
+
+export class MemberCapsOutDto {
+  @ApiProperty({ type: 'integer', required: false, example: 20 })
+  day?: number;
+
+  @ApiProperty({ type: 'integer', required: false, example: 80 })
+  week?: number;
 }
 
 export class RotationMemberDto {
@@ -108,6 +163,10 @@ export class RotationMemberDto {
 
   @ApiProperty({ type: 'integer', minimum: 1, maximum: 100, example: 1 })
   weight: number;
+
+  /** The member's caps; absent when the member has none */
+  @ApiProperty({ type: MemberCapsOutDto, required: false })
+  caps?: MemberCapsOutDto;
 }
 
 export class RotationDto {
@@ -127,11 +186,14 @@ export class RotationDto {
   /** Whether it assigns leads */
   active: boolean;
 
+  /** Whether members away or outside their working hours are skipped */
+  respectAvailability: boolean;
+
   /** Members in turn order */
   @ApiProperty({ type: [RotationMemberDto] })
   members: RotationMemberDto[];
 
-  /** Who would get the next lead through this rotation (members no longer active in the account are skipped); null when no member is active */
+  /** Who would get the next lead through this rotation now (the routing engine: inactive, away, off-hours and capped members are skipped); null when no member is eligible */
   @ApiProperty({ type: 'string', format: 'email', nullable: true, example: 'alice@example.com' })
   nextUser: string | null;
 
