@@ -42,3 +42,23 @@ export const joinAccountNamed = (alias: string, idText: string) =>
 
 /** The IANA time zone of `account` (a scalar subquery): where the account's calendar days begin and end. */
 export const accountTimeZone = (account: string) => `(SELECT time_zone FROM accounts WHERE id = ${account})`;
+
+/** An account's duplicate settings (API.md section 11): read by the leads' checked create paths. */
+export interface DuplicateSettingsRow {
+  default_country: string;
+  duplicate_policy: 'allow' | 'reject' | 'assign_to_owner';
+}
+export const DUPLICATE_SETTINGS = defineQuery<{ accountId: string }, DuplicateSettingsRow>(
+  'accounts/duplicateSettings',
+  'SELECT default_country, duplicate_policy FROM accounts WHERE id = :accountId',
+);
+
+/**
+ * Whether `account`'s settings are still those a one-statement lead insert was prepared with (a boolean
+ * subquery): its default country is `country` (text; null: not compared, the leads have no phone) and, when
+ * `policyMatters` (boolean), its duplicate policy is `allow`.
+ */
+export const accountSettingsHold = (account: string, country: string, policyMatters: string) =>
+  `EXISTS (SELECT 1 FROM accounts WHERE id = ${account}
+      AND (${country} IS NULL OR default_country = ${country})
+      AND (NOT ${policyMatters} OR duplicate_policy = 'allow'))`;

@@ -1,4 +1,4 @@
-import { activeMemberForShare } from '../accounts/accounts.queries';
+import { accountSettingsHold, activeMemberForShare } from '../accounts/accounts.queries';
 import { ACTOR_RECORD_TYPES, actorOf, insertAuditEntries, type AuditRow } from '../audit/audit.queries';
 import { compileNamed, defineSql } from '../database/named-sql';
 import { defineQuery } from '../database/sql';
@@ -96,12 +96,17 @@ const COLUMN_TYPES: Record<string, string> = {
   interested_in_switching: 'boolean',
   last_contacted: 'timestamptz',
   archived: 'boolean',
+  merged_into_id: 'integer',
 };
+
+/** The match keys a create writes with the input columns (src/leads/match-keys.ts). */
+const MATCH_KEY_COLUMNS = ['email_key', 'phone_key'];
 
 /** One lead of the `:leads` recordset: its place, its column values, what its entry keeps, and its actor. */
 const LEAD_RECORD = [
   'ord integer',
   ...INPUT_COLUMNS.map(([, column]) => `${column} ${COLUMN_TYPES[column] ?? 'text'}`),
+  ...MATCH_KEY_COLUMNS.map((column) => `${column} text`),
   'audit_data jsonb',
   ...ACTOR_RECORD_TYPES,
 ].join(', ');
@@ -126,6 +131,10 @@ export interface InsertGuardParams {
   assignee: string | null;
   /** The candidates' text the plan was made from (`CHECK_RULES.candidates_text`); null: not compared */
   candidatesText: string | null;
+  /** The account's default country the leads' phone keys were computed for; null: not compared (no phone) */
+  country: string | null;
+  /** Whether the statement may write only while the account's duplicate policy is `allow` (no ?onDuplicate) */
+  policyMatters: boolean;
 }
 /** The plan whose rotation takes the leads' turns. */
 export interface InsertTurnParams {
@@ -168,7 +177,8 @@ function insertLeadsSql(shape: { many: boolean; turn: boolean; guarded: boolean 
     const rules: RuleExpressions = { ...CHECK_EXPRESSIONS };
     ctes.push(ruleCtes(rules));
     ctes.push(`rules AS (SELECT ${rulesPass(rules)}
-      AND (:candidatesText::text IS NULL OR ${candidatesJson(rules.account, rules.team)}::text = :candidatesText::text) AS pass)`);
+      AND (:candidatesText::text IS NULL OR ${candidatesJson(rules.account, rules.team)}::text = :candidatesText::text)
+      AND ${accountSettingsHold(rules.account, ':country::text', ':policyMatters::boolean')} AS pass)`);
   }
   if (shape.turn) {
     const step = shape.many ? '(SELECT count(*)::integer FROM input)' : '1';
@@ -180,7 +190,7 @@ function insertLeadsSql(shape: { many: boolean; turn: boolean; guarded: boolean 
   // ids in `ord` order: PostgreSQL evaluates a volatile output column after the ORDER BY's sort
   const order = shape.many ? ' ORDER BY ord' : '';
   ctes.push(`slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ${assignee} AS assignee FROM ${from}${order})`);
-  const columns = INPUT_COLUMNS.map(([, column]) => column);
+  const columns = [...INPUT_COLUMNS.map(([, column]) => column), ...MATCH_KEY_COLUMNS];
   ctes.push(`lead AS (
       INSERT INTO leads (id, account_id, ${columns.join(', ')})
       SELECT id, :accountId::bigint, ${columns.map((c) => (c === 'assigned_to' ? 'assignee' : c)).join(', ')} FROM slots
@@ -221,6 +231,8 @@ export const INSERT_LEADS = {
     'leads/insert-batch',
     insertLeadsSql({ many: true, turn: true, guarded: true }),
   ),
+  /** POST /leads/bulk and import: leads judged and assigned in their transaction (src/leads/lead-batch.service.ts) */
+  batchChecked: defineQuery<InsertLeadsParams, InsertedLeadRow>('leads/insert-batch.checked', insertLeadsSql({ many: true, turn: false, guarded: false })),
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -246,13 +258,15 @@ export const LOCK_LEAD = defineQuery<{ accountId: string; id: number; lastContac
 );
 
 /**
- * Sets the input columns named in `:changes` (a JSON object by column name; JSON null clears) and leaves the
- * others as they are: one statement whatever the PATCH carries.
+ * Sets the input columns (and match keys, merged_into_id) named in `:changes` (a JSON object by column name;
+ * JSON null clears) and leaves the others as they are: one statement whatever the PATCH carries.
  */
 export const UPDATE_LEAD = defineQuery<{ accountId: string; id: number; changes: string }, LeadRow>(
   'leads/update',
   `UPDATE leads SET
-     ${INPUT_COLUMNS.map(([, c]) => `${c} = CASE WHEN :changes::jsonb ? '${c}' THEN (:changes::jsonb ->> '${c}')::${COLUMN_TYPES[c] ?? 'text'} ELSE ${c} END`).join(',\n     ')},
+     ${[...INPUT_COLUMNS.map(([, c]) => c), ...MATCH_KEY_COLUMNS, 'merged_into_id']
+       .map((c) => `${c} = CASE WHEN :changes::jsonb ? '${c}' THEN (:changes::jsonb ->> '${c}')::${COLUMN_TYPES[c] ?? 'text'} ELSE ${c} END`)
+       .join(',\n     ')},
      updated_at = now()
    WHERE account_id = :accountId AND id = :id RETURNING ${LEAD_COLUMNS}`,
 );

@@ -15,16 +15,16 @@ import { KeyedBatcher } from './keyed-batcher';
 import { LeadCreatePaths } from './lead-create-paths';
 import { insertLeads, MAX_LEADS_PER_STATEMENT, UnexpectedInsertResult, type InsertGuard, type LeadToInsert } from './lead-insert';
 import { checkLeadRules } from './lead-rules';
+import { LeadBatchService, type BatchOptions, type DuplicateSettings } from './lead-batch.service';
+import { matchKeysOf } from './match-keys';
 import { PlanCache } from './plan-cache';
 import { LeadErrors } from './leads.errors';
-import { runTransaction } from '../database/transaction';
+import { runBatchTransaction } from './bulk-assignment';
 
 /** A rotation changing between its plan and its turn makes us plan again; a few tries always suffice in practice. */
 const MAX_PLAN_ATTEMPTS = 5;
 
-export interface CreateLeadOptions {
-  skipTeamAndSourceRequirement: boolean;
-}
+export type CreateLeadOptions = BatchOptions;
 
 /** An answer of POST /leads: a new lead, or the stored answer of an earlier request with the same key. */
 export interface CreateLeadResult extends StoredResponse<LeadDto> {
@@ -38,6 +38,7 @@ export class LeadsService {
     private readonly assignment: AssignmentService,
     private readonly idempotency: IdempotencyService,
     private readonly paths: LeadCreatePaths,
+    private readonly batches: LeadBatchService,
   ) {}
 
   /** The plan the last lead of each (account, team) was assigned by, for the one-statement insert. */
@@ -54,6 +55,10 @@ export class LeadsService {
    * - checked: one transaction: [Idempotency-Key lock and lookup] → rules 1-5 and the rotations (one read,
    *   share-locking the team, source and assignee) → rotation step + lead + `lead_created` entry (one
    *   statement, the last before COMMIT, so the rotation's row lock is held only that long) → [stored answer].
+   * Duplicates (API.md section 11): the one-statement way is taken only while the account's policy is `allow`
+   * (or ?onDuplicate=allow) and its default country the one this process knows, which the statement verifies;
+   * the checked way reads the account's settings and, under `reject` or `assign_to_owner`, hands the lead to
+   * LeadBatchService as a batch of one (match keys locked, then matched).
    * A rotation whose row stays locked by others past ROTATION_LOCK_TIMEOUT_MS answers 503 with Retry-After.
    */
   async create(ctx: AccountContext, input: LeadInputDto, options: CreateLeadOptions, idempotency: IdempotentRequest | null): Promise<CreateLeadResult> {
@@ -64,12 +69,19 @@ export class LeadsService {
         const lead = await this.insertAtOnce(ctx, input, values, options);
         if (lead) return { status: 201, body: lead, replayed: false };
       }
-      return await runTransaction(this.dataSource, async (m) => {
+      return await runBatchTransaction(this.dataSource, async (m) => {
         if (idempotency) {
           const replay = await this.idempotency.claim<LeadDto>(m, ctx.accountId, idempotency);
           if (replay) return { ...replay, replayed: true };
         }
-        const lead = await this.insertChecked(m, ctx, input, values, options);
+        const settings = await this.batches.settings(m, ctx.accountId);
+        let lead: LeadDto;
+        if ((options.onDuplicate ?? settings.policy) === 'allow') lead = await this.insertChecked(m, ctx, input, values, options, settings);
+        else {
+          const [outcome] = await this.batches.create(m, ctx, [{ index: 0, input }], options, settings);
+          if ('error' in outcome) throw outcome.error;
+          lead = outcome.lead;
+        }
         const answer: StoredResponse<LeadDto> = { status: 201, body: lead };
         if (idempotency) await this.idempotency.complete(m, ctx.accountId, idempotency, answer);
         this.paths.created('checked', 1);
@@ -91,17 +103,23 @@ export class LeadsService {
     const teamId = input.teamId ?? null;
     const leadSourceId = input.leadSourceId ?? null;
     const skip = options.skipTeamAndSourceRequirement;
-    const lead: LeadToInsert = { values, actor: ctx };
+    // the statement writes only while the account's settings are still these (else the checked way reads them)
+    const settings = this.batches.cachedSettings(ctx.accountId);
+    if (!settings || (options.onDuplicate ?? settings.policy) !== 'allow') return null;
+    const country = settings.country;
+    const policyMatters = options.onDuplicate === undefined;
+    const lead: LeadToInsert = { values, actor: ctx, keys: matchKeysOf(values, country) };
     const assignee = values.assignedTo as string | null;
-    if (assignee !== null) return this.insertAlone(ctx.accountId, lead, null, { teamId, leadSourceId, skip, assignee, candidatesText: null });
+    if (assignee !== null) return this.insertAlone(ctx.accountId, lead, null, { teamId, leadSourceId, skip, assignee, candidatesText: null, country, policyMatters });
     const planKey = planKeyOf(ctx.accountId, teamId);
     const learnt = this.learntPlans.get(planKey);
     if (!learnt) return null;
-    const alone = () => this.insertAlone(ctx.accountId, lead, learnt.plan, { teamId, leadSourceId, skip, assignee: null, candidatesText: learnt.candidatesText });
+    const alone = () =>
+      this.insertAlone(ctx.accountId, lead, learnt.plan, { teamId, leadSourceId, skip, assignee: null, candidatesText: learnt.candidatesText, country, policyMatters });
     if (!learnt.plan || teamId === null) return alone();
-    // a batch shares its team, source and skip, so one guard checks rules 1-4 for all its leads
-    return this.teamBatches.run(`${planKey}\0${leadSourceId ?? ''}\0${skip}`, lead, alone, (leads) =>
-      this.insertTogether(ctx.accountId, planKey, leads, { teamId, leadSourceId, skip }),
+    // a batch shares its team, source, skip and settings, so one guard checks rules 1-4 (and the settings) for all its leads
+    return this.teamBatches.run(`${planKey}\0${leadSourceId ?? ''}\0${skip}\0${country}\0${policyMatters}`, lead, alone, (leads) =>
+      this.insertTogether(ctx.accountId, planKey, leads, { teamId, leadSourceId, skip, country, policyMatters }),
     );
   }
 
@@ -118,7 +136,12 @@ export class LeadsService {
    * failed, or the statement failed with an error of its own. A failure after which the batch may have
    * committed (connection lost, rows not understood) is every lead's 503: retrying them would create them twice.
    */
-  private async insertTogether(accountId: string, planKey: string, leads: LeadToInsert[], shared: { teamId: number; leadSourceId: number | null; skip: boolean }): Promise<LeadDto[] | null> {
+  private async insertTogether(
+    accountId: string,
+    planKey: string,
+    leads: LeadToInsert[],
+    shared: { teamId: number; leadSourceId: number | null; skip: boolean; country: string; policyMatters: boolean },
+  ): Promise<LeadDto[] | null> {
     const learnt = this.learntPlans.get(planKey);
     if (!learnt?.plan || learnt.candidatesText === null) return null;
     const guard: InsertGuard = { ...shared, assignee: null, candidatesText: learnt.candidatesText };
@@ -147,10 +170,17 @@ export class LeadsService {
     }
   }
 
-  private async insertChecked(m: EntityManager, ctx: AccountContext, input: LeadInputDto, values: LeadValues, options: CreateLeadOptions): Promise<LeadDto> {
+  private async insertChecked(
+    m: EntityManager,
+    ctx: AccountContext,
+    input: LeadInputDto,
+    values: LeadValues,
+    options: CreateLeadOptions,
+    settings: DuplicateSettings,
+  ): Promise<LeadDto> {
     const teamAndSource = { teamId: input.teamId ?? null, leadSourceId: input.leadSourceId ?? null };
     const assignedTo = values.assignedTo as string | null;
-    const lead: LeadToInsert = { values, actor: ctx };
+    const lead: LeadToInsert = { values, actor: ctx, keys: matchKeysOf(values, settings.country) };
     const lockTimeout = this.assignment.lockTimeout;
     // rules 1-5 and, when the lead needs an assignee, the rotations that may serve it: one round trip
     const candidates = await checkLeadRules(m, ctx.accountId, { teamAndSource, assignedTo }, options.skipTeamAndSourceRequirement, assignedTo === null);
