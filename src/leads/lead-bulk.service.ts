@@ -157,19 +157,23 @@ function errorAnswer(error: Error): [number, Omit<BulkFailedDto, 'index' | 'stat
 
 /** The CSV's header (checked) and number of data rows; a 400 naming the row and column for a CSV of the wrong shape. */
 async function checkCsvShape(csv: Buffer): Promise<{ header: string[]; rows: number }> {
+  // the header alone first: its problems are named as the header's, and the rows' problems by its names
   let header: string[] | null = null;
-  let rows = 0;
-  const parser = parse({ bom: true });
   try {
-    for await (const record of Readable.from([csv]).pipe(parser) as AsyncIterable<string[]>) {
-      if (header === null) header = checkHeader(record);
-      else rows++;
-    }
+    for await (const record of Readable.from([csv]).pipe(parse({ bom: true, to: 1 })) as AsyncIterable<string[]>) header = record;
+  } catch (error) {
+    throw csvShapeError(error as CsvError, null);
+  }
+  if (header === null) throw ImportErrors.noHeader();
+  checkHeader(header);
+  let records = 0;
+  try {
+    // only counted: the records are not kept
+    for await (const _record of Readable.from([csv]).pipe(parse({ bom: true })) as AsyncIterable<string[]>) records++;
   } catch (error) {
     throw csvShapeError(error as CsvError, header);
   }
-  if (header === null) throw ImportErrors.noHeader();
-  return { header, rows };
+  return { header, rows: records - 1 };
 }
 
 function checkHeader(record: string[]): string[] {
@@ -188,7 +192,7 @@ function csvShapeError(error: CsvError, header: string[] | null): Error {
   if (error instanceof DomainError || typeof (error as { code?: unknown }).code !== 'string') return error;
   const e = error as CsvError & { records?: number; column?: number };
   // `records` counts the records read before the faulty one, the header included: the faulty data row's number
-  const row = header === null ? 0 : (e.records ?? 0);
+  const row = header === null ? 0 : Math.max(1, e.records ?? 1);
   let column: number | null = null;
   let what = 'cannot be read';
   if (e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && header && typeof e.column === 'number') {

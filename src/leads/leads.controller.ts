@@ -1,4 +1,4 @@
-import { Body, Get, HttpCode, Param, Patch, Post, Query, Req, Res, StreamableFile, UseInterceptors } from '@nestjs/common';
+import { Body, Get, HttpCode, Param, Patch, Post, Query, Req, Res, StreamableFile, UnsupportedMediaTypeException, UseInterceptors } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -211,7 +211,7 @@ export class LeadsController {
         value: {
           leads: [
             { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' },
-            { firstName: 'Ada', lastName: 'King', email: 'ADA@example.com ' },
+            { firstName: 'Ada', lastName: 'King', email: 'ADA@Example.com' },
           ],
         },
       },
@@ -317,8 +317,7 @@ export class LeadsController {
   ): Promise<BulkResultDto | StreamableFile> {
     if (!Buffer.isBuffer(request.body)) {
       if (request.body === undefined && /^text\/csv\b/i.test(request.headers['content-type'] ?? '')) throw ImportErrors.noHeader();
-      reply.status(415);
-      throw ImportErrors.notCsv();
+      throw new UnsupportedMediaTypeException();
     }
     const idempotency = idempotentRequest(request.headers, { ...requestParts(request), body: request.body.toString('base64') });
     const result = await this.bulkCreate.importCsv(ctx, request.body, createOptions(query), idempotency);

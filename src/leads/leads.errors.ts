@@ -99,7 +99,7 @@ export const DuplicateErrors = {
     ]),
 };
 
-export type ImportErrorCode = 'bad_csv' | 'no_header' | 'unknown_column' | 'repeated_column' | 'missing_column' | 'idempotent_too_large' | 'not_csv';
+export type ImportErrorCode = 'bad_csv' | 'no_header' | 'unknown_column' | 'repeated_column' | 'missing_column' | 'idempotent_too_large';
 
 /** POST /leads/import: a CSV of the wrong shape (nothing is created). */
 export class ImportError extends DomainError<ImportErrorCode> {}
@@ -123,5 +123,4 @@ export const ImportErrors = {
     new ImportError('missing_column', `the CSV header has no "${name}" column (it is required)`, 'invalid', [{ field: 'header', message: `"${name}" is required` }]),
   idempotentTooLarge: (max: number) =>
     new ImportError('idempotent_too_large', `an import with Idempotency-Key may hold at most ${max} rows; send larger files without one`, 'invalid'),
-  notCsv: () => new ImportError('not_csv', 'Content-Type must be text/csv', 'invalid'),
 };

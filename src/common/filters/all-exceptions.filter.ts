@@ -49,7 +49,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const status = exception.getStatus();
       // Nest re-wraps Fastify's parser errors (413, 415) with Fastify's wording; answer with ours.
       if (status === 413) return [status, { error: tooLargeMessage(request) }];
-      if (status === 415) return [status, { error: FASTIFY_ERRORS.FST_ERR_CTP_INVALID_MEDIA_TYPE[1] }];
+      if (status === 415) return [status, { error: IMPORT_ROUTE.test(request?.url ?? '') ? 'Content-Type must be text/csv' : FASTIFY_ERRORS.FST_ERR_CTP_INVALID_MEDIA_TYPE[1] }];
       return [status, fromHttpException(exception)];
     }
     const fastifyCode = (exception as { code?: unknown })?.code;
@@ -76,6 +76,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     return [HttpStatus.INTERNAL_SERVER_ERROR, { error: 'Internal server error' }];
   }
 }
+
+/** POST /leads/import reads CSV, every other route JSON. */
+const IMPORT_ROUTE = /\/leads\/import(\?|$)/;
 
 /** The 413 sentence: POST /leads/bulk and /leads/import take 10 MiB, every other route 1 MiB. */
 function tooLargeMessage(request?: FastifyRequest): string {
