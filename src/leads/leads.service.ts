@@ -104,11 +104,14 @@ export class LeadsService {
     const leadSourceId = input.leadSourceId ?? null;
     const skip = options.skipTeamAndSourceRequirement;
     // the statement writes only while the account's settings are still these (else the checked way reads them)
+    // (its policy, when no ?onDuplicate says; its default country, when the lead has a phone to key)
     const settings = this.batches.cachedSettings(ctx.accountId);
-    if (!settings || (options.onDuplicate ?? settings.policy) !== 'allow') return null;
-    const country = settings.country;
+    if ((options.onDuplicate ?? settings?.policy ?? 'allow') !== 'allow') return null;
     const policyMatters = options.onDuplicate === undefined;
-    const lead: LeadToInsert = { values, actor: ctx, keys: matchKeysOf(values, country) };
+    const hasPhone = typeof values.phone === 'string' && /\d/.test(values.phone);
+    if (hasPhone && !settings) return null;
+    const country = hasPhone ? settings!.country : null;
+    const lead: LeadToInsert = { values, actor: ctx, keys: matchKeysOf(values, country ?? 'US') };
     const assignee = values.assignedTo as string | null;
     if (assignee !== null) return this.insertAlone(ctx.accountId, lead, null, { teamId, leadSourceId, skip, assignee, candidatesText: null, country, policyMatters });
     const planKey = planKeyOf(ctx.accountId, teamId);
@@ -118,7 +121,7 @@ export class LeadsService {
       this.insertAlone(ctx.accountId, lead, learnt.plan, { teamId, leadSourceId, skip, assignee: null, candidatesText: learnt.candidatesText, country, policyMatters });
     if (!learnt.plan || teamId === null) return alone();
     // a batch shares its team, source, skip and settings, so one guard checks rules 1-4 (and the settings) for all its leads
-    return this.teamBatches.run(`${planKey}\0${leadSourceId ?? ''}\0${skip}\0${country}\0${policyMatters}`, lead, alone, (leads) =>
+    return this.teamBatches.run(`${planKey}\0${leadSourceId ?? ''}\0${skip}\0${country ?? ''}\0${policyMatters}`, lead, alone, (leads) =>
       this.insertTogether(ctx.accountId, planKey, leads, { teamId, leadSourceId, skip, country, policyMatters }),
     );
   }
@@ -140,7 +143,7 @@ export class LeadsService {
     accountId: string,
     planKey: string,
     leads: LeadToInsert[],
-    shared: { teamId: number; leadSourceId: number | null; skip: boolean; country: string; policyMatters: boolean },
+    shared: { teamId: number; leadSourceId: number | null; skip: boolean; country: string | null; policyMatters: boolean },
   ): Promise<LeadDto[] | null> {
     const learnt = this.learntPlans.get(planKey);
     if (!learnt?.plan || learnt.candidatesText === null) return null;
