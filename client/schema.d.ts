@@ -943,8 +943,29 @@ export interface components {
              */
             key: string;
         };
+        /** @description An error body; for a duplicate under reject, with the live leads it matches */
+        DuplicateConflict: {
+            /**
+             * @description One clear sentence
+             * @example a lead with the same email or phone already exists
+             */
+            error: string;
+            /** @description Under the reject duplicate policy: the live leads with the same email or phone, newest first */
+            duplicates?: components["schemas"]["DuplicateRef"][];
+        };
         /** @enum {string} */
         DuplicatePolicy: "allow" | "reject" | "assign_to_owner";
+        /** @description A live lead a new lead duplicates */
+        DuplicateRef: {
+            /** @example 42 */
+            id: number;
+            /**
+             * @example [
+             *       "email"
+             *     ]
+             */
+            matchedOn: ("email" | "phone")[];
+        };
         ErrorResponseDto: {
             /**
              * @description One clear sentence
@@ -3097,13 +3118,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        duplicates?: {
-                            id?: number;
-                            matchedOn?: ("email" | "phone")[];
-                        }[];
-                    };
+                    "application/json": components["schemas"]["DuplicateConflict"];
                 };
             };
             /** @description Rate limited; see Retry-After */

@@ -8,6 +8,7 @@ import {
   ApiExtraModels,
   ApiPayloadTooLargeResponse,
   ApiUnsupportedMediaTypeResponse,
+  getSchemaPath,
   ApiForbiddenResponse,
   ApiHeader,
   ApiInternalServerErrorResponse,
@@ -20,7 +21,6 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EmbeddedAuditInterceptor } from '../audit/embedded-audit.interceptor';
 import type { AccountContext } from '../common/account-context';
@@ -33,7 +33,7 @@ import { ConvertLeadDto } from './dto/convert-lead.dto';
 import { CreateLeadQueryDto } from './dto/create-lead-query.dto';
 import { CreateLeadsQueryDto } from './dto/create-leads-query.dto';
 import { BulkCreatedDto, BulkFailedDto, BulkLeadsDto, BulkResultDto, MAX_BULK_LEADS } from './dto/bulk-leads.dto';
-import { LeadDuplicateListDto } from './dto/duplicates.dto';
+import { DuplicateConflictDto, LeadDuplicateListDto } from './dto/duplicates.dto';
 import { MergeLeadsDto } from './dto/merge-leads.dto';
 import { LeadBulkService } from './lead-bulk.service';
 import { LeadMergeService } from './lead-merge.service';
@@ -68,24 +68,11 @@ const BATCH_IDEMPOTENCY_HEADER = {
   schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX },
 } as const;
 
-/** The 409 of POST /leads: the contract's error, with the duplicates under reject. */
-const DUPLICATE_CONFLICT_SCHEMA: SchemaObject = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: { type: 'string' },
-    duplicates: {
-      type: 'array',
-      items: { type: 'object', properties: { id: { type: 'integer' }, matchedOn: { type: 'array', items: { type: 'string', enum: ['email', 'phone'] } } } },
-    },
-  },
-};
-
 /** Set on an answer that repeats a stored one (same Idempotency-Key, same request). */
 export const REPLAYED_HEADER = 'idempotent-replayed';
 
 @ApiTags('leads')
-@ApiExtraModels(BulkCreatedDto, BulkFailedDto)
+@ApiExtraModels(BulkCreatedDto, BulkFailedDto, DuplicateConflictDto)
 @LeadDeskController('leads')
 export class LeadsController {
   constructor(
@@ -157,7 +144,7 @@ export class LeadsController {
       'nothing is created); or the Idempotency-Key was already used with a different request, or its first request is still running',
     content: {
       'application/json': {
-        schema: DUPLICATE_CONFLICT_SCHEMA,
+        schema: { $ref: getSchemaPath(DuplicateConflictDto) },
         examples: {
           duplicate: { summary: 'A duplicate under reject', value: { error: 'a lead with the same email or phone already exists', duplicates: [{ id: 42, matchedOn: ['email'] }] } },
           idempotency: { summary: 'Idempotency-Key reused', value: { error: 'Idempotency-Key was already used with a different request; use a new key for a new request' } },

@@ -17,3 +17,24 @@ export class LeadDuplicateListDto {
   @ApiProperty({ type: () => [LeadDuplicateDto] })
   data: LeadDuplicateDto[];
 }
+
+@ApiSchema({ name: 'DuplicateRef', description: 'A live lead a new lead duplicates' })
+export class DuplicateRefDto {
+  @ApiProperty({ type: 'integer', example: 42 })
+  id: number;
+
+  @ApiProperty({ enum: ['email', 'phone'], isArray: true, example: ['email'] })
+  matchedOn: ('email' | 'phone')[];
+}
+
+/** The 409 of POST /leads: the contract's error body; under `reject`, with the leads it duplicates. */
+@ApiSchema({ name: 'DuplicateConflict', description: 'An error body; for a duplicate under reject, with the live leads it matches' })
+export class DuplicateConflictDto {
+  /** One clear sentence */
+  @ApiProperty({ example: 'a lead with the same email or phone already exists' })
+  error: string;
+
+  /** Under the reject duplicate policy: the live leads with the same email or phone, newest first */
+  @ApiProperty({ type: () => [DuplicateRefDto], required: false })
+  duplicates?: DuplicateRefDto[];
+}
