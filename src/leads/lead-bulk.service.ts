@@ -160,7 +160,7 @@ async function checkCsvShape(csv: Buffer): Promise<{ header: string[]; rows: num
   // the header alone first: its problems are named as the header's, and the rows' problems by its names
   let header: string[] | null = null;
   try {
-    for await (const record of Readable.from([csv]).pipe(parse({ bom: true, to: 1 })) as AsyncIterable<string[]>) header = record;
+    for await (const record of slices(csv).pipe(parse({ bom: true, to: 1 })) as AsyncIterable<string[]>) header = record;
   } catch (error) {
     throw csvShapeError(error as CsvError, null);
   }
@@ -169,7 +169,7 @@ async function checkCsvShape(csv: Buffer): Promise<{ header: string[]; rows: num
   let records = 0;
   try {
     // only counted: the records are not kept
-    for await (const _record of Readable.from([csv]).pipe(parse({ bom: true })) as AsyncIterable<string[]>) records++;
+    for await (const _record of slices(csv).pipe(parse({ bom: true })) as AsyncIterable<string[]>) records++;
   } catch (error) {
     throw csvShapeError(error as CsvError, header);
   }
@@ -211,7 +211,7 @@ function csvShapeError(error: CsvError, header: string[] | null): Error {
 async function* csvChunks(csv: Buffer, header: string[]): AsyncGenerator<{ index: number; raw: unknown }[]> {
   let chunk: { index: number; raw: unknown }[] = [];
   let row = -1;
-  for await (const record of Readable.from([csv]).pipe(parse({ bom: true })) as AsyncIterable<string[]>) {
+  for await (const record of slices(csv).pipe(parse({ bom: true })) as AsyncIterable<string[]>) {
     if (++row === 0) continue;
     const raw: Record<string, unknown> = {};
     record.forEach((cell, i) => {
@@ -228,4 +228,17 @@ async function* csvChunks(csv: Buffer, header: string[]): AsyncGenerator<{ index
     }
   }
   if (chunk.length > 0) yield chunk;
+}
+
+/** How much of the CSV the parser gets at once: it parses a whole chunk before backpressure can pause it. */
+const SLICE_BYTES = 64 * 1024;
+
+/** The CSV's bytes as a stream of slices (views, not copies), so the parser holds at most a slice's records. */
+function slices(csv: Buffer): Readable {
+  return Readable.from(
+    (function* () {
+      for (let at = 0; at < csv.length; at += SLICE_BYTES) yield csv.subarray(at, at + SLICE_BYTES);
+    })(),
+    { objectMode: false },
+  );
 }
