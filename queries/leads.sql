@@ -88,14 +88,17 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
       AND (r.team_id IS NULL OR r.team_id = $3::integer)) c)::text = $7::text)
       AND EXISTS (SELECT 1 FROM accounts WHERE id = $2::bigint
       AND ($8::text IS NULL OR default_country = $8::text)
-      AND (NOT $9::boolean OR duplicate_policy = 'allow')) AS pass),
+      AND ($9::text IS NULL OR duplicate_policy = $9::text))
+      AND (NOT $10::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.email_key = i.email_key AND NOT l.archived)
+        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.phone_key = i.phone_key AND NOT l.archived)
+        AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass),
   turn AS (
       UPDATE rotations SET position = position + (SELECT count(*)::integer FROM input)
-       WHERE account_id = $2::bigint AND id = $10::integer AND active AND deleted_at IS NULL AND members_version = $11::integer
+       WHERE account_id = $2::bigint AND id = $11::integer AND active AND deleted_at IS NULL AND members_version = $12::integer
          AND (SELECT pass FROM rules)
-         AND set_config('lock_timeout', $12::text, true) IS NOT NULL
+         AND set_config('lock_timeout', $13::text, true) IS NOT NULL
        RETURNING position - (SELECT count(*)::integer FROM input) AS slot),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($13::text[])[($14::smallint[])[((turn.slot + input.ord) % cardinality($14::smallint[])) + 1] + 1] AS assignee FROM input, turn ORDER BY ord),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($14::text[])[($15::smallint[])[((turn.slot + input.ord) % cardinality($15::smallint[])) + 1] + 1] AS assignee FROM input, turn ORDER BY ord),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key)
       SELECT id, $2::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key FROM slots
@@ -106,7 +109,7 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
   entry AS (
       INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
                              request_method, request_path, request_headers, request_ip, request_id)
-      SELECT $2::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, jsonb_set(slots.audit_data, '{assignedTo}', to_jsonb(slots.assignee)) || jsonb_build_object('assignment', $15::jsonb || jsonb_build_object('user', slots.assignee)),
+      SELECT $2::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, jsonb_set(slots.audit_data, '{assignedTo}', to_jsonb(slots.assignee)) || jsonb_build_object('assignment', $16::jsonb || jsonb_build_object('user', slots.assignee)),
              slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
         FROM slots
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
@@ -176,7 +179,10 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
       AND (r.team_id IS NULL OR r.team_id = $37::integer)) c)::text = $41::text)
       AND EXISTS (SELECT 1 FROM accounts WHERE id = $36::bigint
       AND ($42::text IS NULL OR default_country = $42::text)
-      AND (NOT $43::boolean OR duplicate_policy = 'allow')) AS pass),
+      AND ($43::text IS NULL OR duplicate_policy = $43::text))
+      AND (NOT $44::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $36::bigint AND l.email_key = i.email_key AND NOT l.archived)
+        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $36::bigint AND l.phone_key = i.phone_key AND NOT l.archived)
+        AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass),
   slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, input.assigned_to AS assignee FROM input WHERE (SELECT pass FROM rules)),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key)
@@ -216,14 +222,17 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
       AND (r.team_id IS NULL OR r.team_id = $37::integer)) c)::text = $41::text)
       AND EXISTS (SELECT 1 FROM accounts WHERE id = $36::bigint
       AND ($42::text IS NULL OR default_country = $42::text)
-      AND (NOT $43::boolean OR duplicate_policy = 'allow')) AS pass),
+      AND ($43::text IS NULL OR duplicate_policy = $43::text))
+      AND (NOT $44::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $36::bigint AND l.email_key = i.email_key AND NOT l.archived)
+        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $36::bigint AND l.phone_key = i.phone_key AND NOT l.archived)
+        AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass),
   turn AS (
       UPDATE rotations SET position = position + 1
-       WHERE account_id = $36::bigint AND id = $44::integer AND active AND deleted_at IS NULL AND members_version = $45::integer
+       WHERE account_id = $36::bigint AND id = $45::integer AND active AND deleted_at IS NULL AND members_version = $46::integer
          AND (SELECT pass FROM rules)
-         AND set_config('lock_timeout', $46::text, true) IS NOT NULL
+         AND set_config('lock_timeout', $47::text, true) IS NOT NULL
        RETURNING position - 1 AS slot),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($47::text[])[($48::smallint[])[((turn.slot + input.ord) % cardinality($48::smallint[])) + 1] + 1] AS assignee FROM input, turn),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($48::text[])[($49::smallint[])[((turn.slot + input.ord) % cardinality($49::smallint[])) + 1] + 1] AS assignee FROM input, turn),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key)
       SELECT id, $36::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key FROM slots
@@ -234,7 +243,7 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
   entry AS (
       INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
                              request_method, request_path, request_headers, request_ip, request_id)
-      SELECT $36::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, jsonb_set(slots.audit_data, '{assignedTo}', to_jsonb(slots.assignee)) || jsonb_build_object('assignment', $49::jsonb || jsonb_build_object('user', slots.assignee)),
+      SELECT $36::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, jsonb_set(slots.audit_data, '{assignedTo}', to_jsonb(slots.assignee)) || jsonb_build_object('assignment', $50::jsonb || jsonb_build_object('user', slots.assignee)),
              slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
         FROM slots
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,

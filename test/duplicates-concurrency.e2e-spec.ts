@@ -1,71 +1,86 @@
-import { startTestApp, type TestApp } from './support/app';
-import { createAccount, type TestAccount } from './support/builders';
-import { call } from './support/http';
-import { createRotation, dataSourceOf } from './support/leads';
+import { Client as PgClient } from 'pg';
+import { TEST_JWT_SECRET, testConfig, tokenFor } from './support/app';
+import { newEmail } from './support/builders';
+import { requestJson, startServer, type ServerProcess } from './support/server-process';
 import { itWhen, needsPostgres } from './support/skips';
+import { RUN_DATABASE_ENV, usingRealPostgres } from './support/test-database';
 
 /**
- * API.md section 11, exact under concurrency: 50 creates of one email at once, from two application instances
- * (two connection pools, as two server processes have) on one PostgreSQL database, through every way a create
- * goes (every third request carries an Idempotency-Key, so it takes the checked transaction; the rest the
- * one-statement insert until the policy sends them to the match-key locks). On PGlite the two apps would not
- * share a database: skipped there, visibly.
+ * API.md section 11, exact under concurrency across processes: N creates of one email at once, spread over
+ * three built server processes (`dist/main.js`, run `npm run build` first) on one PostgreSQL database. Each
+ * process first learns the account's settings and plan (one lead of another email), so the burst goes through
+ * POST /leads's one-statement insert (under reject: guarded by the deferred trigger `leads_reject_duplicates`)
+ * as well as the checked transaction (every third request carries an Idempotency-Key). Skipped visibly on PGlite.
  */
 const { it: itReal } = itWhen(needsPostgres());
 const N = 50;
+const PROCESSES = 3;
 
-describe('duplicates under concurrency', () => {
-  let first: TestApp;
-  let second: TestApp;
+describe('duplicates under concurrency, several server processes', () => {
+  let servers: ServerProcess[] = [];
+  let db: PgClient;
+  const config = testConfig();
+
   beforeAll(async () => {
-    if (!needsPostgres()[Object.keys(needsPostgres())[0]]) return;
-    first = await startTestApp({ DATABASE_POOL_SIZE: '15' });
-    second = await startTestApp({ DATABASE_POOL_SIZE: '15' });
-  });
+    if (!usingRealPostgres()) return;
+    const env = { DATABASE_URL: process.env[RUN_DATABASE_ENV], MIGRATIONS_RUN: 'false', JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT_PER_MINUTE: '0' };
+    servers = await Promise.all(Array.from({ length: PROCESSES }, () => startServer(env, 90000)));
+    db = new PgClient({ connectionString: process.env[RUN_DATABASE_ENV] });
+    await db.connect();
+  }, 150000);
+
   afterAll(async () => {
-    await first?.close();
-    await second?.close();
+    await db?.end();
+    for (const s of servers) s.child.kill('SIGTERM');
+    await Promise.all(servers.map((s) => Promise.race([s.exited, new Promise((r) => setTimeout(r, 12000).unref())])));
   });
 
-  const burst = (account: TestAccount, query: string) =>
+  const send = (server: number, method: string, path: string, token: string, account?: string, body?: unknown, key?: string) =>
+    requestJson(servers[server % PROCESSES], method, path, { token, account, body, timeoutMs: 60000, ...(key ? { headers: { 'idempotency-key': key } } : {}) });
+
+  /** A fresh account with `agents` agents in a default rotation, the policy set; each process warmed. */
+  async function setUp(policy: string) {
+    const token = tokenFor(config, newEmail('owner'));
+    const { body: account } = await send(0, 'POST', '/accounts', token, undefined, { name: 'Concurrent duplicates' });
+    const agents = [newEmail('agent'), newEmail('agent'), newEmail('agent')];
+    for (const email of agents) expect((await send(1, 'POST', '/members', token, account.id, { email, role: 'agent' })).status).toBe(201);
+    const rotation = await send(2, 'POST', '/rotations', token, account.id, { name: 'Default', members: agents.map((user) => ({ user })) });
+    expect(rotation.status).toBe(201);
+    expect((await send(0, 'PATCH', `/accounts/${account.id}`, token, account.id, { duplicatePolicy: policy })).status).toBe(200);
+    for (let p = 0; p < PROCESSES; p++) expect((await send(p, 'POST', '/leads', token, account.id, { firstName: 'Warm', lastName: `${p}`, email: `warm${p}@example.com` })).status).toBe(201);
+    return { token, accountId: account.id as string, agents, rotationId: rotation.body.id as number };
+  }
+
+  const burst = (token: string, accountId: string) =>
     Promise.all(
       Array.from({ length: N }, (_, i) =>
-        call(i % 2 ? second.app : first.app, {
-          method: 'POST',
-          url: `/leads${query}`,
-          token: account.owner.token,
-          account: account.id,
-          body: { firstName: 'Same', lastName: `n${i}`, email: i % 2 ? 'SAME@example.com' : 'same@example.com' },
-          headers: i % 3 === 0 ? { 'idempotency-key': `dup-${i}` } : {},
-        }),
+        send(i, 'POST', '/leads', token, accountId, { firstName: 'Same', lastName: `n${i}`, email: i % 2 ? 'SAME@example.com' : 'same@example.com' }, i % 3 === 0 ? `dup-${i}` : undefined),
       ),
     );
 
   itReal(`${N} concurrent creates of one email under reject: one lead, ${N - 1} answers 409 listing it`, async () => {
-    const account = await createAccount(first);
-    expect((await account.owner.api.patch(`/accounts/${account.id}`, { duplicatePolicy: 'reject' })).status).toBe(200);
-    const answers = await burst(account, '');
+    const { token, accountId } = await setUp('reject');
+    const answers = await burst(token, accountId);
     const created = answers.filter((a) => a.status === 201);
+    expect(answers.filter((a) => a.status !== 201 && a.status !== 409)).toEqual([]);
     expect(created).toHaveLength(1);
     const conflicts = answers.filter((a) => a.status === 409);
     expect(conflicts).toHaveLength(N - 1);
     for (const c of conflicts) expect(c.body).toEqual({ error: 'a lead with the same email or phone already exists', duplicates: [{ id: created[0].body.id, matchedOn: ['email'] }] });
-    const [{ n }] = await dataSourceOf(first).query('SELECT count(*)::int AS n FROM leads WHERE account_id = $1', [account.id]);
-    expect(n).toBe(1);
-  });
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM leads WHERE account_id = $1 AND email_key = 'same@example.com'`, [accountId]);
+    expect(rows[0].n).toBe(1);
+  }, 120000);
 
   itReal(`${N} concurrent creates of one email under assign_to_owner: ${N} leads, all the first one's assignee, one rotation turn`, async () => {
-    const account = await createAccount(first);
-    const agents = [await account.member('agent'), await account.member('agent'), await account.member('agent')];
-    const rotationId = await createRotation(account.owner.api, agents.map((a) => a.email));
-    const answers = await burst(account, '?onDuplicate=assign_to_owner');
+    const { token, accountId, rotationId } = await setUp('assign_to_owner');
+    const { rows: before } = await db.query('SELECT position::int AS position FROM rotations WHERE id = $1', [rotationId]);
+    const answers = await burst(token, accountId);
     expect(answers.map((a) => a.status)).toEqual(Array(N).fill(201));
-    const rows: { id: number; assigned_to: string }[] = await dataSourceOf(first).query('SELECT id, assigned_to FROM leads WHERE account_id = $1 ORDER BY id', [account.id]);
+    const { rows } = await db.query(`SELECT id, assigned_to FROM leads WHERE account_id = $1 AND email_key = 'same@example.com' ORDER BY id`, [accountId]);
     expect(rows).toHaveLength(N);
-    expect(new Set(rows.map((r) => r.assigned_to))).toEqual(new Set([agents[0].email]));
-    const [{ position }] = await dataSourceOf(first).query('SELECT position::int AS position FROM rotations WHERE id = $1', [rotationId]);
-    expect(position).toBe(1);
-    const owners = answers.map((a) => a.body.auditLog[0].data.assignment);
-    expect(owners.filter((o) => o.reason === 'duplicate_owner')).toHaveLength(N - 1);
-  });
+    expect(new Set(rows.map((r) => r.assigned_to))).toEqual(new Set([rows[0].assigned_to]));
+    const { rows: after } = await db.query('SELECT position::int AS position FROM rotations WHERE id = $1', [rotationId]);
+    expect(after[0].position - before[0].position).toBe(1);
+    expect(answers.filter((a) => a.body.auditLog[0].data.assignment?.reason === 'duplicate_owner')).toHaveLength(N - 1);
+  }, 120000);
 });

@@ -55,10 +55,10 @@ export const DUPLICATE_SETTINGS = defineQuery<{ accountId: string }, DuplicateSe
 
 /**
  * Whether `account`'s settings are still those a one-statement lead insert was prepared with (a boolean
- * subquery): its default country is `country` (text; null: not compared, the leads have no phone) and, when
- * `policyMatters` (boolean), its duplicate policy is `allow`.
+ * subquery): its default country is `country` (text; null: not compared, the leads have no phone) and its
+ * duplicate policy is `policy` (text; null: not compared, the request named its own).
  */
-export const accountSettingsHold = (account: string, country: string, policyMatters: string) =>
+export const accountSettingsHold = (account: string, country: string, policy: string) =>
   `EXISTS (SELECT 1 FROM accounts WHERE id = ${account}
       AND (${country} IS NULL OR default_country = ${country})
-      AND (NOT ${policyMatters} OR duplicate_policy = 'allow'))`;
+      AND (${policy} IS NULL OR duplicate_policy = ${policy}))`;

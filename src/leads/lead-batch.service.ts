@@ -176,6 +176,18 @@ export class LeadBatchService {
     return outcomes(judged, leads);
   }
 
+  /**
+   * POST /leads under `reject` (one lead, its rules passed): its match keys locked, then the live leads with the
+   * same keys read; 409 listing them if there are any.
+   */
+  async refuseDuplicates(m: EntityManager, accountId: string, keys: MatchKeys): Promise<void> {
+    const lead: Judged = { index: 0, values: {} as LeadValues, keys };
+    await this.lockKeys(m, accountId, [lead]);
+    const known = await this.liveMatches(m, accountId, [lead]);
+    const matches = matchesOf(known, keys);
+    if (matches.length > 0) throw DuplicateErrors.duplicate(matches.map((match) => ({ id: (match.ref as { id: number }).id, matchedOn: (['email', 'phone'] as const).filter((f) => match.on.has(f)) })));
+  }
+
   private async lockKeys(m: EntityManager, accountId: string, leads: readonly Judged[]): Promise<void> {
     const keys = new Set<string>();
     for (const { keys: k } of leads) {

@@ -99,6 +99,10 @@ const COLUMN_TYPES: Record<string, string> = {
   merged_into_id: 'integer',
 };
 
+/** No live lead the statement can see shares a match key with a lead of `input` (each an index probe). */
+const noVisibleDuplicate = (account: string) => `NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = ${account} AND l.email_key = i.email_key AND NOT l.archived)
+        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = ${account} AND l.phone_key = i.phone_key AND NOT l.archived)`;
+
 /** The match keys a create writes with the input columns (src/leads/match-keys.ts). */
 const MATCH_KEY_COLUMNS = ['email_key', 'phone_key'];
 
@@ -133,8 +137,13 @@ export interface InsertGuardParams {
   candidatesText: string | null;
   /** The account's default country the leads' phone keys were computed for; null: not compared (no phone) */
   country: string | null;
-  /** Whether the statement may write only while the account's duplicate policy is `allow` (no ?onDuplicate) */
-  policyMatters: boolean;
+  /** The duplicate policy the account must still have (`allow` or `reject`); null: not compared (?onDuplicate) */
+  policy: string | null;
+  /**
+   * `reject`: write only leads no visible live lead duplicates, and mark the transaction so the deferred trigger
+   * `leads_reject_duplicates` (migrations/1764270300001) re-checks at COMMIT under the match keys' locks
+   */
+  rejectDuplicates: boolean;
 }
 /** The plan whose rotation takes the leads' turns. */
 export interface InsertTurnParams {
@@ -178,7 +187,9 @@ function insertLeadsSql(shape: { many: boolean; turn: boolean; guarded: boolean 
     ctes.push(ruleCtes(rules));
     ctes.push(`rules AS (SELECT ${rulesPass(rules)}
       AND (:candidatesText::text IS NULL OR ${candidatesJson(rules.account, rules.team)}::text = :candidatesText::text)
-      AND ${accountSettingsHold(rules.account, ':country::text', ':policyMatters::boolean')} AS pass)`);
+      AND ${accountSettingsHold(rules.account, ':country::text', ':policy::text')}
+      AND (NOT :rejectDuplicates::boolean OR (${noVisibleDuplicate(rules.account)}
+        AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass)`);
   }
   if (shape.turn) {
     const step = shape.many ? '(SELECT count(*)::integer FROM input)' : '1';

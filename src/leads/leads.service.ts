@@ -16,7 +16,7 @@ import { LeadCreatePaths } from './lead-create-paths';
 import { insertLeads, MAX_LEADS_PER_STATEMENT, UnexpectedInsertResult, type InsertGuard, type LeadToInsert } from './lead-insert';
 import { checkLeadRules } from './lead-rules';
 import { LeadBatchService, type BatchOptions, type DuplicateSettings } from './lead-batch.service';
-import { matchKeysOf } from './match-keys';
+import { matchKeysOf, type MatchKeys } from './match-keys';
 import { PlanCache } from './plan-cache';
 import { LeadErrors } from './leads.errors';
 import { runBatchTransaction } from './bulk-assignment';
@@ -76,8 +76,12 @@ export class LeadsService {
         }
         const settings = await this.batches.settings(m, ctx.accountId);
         let lead: LeadDto;
-        if ((options.onDuplicate ?? settings.policy) === 'allow') lead = await this.insertChecked(m, ctx, input, values, options, settings);
-        else {
+        const policy = options.onDuplicate ?? settings.policy;
+        if (policy === 'allow') lead = await this.insertChecked(m, ctx, input, values, options, settings);
+        else if (policy === 'reject') {
+          // after rules 1-5: the lead's match keys locked, then its live duplicates looked for (409 if any)
+          lead = await this.insertChecked(m, ctx, input, values, options, settings, (keys) => this.batches.refuseDuplicates(m, ctx.accountId, keys));
+        } else {
           const [outcome] = await this.batches.create(m, ctx, [{ index: 0, input }], options, settings);
           if ('error' in outcome) throw outcome.error;
           lead = outcome.lead;
@@ -106,23 +110,27 @@ export class LeadsService {
     // the statement writes only while the account's settings are still these (else the checked way reads them)
     // (its policy, when no ?onDuplicate says; its default country, when the lead has a phone to key)
     const settings = this.batches.cachedSettings(ctx.accountId);
-    if ((options.onDuplicate ?? settings?.policy ?? 'allow') !== 'allow') return null;
-    const policyMatters = options.onDuplicate === undefined;
+    const policy = options.onDuplicate ?? settings?.policy ?? 'allow';
+    if (policy === 'assign_to_owner') return null;
+    // reject: the statement writes only a lead it sees no duplicate of, and the deferred trigger re-checks at COMMIT
+    const rejectDuplicates = policy === 'reject';
+    const expected = options.onDuplicate === undefined ? policy : null;
     const hasPhone = typeof values.phone === 'string' && /\d/.test(values.phone);
     if (hasPhone && !settings) return null;
     const country = hasPhone ? settings!.country : null;
     const lead: LeadToInsert = { values, actor: ctx, keys: matchKeysOf(values, country ?? 'US') };
+    const shared = { teamId, leadSourceId, skip, country, policy: expected, rejectDuplicates };
     const assignee = values.assignedTo as string | null;
-    if (assignee !== null) return this.insertAlone(ctx.accountId, lead, null, { teamId, leadSourceId, skip, assignee, candidatesText: null, country, policyMatters });
+    if (assignee !== null) return this.insertAlone(ctx.accountId, lead, null, { ...shared, assignee, candidatesText: null });
     const planKey = planKeyOf(ctx.accountId, teamId);
     const learnt = this.learntPlans.get(planKey);
     if (!learnt) return null;
-    const alone = () =>
-      this.insertAlone(ctx.accountId, lead, learnt.plan, { teamId, leadSourceId, skip, assignee: null, candidatesText: learnt.candidatesText, country, policyMatters });
-    if (!learnt.plan || teamId === null) return alone();
+    const alone = () => this.insertAlone(ctx.accountId, lead, learnt.plan, { ...shared, assignee: null, candidatesText: learnt.candidatesText });
+    // leads under reject go one per statement: a batch would have to judge duplicates among its own leads
+    if (!learnt.plan || teamId === null || rejectDuplicates) return alone();
     // a batch shares its team, source, skip and settings, so one guard checks rules 1-4 (and the settings) for all its leads
-    return this.teamBatches.run(`${planKey}\0${leadSourceId ?? ''}\0${skip}\0${country ?? ''}\0${policyMatters}`, lead, alone, (leads) =>
-      this.insertTogether(ctx.accountId, planKey, leads, { teamId, leadSourceId, skip, country, policyMatters }),
+    return this.teamBatches.run(`${planKey}\0${leadSourceId ?? ''}\0${skip}\0${country ?? ''}\0${expected ?? ''}`, lead, alone, (leads) =>
+      this.insertTogether(ctx.accountId, planKey, leads, { teamId, leadSourceId, skip, country, policy: expected }),
     );
   }
 
@@ -143,11 +151,11 @@ export class LeadsService {
     accountId: string,
     planKey: string,
     leads: LeadToInsert[],
-    shared: { teamId: number; leadSourceId: number | null; skip: boolean; country: string | null; policyMatters: boolean },
+    shared: { teamId: number; leadSourceId: number | null; skip: boolean; country: string | null; policy: string | null },
   ): Promise<LeadDto[] | null> {
     const learnt = this.learntPlans.get(planKey);
     if (!learnt?.plan || learnt.candidatesText === null) return null;
-    const guard: InsertGuard = { ...shared, assignee: null, candidatesText: learnt.candidatesText };
+    const guard: InsertGuard = { ...shared, assignee: null, candidatesText: learnt.candidatesText, rejectDuplicates: false };
     try {
       const created = await this.writeAtOnce(accountId, leads, learnt.plan, guard);
       if (created) this.paths.created('batched', created.length);
@@ -168,6 +176,8 @@ export class LeadsService {
     try {
       return await insertLeads(this.dataSource, accountId, leads, plan, guard, this.assignment.lockTimeout);
     } catch (error) {
+      // a concurrent create of the same key committed first: nothing was written; the checked way answers the 409
+      if (sqlState(error) === DUPLICATE_AT_COMMIT) return null;
       if (error instanceof UnexpectedInsertResult || mayHaveCommitted(error)) throw LeadErrors.outcomeUnknown();
       throw error;
     }
@@ -180,6 +190,7 @@ export class LeadsService {
     values: LeadValues,
     options: CreateLeadOptions,
     settings: DuplicateSettings,
+    afterRules?: (keys: MatchKeys) => Promise<void>,
   ): Promise<LeadDto> {
     const teamAndSource = { teamId: input.teamId ?? null, leadSourceId: input.leadSourceId ?? null };
     const assignedTo = values.assignedTo as string | null;
@@ -187,6 +198,7 @@ export class LeadsService {
     const lockTimeout = this.assignment.lockTimeout;
     // rules 1-5 and, when the lead needs an assignee, the rotations that may serve it: one round trip
     const candidates = await checkLeadRules(m, ctx.accountId, { teamAndSource, assignedTo }, options.skipTeamAndSourceRequirement, assignedTo === null);
+    if (afterRules) await afterRules(lead.keys!);
     if (assignedTo !== null) return (await insertLeads(m, ctx.accountId, [lead], null, null, lockTimeout))![0];
 
     let plan = this.assignment.planFrom(candidates.rows);
@@ -203,6 +215,8 @@ export class LeadsService {
 
 /** SQLSTATE of a lock wait that ran past `lock_timeout`. */
 const LOCK_NOT_AVAILABLE = '55P03';
+/** SQLSTATE of the deferred trigger `leads_reject_duplicates` (migrations/1764270300001-LeadRejectDuplicates.js). */
+const DUPLICATE_AT_COMMIT = 'LDDUP';
 
 /**
  * Approximate bytes of plans a process keeps (see PlanCache): a plan of a 100-member rotation of weight 100
