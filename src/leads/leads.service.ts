@@ -55,10 +55,12 @@ export class LeadsService {
    * - checked: one transaction: [Idempotency-Key lock and lookup] → rules 1-5 and the rotations (one read,
    *   share-locking the team, source and assignee) → rotation step + lead + `lead_created` entry (one
    *   statement, the last before COMMIT, so the rotation's row lock is held only that long) → [stored answer].
-   * Duplicates (API.md section 11): the one-statement way is taken only while the account's policy is `allow`
-   * (or ?onDuplicate=allow) and its default country the one this process knows, which the statement verifies;
-   * the checked way reads the account's settings and, under `reject` or `assign_to_owner`, hands the lead to
-   * LeadBatchService as a batch of one (match keys locked, then matched).
+   * Duplicates (API.md section 11): the one-statement way is taken under `allow` and `reject` (the policy and
+   * the default country this process knows, which the statement verifies); under `reject` it writes only a
+   * lead it sees no duplicate of, and the deferred trigger `leads_reject_duplicates` re-checks at COMMIT under
+   * the match keys' locks (SQLSTATE LDDUP: nothing written, the checked way answers). The checked way reads the
+   * account's settings; under `reject` it locks the keys and reads the matches after rules 1-5; under
+   * `assign_to_owner` it hands the lead to LeadBatchService as a batch of one.
    * A rotation whose row stays locked by others past ROTATION_LOCK_TIMEOUT_MS answers 503 with Retry-After.
    */
   async create(ctx: AccountContext, input: LeadInputDto, options: CreateLeadOptions, idempotency: IdempotentRequest | null): Promise<CreateLeadResult> {
