@@ -162,13 +162,14 @@ describe('duplicates, merge, bulk create and import', () => {
       ['no sources', 'empty', 400],
       ['21 sources', 'tooMany', 400],
       ['a repeated source', 'repeated', 400],
+      ['a target merged already', 'mergedTarget', 409],
     ])('%s → %s, nothing changed', async (_name, kind, status) => {
       const account = await createAccount(t);
       const other = await createAccount(t);
       const target = await createLead(account.owner.api, { firstName: 'T', lastName: 'T' });
       const source = await createLead(account.owner.api, { firstName: 'S', lastName: 'S', email: 's@example.com' });
       const foreign = await createLead(other.owner.api, { firstName: 'F', lastName: 'F' });
-      const [targetId, sourceIds] = {
+      const [namedTarget, sourceIds] = {
         unknownTarget: [2_000_000_000, [source.id]],
         otherTarget: [foreign.id, [source.id]],
         unknownSource: [target.id, [source.id, 2_000_000_000]],
@@ -177,7 +178,15 @@ describe('duplicates, merge, bulk create and import', () => {
         empty: [target.id, []],
         tooMany: [target.id, Array.from({ length: 21 }, (_, i) => i + 1)],
         repeated: [target.id, [source.id, source.id]],
+        mergedTarget: [0, [source.id]],
       }[kind] as [number, number[]];
+      let targetId = namedTarget;
+      if (kind === 'mergedTarget') {
+        const other = await createLead(account.owner.api, { firstName: 'O', lastName: 'O' });
+        const merged = await createLead(account.owner.api, { firstName: 'M', lastName: 'M' });
+        expect((await account.owner.api.post(`/leads/${other.id}/merge`, { sourceIds: [merged.id] })).status).toBe(200);
+        targetId = merged.id;
+      }
       const before = await countAuditEntries(t, account.id);
       const res = await account.owner.api.post(`/leads/${targetId}/merge`, { sourceIds });
       expect(res.status).toBe(status);
@@ -297,6 +306,29 @@ describe('duplicates, merge, bulk create and import', () => {
       expect(res.body.results[0]).toMatchObject({ index: 1, status: 201, lead: { firstName: 'Ada', numberOfEmployees: 12, interestedInSwitching: true, notes: 'line one\r\nline "two", with comma' } });
       expect(res.body.results[1]).toMatchObject({ index: 2, status: 400, details: [expect.objectContaining({ field: 'lastName' })] });
       expect(res.body.results[2]).toMatchObject({ index: 3, status: 409, duplicates: [{ id: res.body.results[0].lead.id, matchedOn: ['email'] }] });
+    });
+
+    it('with Idempotency-Key (up to 1000 rows): one batch, replayed, created once; more rows with a key → 400', async () => {
+      const account = await createAccount(t);
+      const post = (text: string) =>
+        call(t.app, { method: 'POST', url: '/leads/import', token: account.owner.token, account: account.id, payload: text, headers: { 'content-type': 'text/csv', 'idempotency-key': 'import-1' } });
+      const first = await post('firstName,lastName\nA,B\nC,D\n');
+      const again = await post('firstName,lastName\nA,B\nC,D\n');
+      expect(first.status).toBe(200);
+      expect(again.body).toEqual(first.body);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(await countLeads(t, account.id)).toBe(2);
+      expect((await post('firstName,lastName\nX,Y\n')).status).toBe(409);
+      const big = await call(t.app, {
+        method: 'POST',
+        url: '/leads/import',
+        token: account.owner.token,
+        account: account.id,
+        payload: `firstName,lastName\n${'A,B\n'.repeat(1001)}`,
+        headers: { 'content-type': 'text/csv', 'idempotency-key': 'import-2' },
+      });
+      expect(big.status).toBe(400);
+      expect(await countLeads(t, account.id)).toBe(2);
     });
 
     it('more than 1000 rows go in chunks of 1000, results in row order', async () => {
