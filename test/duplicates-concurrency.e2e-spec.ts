@@ -71,6 +71,23 @@ describe('duplicates under concurrency, several server processes', () => {
     expect(rows[0].n).toBe(1);
   }, 120000);
 
+  itReal(`under reject through a team's rotation (leads batched per team): each email created once, every other answer 409`, async () => {
+    const { token, accountId } = await setUp('reject');
+    const team = await send(0, 'POST', '/teams', token, accountId, { name: 'Batched' });
+    const { body: members } = await send(0, 'GET', '/members', token, accountId);
+    const agents = members.data.filter((m: any) => m.role === 'agent').map((m: any) => ({ user: m.email }));
+    expect((await send(1, 'POST', '/rotations', token, accountId, { name: 'Team', teamId: team.body.id, members: agents })).status).toBe(201);
+    for (let p = 0; p < PROCESSES; p++) expect((await send(p, 'POST', '/leads', token, accountId, { firstName: 'Warm', lastName: 'T', teamId: team.body.id, email: `warm-team${p}@example.com` })).status).toBe(201);
+    // 90 leads: 30 unique emails, and 60 creates of one email, all at once without keys (the one-statement way)
+    const emails = Array.from({ length: 90 }, (_, i) => (i % 3 === 0 ? `unique${i}@example.com` : 'shared@example.com'));
+    const answers = await Promise.all(emails.map((email, i) => send(i, 'POST', '/leads', token, accountId, { firstName: 'T', lastName: `n${i}`, teamId: team.body.id, email })));
+    expect(answers.filter((a) => a.status !== 201 && a.status !== 409)).toEqual([]);
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(31);
+    const { rows } = await db.query(`SELECT email_key, count(*)::int AS n FROM leads WHERE account_id = $1 AND team_id = $2 GROUP BY email_key`, [accountId, team.body.id]);
+    expect(rows.filter((r) => r.n !== 1)).toEqual([]);
+    expect(rows).toHaveLength(31 + PROCESSES);
+  }, 120000);
+
   itReal(`${N} concurrent creates of one email under assign_to_owner: ${N} leads, all the first one's assignee, one rotation turn`, async () => {
     const { token, accountId, rotationId } = await setUp('assign_to_owner');
     const { rows: before } = await db.query('SELECT position::int AS position FROM rotations WHERE id = $1', [rotationId]);

@@ -128,11 +128,12 @@ export class LeadsService {
     const learnt = this.learntPlans.get(planKey);
     if (!learnt) return null;
     const alone = () => this.insertAlone(ctx.accountId, lead, learnt.plan, { ...shared, assignee: null, candidatesText: learnt.candidatesText });
-    // leads under reject go one per statement: a batch would have to judge duplicates among its own leads
-    if (!learnt.plan || teamId === null || rejectDuplicates) return alone();
-    // a batch shares its team, source, skip and settings, so one guard checks rules 1-4 (and the settings) for all its leads
+    if (!learnt.plan || teamId === null) return alone();
+    // a batch shares its team, source, skip and settings, so one guard checks rules 1-4 (and the settings) for all
+    // its leads; under reject, two leads of one batch with the same key fail the trigger at COMMIT (LDDUP), and
+    // each lead of the batch then takes the checked way, which judges them one after the other
     return this.teamBatches.run(`${planKey}\0${leadSourceId ?? ''}\0${skip}\0${country ?? ''}\0${expected ?? ''}`, lead, alone, (leads) =>
-      this.insertTogether(ctx.accountId, planKey, leads, { teamId, leadSourceId, skip, country, policy: expected }),
+      this.insertTogether(ctx.accountId, planKey, leads, { ...shared, teamId }),
     );
   }
 
@@ -153,11 +154,11 @@ export class LeadsService {
     accountId: string,
     planKey: string,
     leads: LeadToInsert[],
-    shared: { teamId: number; leadSourceId: number | null; skip: boolean; country: string | null; policy: string | null },
+    shared: { teamId: number; leadSourceId: number | null; skip: boolean; country: string | null; policy: string | null; rejectDuplicates: boolean },
   ): Promise<LeadDto[] | null> {
     const learnt = this.learntPlans.get(planKey);
     if (!learnt?.plan || learnt.candidatesText === null) return null;
-    const guard: InsertGuard = { ...shared, assignee: null, candidatesText: learnt.candidatesText, rejectDuplicates: false };
+    const guard: InsertGuard = { ...shared, assignee: null, candidatesText: learnt.candidatesText };
     try {
       const created = await this.writeAtOnce(accountId, leads, learnt.plan, guard);
       if (created) this.paths.created('batched', created.length);
