@@ -7,6 +7,10 @@
 // BENCH_ACCESS_LOG=false runs the app with ACCESS_LOG=false (its access log off), to measure what recording costs.
 // BENCH_ROUTING=1 gives the app's rotations caps (large, never reached) and respectAvailability with members who always
 // work (API.md section 9), to measure what availability and caps cost POST /leads against the same run without.
+// BENCH_DUPLICATE_POLICY=reject|assign_to_owner sets every bench account's duplicatePolicy before the POST /leads
+// rounds (API.md section 11; compare with a run without it: reject may cost at most 10% of allow's req/s).
+// BENCH_BULK=true adds POST /leads/bulk of 1000 leads at the same connections: leads/s against single POST /leads.
+// BENCH_IMPORT_ROWS=100000 adds one POST /leads/import of that many CSV rows, with the server's RSS sampled.
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -230,6 +234,11 @@ async function main(): Promise<void> {
       oneRotation: { app: await setUpApp(app.base, 1, 1), raw: await setUpBaseline(baseDb, 1, 1, 1000) },
     };
     if (process.env.BENCH_APP_SQL) await admin((c) => c.query(process.env.BENCH_APP_SQL!), appDb);
+    if (DUPLICATE_POLICY) {
+      const accounts = new Map([...scenarios.spread.app, ...scenarios.oneRotation.app].map((t) => [t.accountId, t.token]));
+      for (const [id, token] of accounts) await api(app.base, token, 'PATCH', `/accounts/${id}`, id, { duplicatePolicy: DUPLICATE_POLICY });
+      console.log(`duplicatePolicy ${DUPLICATE_POLICY} on every bench account`);
+    }
     // warm both servers (JIT, pools, caches)
     const servers = { app: { base: app.base, pid: app.child.pid!, database: appDb }, raw: { base: raw.base, pid: raw.child.pid!, database: baseDb } };
     await load(servers.app, scenarios.spread.app, false, 3);
@@ -264,6 +273,9 @@ async function main(): Promise<void> {
         oneRotation: { app: med('oneRotation/app'), raw: med('oneRotation/raw') },
       },
       list: LIST_LEADS > 0 ? await listBench(app.base, appDb) : null,
+      duplicatePolicy: DUPLICATE_POLICY ?? 'allow',
+      bulk: BULK ? await bulkBench(servers.app, scenarios.spread.app) : null,
+      import: IMPORT_ROWS > 0 ? await importBench(app.base, app.child.pid!) : null,
     };
     printSummary(summary);
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
@@ -276,6 +288,55 @@ async function main(): Promise<void> {
       await c.query(`DROP DATABASE IF EXISTS ${baseDb} WITH (FORCE)`);
     });
   }
+}
+
+const DUPLICATE_POLICY = process.env.BENCH_DUPLICATE_POLICY;
+const BULK = process.env.BENCH_BULK === 'true';
+const IMPORT_ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 0);
+const BULK_SIZE = 1000;
+
+/** POST /leads/bulk of 1000 leads, as many at once as the POST /leads rounds use: leads per second. */
+async function bulkBench(server: Server, targets: Target[]) {
+  let i = 0;
+  const result = await autocannon({
+    url: server.base,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    timeout: 120,
+    requests: [
+      {
+        method: 'POST',
+        path: '/leads/bulk',
+        setupRequest: (req: autocannon.Request) => {
+          const t = targets[i++ % targets.length];
+          const leads = Array.from({ length: BULK_SIZE }, (_, k) => ({ teamId: t.teamId, firstName: 'Ada', lastName: `Bulk ${i}-${k}`, email: `bulk${i}-${k}@example.com`, company: 'Analytical Engines' }));
+          return { ...req, headers: { 'content-type': 'application/json', 'x-account-id': t.accountId, authorization: `Bearer ${t.token}` }, body: JSON.stringify({ leads }) };
+        },
+      },
+    ],
+  });
+  return { leadsPerSecond: result.requests.average * BULK_SIZE, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + result.errors + result.timeouts };
+}
+
+/** One POST /leads/import of IMPORT_ROWS rows into a fresh account, the server's RSS sampled meanwhile (constant memory). */
+async function importBench(base: string, pid: number) {
+  const owner = `importer-${randomUUID()}@bench.example`;
+  const token = tokenFor(owner);
+  const { id: accountId } = await api(base, token, 'POST', '/accounts', undefined, { name: 'Import' });
+  const lines = ['firstName,lastName,email'];
+  for (let r = 0; r < IMPORT_ROWS; r++) lines.push(`Ada,L${r},i${r}@example.com`);
+  const body = lines.join('\n');
+  const rssBeforeMb = Math.round(rssMb(pid));
+  let rssPeakMb = rssBeforeMb;
+  const sampler = setInterval(() => (rssPeakMb = Math.max(rssPeakMb, Math.round(rssMb(pid)))), 100);
+  const started = Date.now();
+  const res = await fetch(`${base}/leads/import`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'x-account-id': accountId, 'content-type': 'text/csv' }, body });
+  // read the streamed answer without keeping it: its end says how many were created
+  let tail = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) tail = (tail + Buffer.from(chunk).toString('utf8')).slice(-200);
+  const created = Number(/"created":(\d+)/.exec(tail)?.[1] ?? -1);
+  clearInterval(sampler);
+  return { rows: IMPORT_ROWS, status: res.status, ms: Date.now() - started, created, rssBeforeMb, rssPeakMb, bodyMb: +(body.length / 2 ** 20).toFixed(1) };
 }
 
 /** GET /leads on one account holding LIST_LEADS leads, bulk-loaded by SQL. */
@@ -343,6 +404,11 @@ function printSummary(s: Record<string, any>): void {
     console.log(`deep page p50 / first page p50: ${(s.list.deep.p50 / Math.max(1, s.list.first.p50)).toFixed(2)}x`);
     console.log(row('GET /leads q search', s.list.search));
   }
+  if (s.bulk) {
+    console.log(`POST /leads/bulk (1000 leads, ${s.settings.connections} connections): ${s.bulk.leadsPerSecond.toFixed(0)} leads/s, p50 ${s.bulk.p50} ms, non-2xx ${s.bulk.non2xx}`);
+    console.log(`bulk vs single POST /leads (spread), per lead: ${(s.bulk.leadsPerSecond / s.post.spread.app.rps).toFixed(1)}x (issue 19 asks >= 5x)`);
+  }
+  if (s.import) console.log(`POST /leads/import ${s.import.rows} rows: ${s.import.ms} ms, ${s.import.created} created; server RSS ${s.import.rssBeforeMb} MB before, peak ${s.import.rssPeakMb} MB`);
   console.log(`start-up to ready: ${s.startupMs} ms; peak RSS under load: ${s.peakRssMb} MB`);
 }
 

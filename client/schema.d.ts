@@ -251,6 +251,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/leads/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create up to 1000 leads at once
+         * @description Each lead is judged and assigned exactly as if it had been POSTed alone to /leads, in array order: the same validation, rules 1-5, duplicate policy (duplicates within the batch count too), assignees, rotation turns and `lead_created` entries. The batch is one transaction written in a few statements. One Idempotency-Key covers the whole batch. The body may be up to 10 MiB on this route. Answers 200 with each lead's result in order: `{index, status: 201, lead}` or `{index, status, error, details?, duplicates?}`.
+         */
+        post: operations["LeadsController_bulk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/leads/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import leads from a CSV file
+         * @description Content-Type: text/csv (RFC 4180), up to 10 MiB: a header row of LeadInput field names, then one lead per row (an empty cell is an absent field; integers and true/false are read as such). A header naming an unknown or repeated field, or lacking firstName or lastName, a quote never closed or misplaced, or a row of another width than the header: 400 naming the row (1-based data row; the header is "header") and the column, and nothing is created. Otherwise each row is created as POST /leads/bulk would, 1000 rows per transaction, and the answer is the bulk answer with `index` = the data row number, streamed as the rows are written (`results` comes first). An Idempotency-Key is accepted for a file of at most 1000 rows (one transaction).
+         */
+        post: operations["LeadsController_importCsv"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/leads/{id}": {
         parameters: {
             query?: never;
@@ -329,6 +369,46 @@ export interface paths {
          * @description Sets applicationId: the one given, or a generated one (`app_` followed by 24 hexadecimal characters). Records `lead_converted`. A lead converted already: 409.
          */
         post: operations["LeadsController_convert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/leads/{id}/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A lead's duplicates
+         * @description The live, unarchived leads of the account with the same email (trimmed, lower-cased) or phone (E.164 for the account's defaultCountry, else its digits) as this lead, newest first (up to 100 per key), each with what it matched on.
+         */
+        get: operations["LeadsController_duplicates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/leads/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge leads into this one
+         * @description All or nothing: the target (this lead) keeps its values; each of its null fields takes the value of the newest source that has one (teamId and leadSourceId together); each source is archived with mergedIntoId = the target. Audit `lead_merged` on the target (data.sourceIds, data.changes) and `lead_merged_into` on each source. Manager and up. Idempotent with Idempotency-Key.
+         */
+        post: operations["LeadsController_merge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -848,6 +928,63 @@ export interface components {
             nextCursor: string | null;
             data: components["schemas"]["AwayPeriodDto"][];
         };
+        /** @description A lead of the batch that was created */
+        BulkCreated: {
+            /**
+             * @description Its 0-based position in `leads` (for an import: its 1-based data row number)
+             * @example 0
+             */
+            index: number;
+            /**
+             * @description 201, as POST /leads would have answered
+             * @example 201
+             */
+            status: number;
+            lead: components["schemas"]["Lead"];
+        };
+        /** @description A lead of the batch that was not created, with the answer POST /leads would have given */
+        BulkFailed: {
+            /**
+             * @description Its 0-based position in `leads` (for an import: its 1-based data row number)
+             * @example 1
+             */
+            index: number;
+            /**
+             * @description 400, 403 or 409, as POST /leads would have answered
+             * @example 409
+             */
+            status: number;
+            /** @example a lead with the same email or phone already exists */
+            error: string;
+            details?: {
+                field?: string;
+                message?: string;
+            }[];
+            /** @description For a 409 duplicate: the leads it matches */
+            duplicates?: {
+                id?: number;
+                matchedOn?: ("email" | "phone")[];
+            }[];
+        };
+        /** @description Leads to create, each judged and assigned as if POSTed alone, in array order */
+        BulkLeads: {
+            /** @description 1 to 1000 LeadInputs; each is validated on its own (a bad one fails alone, in its result) */
+            leads: components["schemas"]["LeadInput"][];
+        };
+        /** @description What became of each lead of a bulk create or import, in order */
+        BulkResult: {
+            /**
+             * @description How many leads were created
+             * @example 1
+             */
+            created: number;
+            /**
+             * @description How many were not
+             * @example 1
+             */
+            failed: number;
+            results: (components["schemas"]["BulkCreated"] | components["schemas"]["BulkFailed"])[];
+        };
         CreateAccountDto: {
             /**
              * @description Display name of the account
@@ -953,8 +1090,29 @@ export interface components {
              */
             key: string;
         };
+        /** @description An error body; for a duplicate under reject, with the live leads it matches */
+        DuplicateConflict: {
+            /**
+             * @description One clear sentence
+             * @example a lead with the same email or phone already exists
+             */
+            error: string;
+            /** @description Under the reject duplicate policy: the live leads with the same email or phone, newest first */
+            duplicates?: components["schemas"]["DuplicateRef"][];
+        };
         /** @enum {string} */
         DuplicatePolicy: "allow" | "reject" | "assign_to_owner";
+        /** @description A live lead a new lead duplicates */
+        DuplicateRef: {
+            /** @example 42 */
+            id: number;
+            /**
+             * @example [
+             *       "email"
+             *     ]
+             */
+            matchedOn: ("email" | "phone")[];
+        };
         ErrorResponseDto: {
             /**
              * @description One clear sentence
@@ -1047,6 +1205,11 @@ export interface components {
             /** @description Email of the user who created the lead */
             createdBy?: string;
             /**
+             * @description Set when this lead was merged into another (POST /leads/{id}/merge): the target's id. Such a lead is archived.
+             * @example null
+             */
+            readonly mergedIntoId?: number | null;
+            /**
              * Format: date-time
              * @description When the lead was created
              */
@@ -1099,6 +1262,22 @@ export interface components {
              * @example app_3f9c1e0b7a5d4c2e8f6a9b1d
              */
             applicationId?: string | null;
+        };
+        /** @description A live lead that matches another on email or phone */
+        LeadDuplicate: {
+            /** @description The matching lead (without auditLog) */
+            lead: components["schemas"]["Lead"];
+            /**
+             * @description What it matches on: the email (trimmed, lower-cased) and/or the phone (E.164 for the account's defaultCountry)
+             * @example [
+             *       "email"
+             *     ]
+             */
+            matchedOn: ("email" | "phone")[];
+        };
+        /** @description The live, unarchived leads that match a lead, newest first */
+        LeadDuplicateList: {
+            data: components["schemas"]["LeadDuplicate"][];
         };
         /** @description Input for creating a new lead */
         LeadInput: {
@@ -1493,6 +1672,17 @@ export interface components {
              * @example 0.3333333333333333
              */
             expectedShare: number;
+        };
+        /** @description The leads to merge into the target (the lead of the path) */
+        MergeLeads: {
+            /**
+             * @description Ids of the leads to merge into the target: 1 to 20 distinct leads of this account, the target not among them
+             * @example [
+             *       43,
+             *       57
+             *     ]
+             */
+            sourceIds: number[];
         };
         PreviewEntryDto: {
             /**
@@ -3161,6 +3351,8 @@ export interface operations {
     LeadsController_create: {
         parameters: {
             query?: {
+                /** @description Overrides the account's duplicatePolicy for this request: allow (create anyway), reject (409 listing the live leads with the same email or phone), assign_to_owner (a lead without assignedTo goes to the assignee of the newest match, reason duplicate_owner, no rotation turn) */
+                onDuplicate?: components["schemas"]["DuplicatePolicy"];
                 /** @description Optional flag to skip the team and lead source requirement, even if teams exist in the account */
                 skipTeamAndSourceRequirement?: boolean;
             };
@@ -3242,18 +3434,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The Idempotency-Key was already used with a different request, or its first request is still running */
+            /** @description Under the `reject` duplicate policy (the account's, or ?onDuplicate=reject), a live lead has the same email or phone (after rules 1-5 pass; nothing is created); or the Idempotency-Key was already used with a different request, or its first request is still running */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "Idempotency-Key was already used with a different request; use a new key for a new request"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorResponseDto"];
+                    "application/json": components["schemas"]["DuplicateConflict"];
                 };
             };
             /** @description Rate limited; see Retry-After */
@@ -3289,6 +3476,397 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying (when the rotation was busy) */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the rotation is busy with other leads; retry the request shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    LeadsController_bulk: {
+        parameters: {
+            query?: {
+                /** @description Overrides the account's duplicatePolicy for this request: allow (create anyway), reject (409 listing the live leads with the same email or phone), assign_to_owner (a lead without assignedTo goes to the assignee of the newest match, reason duplicate_owner, no rotation turn) */
+                onDuplicate?: components["schemas"]["DuplicatePolicy"];
+                /** @description As for POST /leads, for every lead of the batch */
+                skipTeamAndSourceRequirement?: boolean;
+            };
+            header: {
+                /** @description Account ID for the request */
+                "x-account-id": string;
+                /** @description Any string of 1 to 255 characters, as for POST /leads: the same key with the same request in the same account within 24 hours returns the first answer again and creates nothing; with a different request: 409. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkLeads"];
+            };
+        };
+        responses: {
+            /** @description What became of each lead, in order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "created": 1,
+                     *       "failed": 1,
+                     *       "results": [
+                     *         {
+                     *           "index": 0,
+                     *           "status": 201,
+                     *           "lead": {
+                     *             "id": 42,
+                     *             "firstName": "Ada",
+                     *             "lastName": "Lovelace",
+                     *             "email": "ada@example.com"
+                     *           }
+                     *         },
+                     *         {
+                     *           "index": 1,
+                     *           "status": 409,
+                     *           "error": "a lead with the same email or phone already exists",
+                     *           "duplicates": [
+                     *             {
+                     *               "id": 42,
+                     *               "matchedOn": [
+                     *                 "email"
+                     *               ]
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /**
+             * @description Missing x-account-id header, or invalid input
+             *
+             *     The body is not {leads: [1..1000 items]} (checked before any work; each lead's own problems are in its result)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request validation failed",
+                     *       "details": [
+                     *         {
+                     *           "field": "leads",
+                     *           "message": "leads must contain no more than 1000 elements"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /**
+             * @description Missing, malformed, expired or revoked token
+             *
+             *     Unauthorized - User not authenticated
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /**
+             * @description Not an active member of the account, or the role is below agent
+             *
+             *     Not an active member of the account, or a role below agent
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "You do not have access to this account"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request, or its first request is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Idempotency-Key was already used with a different request; use a new key for a new request"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is larger than 10 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body is larger than 10 MiB"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too many requests, retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal server error"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A rotation stayed locked by other requests past the lock timeout, or the database is unavailable (nothing was written) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "the rotation is busy with other leads; retry the request shortly"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    LeadsController_importCsv: {
+        parameters: {
+            query?: {
+                /** @description Overrides the account's duplicatePolicy for this request: allow (create anyway), reject (409 listing the live leads with the same email or phone), assign_to_owner (a lead without assignedTo goes to the assignee of the newest match, reason duplicate_owner, no rotation turn) */
+                onDuplicate?: components["schemas"]["DuplicatePolicy"];
+                /** @description As for POST /leads, for every row */
+                skipTeamAndSourceRequirement?: boolean;
+            };
+            header: {
+                /** @description Account ID for the request */
+                "x-account-id": string;
+                /** @description Any string of 1 to 255 characters, as for POST /leads: the same key with the same request in the same account within 24 hours returns the first answer again and creates nothing; with a different request: 409. At most 1000 rows with a key. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The CSV file: a header row of LeadInput field names, then one lead per row */
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description What became of each row, in order (`index` = data row number, 1-based) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "results": [
+                     *         {
+                     *           "index": 1,
+                     *           "status": 201,
+                     *           "lead": {
+                     *             "id": 42,
+                     *             "firstName": "Ada",
+                     *             "lastName": "Lovelace"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "created": 1,
+                     *       "failed": 0
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /**
+             * @description Missing x-account-id header, or invalid input
+             *
+             *     A CSV of the wrong shape (nothing created)
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "CSV row 3, column 4 (\"phone\") has a quote that is never closed",
+                     *       "details": [
+                     *         {
+                     *           "field": "row 3, column 4",
+                     *           "message": "Quote Not Closed: ..."
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /**
+             * @description Missing, malformed, expired or revoked token
+             *
+             *     Unauthorized - User not authenticated
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /**
+             * @description Not an active member of the account, or the role is below agent
+             *
+             *     Not an active member of the account, or a role below agent
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "You do not have access to this account"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The Idempotency-Key was already used with a different request, or its first request is still running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Idempotency-Key was already used with a different request; use a new key for a new request"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The file is larger than 10 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Request body is larger than 10 MiB"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The body is not text/csv */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Content-Type must be text/csv"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too many requests, retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal server error"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description A rotation stayed locked past the lock timeout, or the database is unavailable (rows of earlier chunks stay created) */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -3812,6 +4390,271 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Too many requests, retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    LeadsController_duplicates: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Account ID for the request */
+                "x-account-id": string;
+            };
+            path: {
+                /** @description The lead id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching leads (without auditLog) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "lead": {
+                     *             "id": 57,
+                     *             "firstName": "Ada",
+                     *             "lastName": "King",
+                     *             "email": "ada@example.com"
+                     *           },
+                     *           "matchedOn": [
+                     *             "email"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LeadDuplicateList"];
+                };
+            };
+            /**
+             * @description Missing x-account-id header, or invalid input
+             *
+             *     The id is not a positive integer
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "id must be a positive integer, got \"x\""
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Not an active member of the account, or the role is below viewer */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "You do not have access to this account"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such lead in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "lead not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too many requests, retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    LeadsController_merge: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Account ID for the request */
+                "x-account-id": string;
+                /** @description As for POST /leads: the same key and request replays the first answer and merges nothing again. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The target lead id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeLeads"];
+            };
+        };
+        responses: {
+            /** @description The target after the merge, with auditLog */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lead"];
+                };
+            };
+            /**
+             * @description Missing x-account-id header, or invalid input
+             *
+             *     sourceIds is not 1-20 distinct ids, or names a lead that is not a lead of this account
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "source lead not found: 99",
+                     *       "details": [
+                     *         {
+                     *           "field": "sourceIds",
+                     *           "message": "no lead of this account has id 99"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /**
+             * @description Missing, malformed, expired or revoked token
+             *
+             *     Unauthorized - User not authenticated
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /**
+             * @description Not an active member of the account, or the role is below manager
+             *
+             *     Not an active member of the account, or a role below manager
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "You do not have access to this account"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such target lead in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "lead not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The target is among the sources, a source or the target was already merged, or the Idempotency-Key was used with a different request */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "lead 43 was already merged into lead 42"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too many requests, retry later"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal server error"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];

@@ -22,6 +22,10 @@ import { setupSwagger } from './common/http/openapi';
 import type { AppConfig } from './config/app-config';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** POST /leads/bulk and POST /leads/import (API.md section 11) take up to 10 MiB; every other route 1 MiB. */
+export const BULK_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+/** The routes with the larger body limit (a host's global prefix ends up in front of them). */
+export const BULK_ROUTE = /\/leads\/(bulk|import)$/;
 
 /** Builds the whole HTTP application (adapter, parsers, pipes, filters, docs); main.ts and tests both use it. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
@@ -58,6 +62,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
+  // routes are registered later (app.init), so this sees every one of them
+  fastify.addHook('onRoute', (route) => {
+    if (BULK_ROUTE.test(route.url)) route.bodyLimit = BULK_BODY_LIMIT_BYTES;
+  });
   useJsonOnly(fastify);
   installDrainHook(fastify);
   // Before the anonymous gate: the requests it refuses are recorded, and answered with their x-request-id and
@@ -135,7 +143,7 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
 }
 
 /**
- * JSON is the only body the API reads: anything else is 415, bytes that are not UTF-8 400 (with or without a
+ * JSON is the only body the API reads but for POST /leads/import's CSV: anything else is 415, bytes that are not UTF-8 400 (with or without a
  * Content-Length: chunked bodies too), malformed JSON 400, prototype keys 400, and a body past the shape
  * bounds of bodyProblem 400 (depth, keys per object, values, lone surrogates).
  */
@@ -156,5 +164,12 @@ function useJsonOnly(fastify: FastifyInstance): void {
     if (problem) return done(new BadRequestException(problem), undefined);
     markShapeChecked(value);
     done(null, value);
+  });
+  // CSV only where a route reads it (POST /leads/import), handed over as its bytes (at most the route's limit)
+  fastify.addContentTypeParser('text/csv', { parseAs: 'buffer' }, (request, body, done) => {
+    if (!/\/leads\/import$/.test(request.routeOptions.url ?? '')) {
+      return done(Object.assign(new Error('Content-Type must be application/json'), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }), undefined);
+    }
+    done(null, body);
   });
 }

@@ -38,6 +38,8 @@ const SEED_LEAD: [string, string, string][] = [
   ['applicationId', 'string', 'Optional application ID associated with this lead'],
   ...SEED_INPUT.slice(2, 24),
   ['createdBy', 'string', 'Email of the user who created the lead'],
+  // part two (API.md section 11)
+  ['mergedIntoId', 'integer', 'Set when this lead was merged into another (POST /leads/{id}/merge): the target\'s id. Such a lead is archived.'],
   ['createdAt', 'string', 'When the lead was created'],
   ['updatedAt', 'string', 'When the lead was last updated'],
   ['auditLog', 'array', 'Comprehensive audit log of all significant events and actions performed on the lead'],
@@ -98,7 +100,7 @@ describe('POST /leads in the OpenAPI document (/docs-json)', () => {
     expectFields(lead, SEED_LEAD);
     expect([...lead.required!].sort()).toEqual(['firstName', 'id', 'lastName']);
     const readOnly = Object.entries(lead.properties!).filter(([, p]) => p.readOnly).map(([name]) => name);
-    expect(readOnly.sort()).toEqual(['auditLog', 'createdAt', 'id', 'updatedAt']);
+    expect(readOnly.sort()).toEqual(['auditLog', 'createdAt', 'id', 'mergedIntoId', 'updatedAt']);
     for (const f of ['lastContacted', 'createdAt', 'updatedAt']) expect(lead.properties![f].format).toBe('date-time');
     expect(lead.properties!.archived.default).toBe(false);
     const item = resolve(lead.properties!.auditLog.items!);
@@ -137,7 +139,8 @@ describe('POST /leads in the OpenAPI document (/docs-json)', () => {
     expect(r['400'].content['application/json'].example).toEqual({ error: 'team ID is required when teams exist in the account' });
     expect(r['401'].description).toContain('Unauthorized - User not authenticated');
     expect(r['403'].description).toContain('Forbidden - User does not have the required permissions');
-    expect(r['409'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ErrorResponseDto' });
+    // the contract's error body, with the duplicates of a create refused under the reject policy (API.md section 11)
+    expect(r['409'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/DuplicateConflict' });
     expect(r['500'].description).toBe('Internal server error');
     expect(r['500'].content['application/json'].example).toEqual({ error: 'Internal server error' });
   });

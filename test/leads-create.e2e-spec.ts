@@ -77,6 +77,7 @@ describe('POST /leads', () => {
       lastContacted: null,
       archived: false,
       createdBy: agent.email,
+      mergedIntoId: null,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       auditLog: [
@@ -144,6 +145,7 @@ describe('POST /leads', () => {
       id: expect.any(Number),
       accountId: account.id,
       applicationId: null,
+      mergedIntoId: null,
       lastContacted: '2025-05-01T14:30:00.250Z',
       createdAt: expect.any(String),
       updatedAt: expect.any(String),

@@ -52,3 +52,23 @@ export const memberAvailability = (alias: string, account: string, withAway: str
   `json_build_object('timeZone', coalesce(${alias}.time_zone, ${accountTimeZone(account)}), 'workingHours', ${alias}.working_hours,
      'away', CASE WHEN ${withAway} THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
                          FROM member_away_periods a WHERE a.account_id = ${alias}.account_id AND a.user_email = ${alias}.email AND a.ends_at > now()) ELSE '[]'::json END)`;
+
+/** An account's duplicate settings (API.md section 11): read by the leads' checked create paths. */
+export interface DuplicateSettingsRow {
+  default_country: string;
+  duplicate_policy: 'allow' | 'reject' | 'assign_to_owner';
+}
+export const DUPLICATE_SETTINGS = defineQuery<{ accountId: string }, DuplicateSettingsRow>(
+  'accounts/duplicateSettings',
+  'SELECT default_country, duplicate_policy FROM accounts WHERE id = :accountId',
+);
+
+/**
+ * Whether `account`'s settings are still those a one-statement lead insert was prepared with (a boolean
+ * subquery): its default country is `country` (text; null: not compared, the leads have no phone) and its
+ * duplicate policy is `policy` (text; null: not compared, the request named its own).
+ */
+export const accountSettingsHold = (account: string, country: string, policy: string) =>
+  `EXISTS (SELECT 1 FROM accounts WHERE id = ${account}
+      AND (${country} IS NULL OR default_country = ${country})
+      AND (${policy} IS NULL OR duplicate_policy = ${policy}))`;

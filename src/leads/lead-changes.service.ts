@@ -12,6 +12,8 @@ import { LeadDto, toLeadDto } from './dto/lead.dto';
 import { INPUT_COLUMNS, type InputField } from './lead-columns';
 import { LeadReadsService } from './lead-reads.service';
 import { checkLeadRules } from './lead-rules';
+import { LeadBatchService } from './lead-batch.service';
+import { matchKeysOf } from './match-keys';
 import { LeadErrors } from './leads.errors';
 import { LOCK_LEAD, SET_APPLICATION_ID, SET_ARCHIVED, UPDATE_LEAD, type LockedLeadRow } from './leads.queries';
 import { runTransaction } from '../database/transaction';
@@ -39,6 +41,7 @@ export class LeadChangesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly reads: LeadReadsService,
+    private readonly batches: LeadBatchService,
   ) {}
 
   /**
@@ -71,11 +74,14 @@ export class LeadChangesService {
         await checkLeadRules(m, ctx.accountId, { teamAndSource, assignedTo }, options.skipTeamAndSourceRequirement);
       }
 
-      const [row] = await sqlRows(m, UPDATE_LEAD, {
-        accountId: ctx.accountId,
-        id,
-        changes: JSON.stringify(Object.fromEntries(changed.map(([field, column]) => [column, patch[field]]))),
-      });
+      const columns: Record<string, unknown> = Object.fromEntries(changed.map(([field, column]) => [column, patch[field]]));
+      if (fields.has('email') || fields.has('phone')) {
+        // the match keys follow the email and phone (API.md section 11)
+        const { country } = await this.batches.settings(m, ctx.accountId);
+        const keys = matchKeysOf({ email: fields.has('email') ? patch.email : before.email, phone: fields.has('phone') ? patch.phone : before.phone }, country);
+        Object.assign(columns, { email_key: keys.emailKey, phone_key: keys.phoneKey });
+      }
+      const [row] = await sqlRows(m, UPDATE_LEAD, { accountId: ctx.accountId, id, changes: JSON.stringify(columns) });
       const after = toLeadDto(row);
       const changes: Changes = {};
       for (const [field] of changed) changes[field] = { from: before[field], to: after[field] };

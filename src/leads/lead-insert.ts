@@ -6,12 +6,17 @@ import { preparedRows } from '../database/sql';
 import type { AssignmentPlan, DecidedTurns } from '../rotations/assignment.service';
 import { type LeadDto, type LeadRow, toLeadDto } from './dto/lead.dto';
 import { INPUT_COLUMNS, type LeadValues } from './lead-columns';
+import type { MatchKeys } from './match-keys';
 import { INSERT_LEADS, type InsertedLeadRow, type InsertGuardParams, type OneLeadParams } from './leads.queries';
 
 /** One lead to insert: its values and who asks for it. */
 export interface LeadToInsert {
   values: LeadValues;
   actor: Actor;
+  /** Its match keys (src/leads/match-keys.ts); absent: none */
+  keys?: MatchKeys;
+  /** data.assignment of its `lead_created` entry, when it was assigned outside a turn of the statement (bulk, duplicate owner) */
+  assignment?: Record<string, unknown>;
 }
 
 /** The most leads one statement inserts. */
@@ -35,15 +40,19 @@ function auditValues(values: LeadValues): Record<string, unknown> {
   return data;
 }
 
-/** One lead as a record of the insert's input: its values by column, what its entry keeps, and its actor. */
-function leadRecord({ values, actor }: LeadToInsert): Record<string, unknown> {
+/** One lead as a record of the insert's input: its values by column, its match keys, what its entry keeps, and its actor. */
+export function leadRecord({ values, actor, keys, assignment }: LeadToInsert): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   for (const [field, column] of INPUT_COLUMNS) record[column] = values[field];
-  record.audit_data = auditValues(values);
+  record.email_key = keys?.emailKey ?? null;
+  record.phone_key = keys?.phoneKey ?? null;
+  const audit = auditValues(values);
+  if (assignment) audit.assignment = assignment;
+  record.audit_data = audit;
   return Object.assign(record, actorRecord(actor));
 }
 
-function toInserted(row: InsertedLeadRow): LeadDto {
+export function toInserted(row: InsertedLeadRow): LeadDto {
   const { entry, ord: _ord, ...leadRow } = row;
   const auditLog = [toAuditEntryDto({ ...entry, created_at: new Date(entry.created_at) })];
   return { ...toLeadDto(leadRow as LeadRow), auditLog };

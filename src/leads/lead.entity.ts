@@ -32,6 +32,10 @@ import { TeamEntity } from '../teams/team.entity';
 // `q`: a pg_trgm GIN index over the lower-cased searchable fields, an expression TypeORM cannot describe
 // (migrations/1764250300000-LeadSearch.js creates it; src/leads/lead-list.sql.ts repeats the expression).
 @Index('leads_search_trgm_idx', { synchronize: false })
+// Duplicates: partial indexes over live leads' match keys (migrations/1764270300000-LeadMatchKeys.js)
+@Index('leads_account_email_key_idx', { synchronize: false })
+@Index('leads_account_phone_key_idx', { synchronize: false })
+@ForeignKey(() => LeadEntity, ['accountId', 'mergedIntoId'], ['accountId', 'id'], { name: 'leads_account_id_merged_into_id_fkey' })
 export class LeadEntity {
   @PrimaryGeneratedColumn('identity', { generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'leads_pkey' })
   id: number;
@@ -121,6 +125,18 @@ export class LeadEntity {
   /** Lower-cased email of the user who created the lead. */
   @Column({ name: 'created_by', type: 'varchar', length: 320 })
   createdBy: string;
+
+  /** Match key: the email trimmed and lower-cased (src/leads/match-keys.ts). */
+  @Column({ name: 'email_key', type: 'varchar', length: 255, nullable: true })
+  emailKey: string | null;
+
+  /** Match key: the phone in E.164 for the account's default country, or its digits alone. */
+  @Column({ name: 'phone_key', type: 'varchar', length: 255, nullable: true })
+  phoneKey: string | null;
+
+  /** Set when the lead was merged into another (and archived). */
+  @Column({ name: 'merged_into_id', type: 'integer', nullable: true })
+  mergedIntoId: number | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

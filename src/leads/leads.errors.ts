@@ -67,3 +67,60 @@ export const IdempotencyErrors = {
   stillRunning: () =>
     new IdempotencyError('still_running', 'A request with this Idempotency-Key is still being processed; retry it shortly', 'conflict'),
 };
+
+/** One lead a new lead duplicates, as a 409 lists it. */
+export interface DuplicateRef {
+  id: number;
+  matchedOn: ('email' | 'phone')[];
+}
+
+export type DuplicateErrorCode = 'duplicate' | 'merge_target_among_sources' | 'already_merged' | 'merge_source_not_found';
+
+/** Duplicates and merge (API.md section 11). */
+export class DuplicateError extends DomainError<DuplicateErrorCode> {
+  /** For `duplicate`: the live leads the new one matches, newest first. */
+  duplicates?: DuplicateRef[];
+
+  override toResponseBody() {
+    const body = super.toResponseBody();
+    return this.duplicates ? { ...body, duplicates: this.duplicates } : body;
+  }
+}
+
+export const DuplicateErrors = {
+  duplicate: (duplicates: DuplicateRef[]) =>
+    Object.assign(new DuplicateError('duplicate', 'a lead with the same email or phone already exists', 'conflict'), { duplicates }),
+  targetAmongSources: () => new DuplicateError('merge_target_among_sources', 'the target lead cannot be one of the sources', 'conflict'),
+  alreadyMerged: (id: number, into: number) =>
+    new DuplicateError('already_merged', `lead ${id} was already merged into lead ${into}`, 'conflict'),
+  sourceNotFound: (ids: number[]) =>
+    new DuplicateError('merge_source_not_found', `source lead not found: ${ids.join(', ')}`, 'invalid', [
+      { field: 'sourceIds', message: `no lead of this account has id ${ids.join(', ')}` },
+    ]),
+};
+
+export type ImportErrorCode = 'bad_csv' | 'no_header' | 'unknown_column' | 'repeated_column' | 'missing_column' | 'idempotent_too_large';
+
+/** POST /leads/import: a CSV of the wrong shape (nothing is created). */
+export class ImportError extends DomainError<ImportErrorCode> {}
+
+export const ImportErrors = {
+  /** `row` 0 is the header */
+  badCsv: (row: number, column: number | null, columnName: string, what: string, parser: string) => {
+    const where = `${row === 0 ? 'header' : `row ${row}`}${column === null ? '' : `, column ${column}`}`;
+    return new ImportError('bad_csv', `CSV ${where}${columnName} ${what}`, 'invalid', [{ field: where, message: parser }]);
+  },
+  noHeader: () => new ImportError('no_header', 'the CSV has no header row (LeadInput field names)', 'invalid'),
+  unknownColumn: (column: number, name: string) =>
+    new ImportError('unknown_column', `CSV header, column ${column}: "${name.slice(0, 100)}" is not a LeadInput field`, 'invalid', [
+      { field: `header, column ${column}`, message: `"${name.slice(0, 100)}" is not a LeadInput field` },
+    ]),
+  repeatedColumn: (column: number, name: string) =>
+    new ImportError('repeated_column', `CSV header, column ${column}: "${name}" appears twice`, 'invalid', [
+      { field: `header, column ${column}`, message: `"${name}" appears twice` },
+    ]),
+  missingColumn: (name: string) =>
+    new ImportError('missing_column', `the CSV header has no "${name}" column (it is required)`, 'invalid', [{ field: 'header', message: `"${name}" is required` }]),
+  idempotentTooLarge: (max: number) =>
+    new ImportError('idempotent_too_large', `an import with Idempotency-Key may hold at most ${max} rows; send larger files without one`, 'invalid'),
+};

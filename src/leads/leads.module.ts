@@ -10,11 +10,14 @@ import { LeadReadsService } from './lead-reads.service';
 import { LeadEntity } from './lead.entity';
 import { LeadsController } from './leads.controller';
 import { LeadsService } from './leads.service';
+import { LeadBatchService } from './lead-batch.service';
+import { LeadBulkService } from './lead-bulk.service';
+import { LeadMergeService } from './lead-merge.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([LeadEntity, IdempotencyKeyEntity]), AuditModule, RotationsModule],
   controllers: [LeadsController],
-  providers: [LeadsService, LeadReadsService, LeadChangesService, IdempotencyService, LeadCreatePaths],
-  exports: [LeadsService, LeadReadsService, LeadChangesService],
+  providers: [LeadsService, LeadReadsService, LeadChangesService, IdempotencyService, LeadCreatePaths, LeadBatchService, LeadBulkService, LeadMergeService],
+  exports: [LeadsService, LeadReadsService, LeadChangesService, LeadBulkService, LeadMergeService],
 })
 export class LeadsModule {}

@@ -1,4 +1,4 @@
-import { activeMemberForShare } from '../accounts/accounts.queries';
+import { accountSettingsHold, activeMemberForShare } from '../accounts/accounts.queries';
 import { ACTOR_RECORD_TYPES, actorOf, insertAuditEntries, type AuditRow } from '../audit/audit.queries';
 import { compileNamed, defineSql } from '../database/named-sql';
 import { defineQuery } from '../database/sql';
@@ -96,12 +96,21 @@ const COLUMN_TYPES: Record<string, string> = {
   interested_in_switching: 'boolean',
   last_contacted: 'timestamptz',
   archived: 'boolean',
+  merged_into_id: 'integer',
 };
+
+/** No live lead the statement can see shares a match key with a lead of `input` (each an index probe). */
+const noVisibleDuplicate = (account: string) => `NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = ${account} AND l.email_key = i.email_key AND NOT l.archived)
+        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = ${account} AND l.phone_key = i.phone_key AND NOT l.archived)`;
+
+/** The match keys a create writes with the input columns (src/leads/match-keys.ts). */
+const MATCH_KEY_COLUMNS = ['email_key', 'phone_key'];
 
 /** One lead of the `:leads` recordset: its place, its column values, what its entry keeps, and its actor. */
 const LEAD_RECORD = [
   'ord integer',
   ...INPUT_COLUMNS.map(([, column]) => `${column} ${COLUMN_TYPES[column] ?? 'text'}`),
+  ...MATCH_KEY_COLUMNS.map((column) => `${column} text`),
   'audit_data jsonb',
   ...ACTOR_RECORD_TYPES,
 ].join(', ');
@@ -126,6 +135,15 @@ export interface InsertGuardParams {
   assignee: string | null;
   /** The candidates' text the plan was made from (`CHECK_RULES.candidates_text`); null: not compared */
   candidatesText: string | null;
+  /** The account's default country the leads' phone keys were computed for; null: not compared (no phone) */
+  country: string | null;
+  /** The duplicate policy the account must still have (`allow` or `reject`); null: not compared (?onDuplicate) */
+  policy: string | null;
+  /**
+   * `reject`: write only leads no visible live lead duplicates, and mark the transaction so the deferred trigger
+   * `leads_reject_duplicates` (migrations/1764270300001) re-checks at COMMIT under the match keys' locks
+   */
+  rejectDuplicates: boolean;
 }
 /** The plan whose rotation takes the leads' turns. */
 export interface InsertTurnParams {
@@ -193,7 +211,10 @@ function insertLeadsSql(shape: { many: boolean; turn: TurnShape; guarded: boolea
     const rules: RuleExpressions = { ...CHECK_EXPRESSIONS };
     ctes.push(ruleCtes(rules));
     ctes.push(`rules AS (SELECT ${rulesPass(rules)}
-      AND (:candidatesText::text IS NULL OR ${candidatesJson(rules.account, rules.team)}::text = :candidatesText::text) AS pass)`);
+      AND (:candidatesText::text IS NULL OR ${candidatesJson(rules.account, rules.team)}::text = :candidatesText::text)
+      AND ${accountSettingsHold(rules.account, ':country::text', ':policy::text')}
+      AND (NOT :rejectDuplicates::boolean OR (${noVisibleDuplicate(rules.account)}
+        AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass)`);
   }
   const when = shape.guarded ? '(SELECT pass FROM rules)' : undefined;
   if (shape.turn === 'slot') {
@@ -223,7 +244,7 @@ function insertLeadsSql(shape: { many: boolean; turn: TurnShape; guarded: boolea
   ctes.push(
     `slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ${assignee} AS assignee${explained ? `, ${how} AS how` : ''} FROM ${from}${order})`,
   );
-  const columns = INPUT_COLUMNS.map(([, column]) => column);
+  const columns = [...INPUT_COLUMNS.map(([, column]) => column), ...MATCH_KEY_COLUMNS];
   ctes.push(`lead AS (
       INSERT INTO leads (id, account_id, ${columns.join(', ')})
       SELECT id, :accountId::bigint, ${columns.map((c) => (c === 'assigned_to' ? 'assignee' : c)).join(', ')} FROM slots
@@ -282,6 +303,8 @@ export const INSERT_LEADS = {
     'leads/insert-batch.explained',
     insertLeadsSql({ many: true, turn: 'explained', guarded: true }),
   ),
+  /** POST /leads/bulk and import: leads judged and assigned in their transaction (src/leads/lead-batch.service.ts) */
+  batchChecked: defineQuery<InsertLeadsParams, InsertedLeadRow>('leads/insert-batch.checked', insertLeadsSql({ many: true, turn: 'none', guarded: false })),
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -307,13 +330,15 @@ export const LOCK_LEAD = defineQuery<{ accountId: string; id: number; lastContac
 );
 
 /**
- * Sets the input columns named in `:changes` (a JSON object by column name; JSON null clears) and leaves the
- * others as they are: one statement whatever the PATCH carries.
+ * Sets the input columns (and match keys, merged_into_id) named in `:changes` (a JSON object by column name;
+ * JSON null clears) and leaves the others as they are: one statement whatever the PATCH carries.
  */
 export const UPDATE_LEAD = defineQuery<{ accountId: string; id: number; changes: string }, LeadRow>(
   'leads/update',
   `UPDATE leads SET
-     ${INPUT_COLUMNS.map(([, c]) => `${c} = CASE WHEN :changes::jsonb ? '${c}' THEN (:changes::jsonb ->> '${c}')::${COLUMN_TYPES[c] ?? 'text'} ELSE ${c} END`).join(',\n     ')},
+     ${[...INPUT_COLUMNS.map(([, c]) => c), ...MATCH_KEY_COLUMNS, 'merged_into_id']
+       .map((c) => `${c} = CASE WHEN :changes::jsonb ? '${c}' THEN (:changes::jsonb ->> '${c}')::${COLUMN_TYPES[c] ?? 'text'} ELSE ${c} END`)
+       .join(',\n     ')},
      updated_at = now()
    WHERE account_id = :accountId AND id = :id RETURNING ${LEAD_COLUMNS}`,
 );

@@ -15,16 +15,16 @@ import { KeyedBatcher } from './keyed-batcher';
 import { LeadCreatePaths } from './lead-create-paths';
 import { insertLeads, MAX_LEADS_PER_STATEMENT, UnexpectedInsertResult, type InsertGuard, type LeadToInsert } from './lead-insert';
 import { checkLeadRules } from './lead-rules';
+import { LeadBatchService, type BatchOptions, type DuplicateSettings } from './lead-batch.service';
+import { matchKeysOf, type MatchKeys } from './match-keys';
 import { PlanCache, type LearntPlan } from './plan-cache';
 import { LeadErrors } from './leads.errors';
-import { runTransaction } from '../database/transaction';
+import { runBatchTransaction } from './bulk-assignment';
 
 /** A rotation changing between its plan and its turn makes us plan again; a few tries always suffice in practice. */
 const MAX_PLAN_ATTEMPTS = 5;
 
-export interface CreateLeadOptions {
-  skipTeamAndSourceRequirement: boolean;
-}
+export type CreateLeadOptions = BatchOptions;
 
 /** An answer of POST /leads: a new lead, or the stored answer of an earlier request with the same key. */
 export interface CreateLeadResult extends StoredResponse<LeadDto> {
@@ -38,6 +38,7 @@ export class LeadsService {
     private readonly assignment: AssignmentService,
     private readonly idempotency: IdempotencyService,
     private readonly paths: LeadCreatePaths,
+    private readonly batches: LeadBatchService,
   ) {}
 
   /** The plan the last lead of each (account, team) was assigned by, for the one-statement insert. */
@@ -54,6 +55,12 @@ export class LeadsService {
    * - checked: one transaction: [Idempotency-Key lock and lookup] → rules 1-5 and the rotations (one read,
    *   share-locking the team, source and assignee) → rotation step + lead + `lead_created` entry (one
    *   statement, the last before COMMIT, so the rotation's row lock is held only that long) → [stored answer].
+   * Duplicates (API.md section 11): the one-statement way is taken under `allow` and `reject` (the policy and
+   * the default country this process knows, which the statement verifies); under `reject` it writes only a
+   * lead it sees no duplicate of, and the deferred trigger `leads_reject_duplicates` re-checks at COMMIT under
+   * the match keys' locks (SQLSTATE LDDUP: nothing written, the checked way answers). The checked way reads the
+   * account's settings; under `reject` it locks the keys and reads the matches after rules 1-5; under
+   * `assign_to_owner` it hands the lead to LeadBatchService as a batch of one.
    * A rotation whose row stays locked by others past ROTATION_LOCK_TIMEOUT_MS answers 503 with Retry-After.
    */
   async create(ctx: AccountContext, input: LeadInputDto, options: CreateLeadOptions, idempotency: IdempotentRequest | null): Promise<CreateLeadResult> {
@@ -64,12 +71,23 @@ export class LeadsService {
         const lead = await this.insertAtOnce(ctx, input, values, options);
         if (lead) return { status: 201, body: lead, replayed: false };
       }
-      return await runTransaction(this.dataSource, async (m) => {
+      return await runBatchTransaction(this.dataSource, async (m) => {
         if (idempotency) {
           const replay = await this.idempotency.claim<LeadDto>(m, ctx.accountId, idempotency);
           if (replay) return { ...replay, replayed: true };
         }
-        const lead = await this.insertChecked(m, ctx, input, values, options);
+        const settings = await this.batches.settings(m, ctx.accountId);
+        let lead: LeadDto;
+        const policy = options.onDuplicate ?? settings.policy;
+        if (policy === 'allow') lead = await this.insertChecked(m, ctx, input, values, options, settings);
+        else if (policy === 'reject') {
+          // after rules 1-5: the lead's match keys locked, then its live duplicates looked for (409 if any)
+          lead = await this.insertChecked(m, ctx, input, values, options, settings, (keys) => this.batches.refuseDuplicates(m, ctx.accountId, keys));
+        } else {
+          const [outcome] = await this.batches.create(m, ctx, [{ index: 0, input }], options, settings);
+          if ('error' in outcome) throw outcome.error;
+          lead = outcome.lead;
+        }
         const answer: StoredResponse<LeadDto> = { status: 201, body: lead };
         if (idempotency) await this.idempotency.complete(m, ctx.accountId, idempotency, answer);
         this.paths.created('checked', 1);
@@ -91,18 +109,31 @@ export class LeadsService {
     const teamId = input.teamId ?? null;
     const leadSourceId = input.leadSourceId ?? null;
     const skip = options.skipTeamAndSourceRequirement;
-    const lead: LeadToInsert = { values, actor: ctx };
+    // the statement writes only while the account's settings are still these (else the checked way reads them)
+    // (its policy, when no ?onDuplicate says; its default country, when the lead has a phone to key)
+    const settings = this.batches.cachedSettings(ctx.accountId);
+    const policy = options.onDuplicate ?? settings?.policy ?? 'allow';
+    if (policy === 'assign_to_owner') return null;
+    // reject: the statement writes only a lead it sees no duplicate of, and the deferred trigger re-checks at COMMIT
+    const rejectDuplicates = policy === 'reject';
+    const expected = options.onDuplicate === undefined ? policy : null;
+    const hasPhone = typeof values.phone === 'string' && /\d/.test(values.phone);
+    if (hasPhone && !settings) return null;
+    const country = hasPhone ? settings!.country : null;
+    const lead: LeadToInsert = { values, actor: ctx, keys: matchKeysOf(values, country ?? 'US') };
+    const shared = { teamId, leadSourceId, skip, country, policy: expected, rejectDuplicates };
     const assignee = values.assignedTo as string | null;
-    if (assignee !== null) return this.insertAlone(ctx.accountId, lead, null, { teamId, leadSourceId, skip, assignee, candidatesText: null });
+    if (assignee !== null) return this.insertAlone(ctx.accountId, lead, null, { ...shared, assignee, candidatesText: null });
     const planKey = planKeyOf(ctx.accountId, teamId);
     const learnt = this.learntPlans.get(planKey);
     if (!learnt) return null;
-    const guard = { teamId, leadSourceId, skip, assignee: null, candidatesText: learnt.candidatesText };
-    const alone = () => this.insertAlone(ctx.accountId, lead, learnt.plan, guard, learnt);
+    const alone = () => this.insertAlone(ctx.accountId, lead, learnt.plan, { ...shared, assignee: null, candidatesText: learnt.candidatesText }, learnt);
     if ((!learnt.plan && !learnt.stateful) || teamId === null) return alone();
-    // a batch shares its team, source and skip, so one guard checks rules 1-4 for all its leads
-    return this.teamBatches.run(`${planKey}\0${leadSourceId ?? ''}\0${skip}`, lead, alone, (leads) =>
-      this.insertTogether(ctx.accountId, planKey, leads, { teamId, leadSourceId, skip }),
+    // a batch shares its team, source, skip and settings, so one guard checks rules 1-4 (and the settings) for all
+    // its leads; under reject, two leads of one batch with the same key fail the trigger at COMMIT (LDDUP), and
+    // each lead of the batch then takes the checked way, which judges them one after the other
+    return this.teamBatches.run(`${planKey}\0${leadSourceId ?? ''}\0${skip}\0${country ?? ''}\0${expected ?? ''}`, lead, alone, (leads) =>
+      this.insertTogether(ctx.accountId, planKey, leads, { ...shared, teamId }),
     );
   }
 
@@ -119,7 +150,12 @@ export class LeadsService {
    * failed, or the statement failed with an error of its own. A failure after which the batch may have
    * committed (connection lost, rows not understood) is every lead's 503: retrying them would create them twice.
    */
-  private async insertTogether(accountId: string, planKey: string, leads: LeadToInsert[], shared: { teamId: number; leadSourceId: number | null; skip: boolean }): Promise<LeadDto[] | null> {
+  private async insertTogether(
+    accountId: string,
+    planKey: string,
+    leads: LeadToInsert[],
+    shared: { teamId: number; leadSourceId: number | null; skip: boolean; country: string | null; policy: string | null; rejectDuplicates: boolean },
+  ): Promise<LeadDto[] | null> {
     const learnt = this.learntPlans.get(planKey);
     if ((!learnt?.plan && !learnt?.stateful) || learnt.candidatesText === null) return null;
     const guard: InsertGuard = { ...shared, assignee: null, candidatesText: learnt.candidatesText };
@@ -151,18 +187,29 @@ export class LeadsService {
       if (created && decided && learnt?.stateful) learnt.stateful.states = decided.after;
       return created;
     } catch (error) {
+      // a concurrent create of the same key committed first: nothing was written; the checked way answers the 409
+      if (sqlState(error) === DUPLICATE_AT_COMMIT) return null;
       if (error instanceof UnexpectedInsertResult || mayHaveCommitted(error)) throw LeadErrors.outcomeUnknown();
       throw error;
     }
   }
 
-  private async insertChecked(m: EntityManager, ctx: AccountContext, input: LeadInputDto, values: LeadValues, options: CreateLeadOptions): Promise<LeadDto> {
+  private async insertChecked(
+    m: EntityManager,
+    ctx: AccountContext,
+    input: LeadInputDto,
+    values: LeadValues,
+    options: CreateLeadOptions,
+    settings: DuplicateSettings,
+    afterRules?: (keys: MatchKeys) => Promise<void>,
+  ): Promise<LeadDto> {
     const teamAndSource = { teamId: input.teamId ?? null, leadSourceId: input.leadSourceId ?? null };
     const assignedTo = values.assignedTo as string | null;
-    const lead: LeadToInsert = { values, actor: ctx };
+    const lead: LeadToInsert = { values, actor: ctx, keys: matchKeysOf(values, settings.country) };
     const lockTimeout = this.assignment.lockTimeout;
     // rules 1-5 and, when the lead needs an assignee, the rotations that may serve it: one round trip
     const candidates = await checkLeadRules(m, ctx.accountId, { teamAndSource, assignedTo }, options.skipTeamAndSourceRequirement, assignedTo === null);
+    if (afterRules) await afterRules(lead.keys!);
     if (assignedTo !== null) return (await insertLeads(m, ctx.accountId, [lead], null, null, lockTimeout))![0];
 
     let routing = this.assignment.planFrom(candidates.rows);
@@ -196,6 +243,8 @@ function explainedOnly(none: AssignmentExplanation, n: number): DecidedTurns {
 
 /** SQLSTATE of a lock wait that ran past `lock_timeout`. */
 const LOCK_NOT_AVAILABLE = '55P03';
+/** SQLSTATE of the deferred trigger `leads_reject_duplicates` (migrations/1764270300001-LeadRejectDuplicates.js). */
+const DUPLICATE_AT_COMMIT = 'LDDUP';
 
 /**
  * Approximate bytes of plans a process keeps (see PlanCache): a plan of a 100-member rotation of weight 100

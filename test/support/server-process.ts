@@ -29,9 +29,9 @@ export function requestJson(
   server: Pick<ServerProcess, 'url'>,
   method: string,
   path: string,
-  options: { token: string; account?: string; body?: unknown; timeoutMs: number },
+  options: { token: string; account?: string; body?: unknown; timeoutMs: number; headers?: Record<string, string> },
 ): Promise<{ status: number; body: any }> {
-  const { token, account, body, timeoutMs } = options;
+  const { token, account, body, timeoutMs, headers: extra } = options;
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -43,6 +43,7 @@ export function requestJson(
           authorization: `Bearer ${token}`,
           ...(account ? { 'x-account-id': account } : {}),
           ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+          ...extra,
         },
       },
       (res) => {

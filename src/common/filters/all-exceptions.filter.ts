@@ -48,13 +48,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       // Nest re-wraps Fastify's parser errors (413, 415) with Fastify's wording; answer with ours.
-      if (status === 413) return [status, { error: FASTIFY_ERRORS.FST_ERR_CTP_BODY_TOO_LARGE[1] }];
-      if (status === 415) return [status, { error: FASTIFY_ERRORS.FST_ERR_CTP_INVALID_MEDIA_TYPE[1] }];
+      if (status === 413) return [status, { error: tooLargeMessage(request) }];
+      if (status === 415) return [status, { error: IMPORT_ROUTE.test(request?.url ?? '') ? 'Content-Type must be text/csv' : FASTIFY_ERRORS.FST_ERR_CTP_INVALID_MEDIA_TYPE[1] }];
       return [status, fromHttpException(exception)];
     }
     const fastifyCode = (exception as { code?: unknown })?.code;
     if (typeof fastifyCode === 'string' && FASTIFY_ERRORS[fastifyCode]) {
       const [status, error] = FASTIFY_ERRORS[fastifyCode];
+      if (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE') return [status, { error: tooLargeMessage(request) }];
       return [status, { error }];
     }
     if (typeof fastifyCode === 'string' && fastifyCode.startsWith('FST_')) {
@@ -74,6 +75,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     this.logger.error({ err: exception, reqId: request?.id }, 'unhandled error');
     return [HttpStatus.INTERNAL_SERVER_ERROR, { error: 'Internal server error' }];
   }
+}
+
+/** POST /leads/import reads CSV, every other route JSON. */
+const IMPORT_ROUTE = /\/leads\/import(\?|$)/;
+
+/** The 413 sentence: POST /leads/bulk and /leads/import take 10 MiB, every other route 1 MiB. */
+function tooLargeMessage(request?: FastifyRequest): string {
+  return /\/leads\/(bulk|import)(\?|$)/.test(request?.url ?? '') ? 'Request body is larger than 10 MiB' : FASTIFY_ERRORS.FST_ERR_CTP_BODY_TOO_LARGE[1];
 }
 
 function fromHttpException(exception: HttpException): ErrorBody {

@@ -226,4 +226,8 @@ export class LeadInputDto {
   @ApiHideProperty()
   @ReadOnlyField()
   auditLog?: unknown;
+
+  @ApiHideProperty()
+  @ReadOnlyField()
+  mergedIntoId?: unknown;
 }

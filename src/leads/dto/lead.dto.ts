@@ -119,6 +119,10 @@ export class LeadDto {
   @ApiProperty({ type: 'string', required: false })
   createdBy: string;
 
+  /** Set when this lead was merged into another (POST /leads/{id}/merge): the target's id. Such a lead is archived. */
+  @ApiProperty({ type: 'integer', required: false, nullable: true, readOnly: true, example: null })
+  mergedIntoId: number | null;
+
   /** When the lead was created */
   @ApiProperty({ type: 'string', format: 'date-time', required: false, readOnly: true })
   createdAt: Date;
@@ -163,6 +167,7 @@ export interface LeadRow {
   last_contacted: Date | null;
   archived: boolean;
   created_by: string;
+  merged_into_id: number | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -170,7 +175,7 @@ export interface LeadRow {
 export const LEAD_COLUMNS = `id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
   phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
   current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role,
-  assigned_to, notes, last_contacted, archived, created_by, created_at, updated_at`;
+  assigned_to, notes, last_contacted, archived, created_by, merged_into_id, created_at, updated_at`;
 
 /** The API's `Lead` of a row; `auditLog` only where the route includes it (not in lists). */
 export function toLeadDto(r: LeadRow, auditLog?: AuditEntryDto[]): LeadDto {
@@ -203,6 +208,7 @@ export function toLeadDto(r: LeadRow, auditLog?: AuditEntryDto[]): LeadDto {
     lastContacted: r.last_contacted,
     archived: r.archived,
     createdBy: r.created_by,
+    mergedIntoId: r.merged_into_id,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
