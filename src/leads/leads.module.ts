@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { RotationsModule } from '../rotations/rotations.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { IdempotencyService } from './idempotency.service';
 import { LeadCreatePaths } from './lead-create-paths';
@@ -12,7 +13,7 @@ import { LeadsController } from './leads.controller';
 import { LeadsService } from './leads.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([LeadEntity, IdempotencyKeyEntity]), AuditModule, RotationsModule],
+  imports: [TypeOrmModule.forFeature([LeadEntity, IdempotencyKeyEntity]), AuditModule, RotationsModule, WebhooksModule],
   controllers: [LeadsController],
   providers: [LeadsService, LeadReadsService, LeadChangesService, IdempotencyService, LeadCreatePaths],
   exports: [LeadsService, LeadReadsService, LeadChangesService],
