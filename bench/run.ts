@@ -5,6 +5,9 @@
 // BENCH_APP_SQL (SQL run on the app's database after set-up, before any load: to measure what a schema feature costs),
 // BENCH_APP_NODE_ARGS (extra node flags for the app, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
 // BENCH_ACCESS_LOG=false runs the app with ACCESS_LOG=false (its access log off), to measure what recording costs.
+// BENCH_WEBHOOKS=1: every bench account of the app gets one webhook endpoint subscribed to every event, to a local
+// receiver answering 200 (the app runs with WEBHOOK_ALLOW_PRIVATE and WEBHOOK_ALLOW_HTTP); the outbox lag (age of
+// the oldest undelivered delivery) is sampled every 250 ms during the app's rounds and reported with the summary.
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -23,6 +26,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const LIST_LEADS = Number(process.env.BENCH_LIST_LEADS ?? 1_000_000);
 const APP_NODE_ARGS = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const WEBHOOKS = ['1', 'true'].includes(process.env.BENCH_WEBHOOKS ?? '');
 const SECRET = 'bench-secret-0123456789abcdef';
 const ACCOUNTS = 20;
 const TEAMS_PER_ACCOUNT = 2;
@@ -211,7 +215,7 @@ async function main(): Promise<void> {
   });
   const children: ChildProcess[] = [];
   try {
-    const app = await startProcess([...PRODUCTION_NODE_ARGS, ...APP_NODE_ARGS, 'dist/main.js'], { DATABASE_URL: url(appDb), JWT_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_ANON_PER_MINUTE: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'true' }, '/health/ready');
+    const app = await startProcess([...PRODUCTION_NODE_ARGS, ...APP_NODE_ARGS, 'dist/main.js'], { DATABASE_URL: url(appDb), JWT_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_ANON_PER_MINUTE: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'true', ...(WEBHOOKS ? { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_ALLOW_HTTP: 'true' } : {}) }, '/health/ready');
     children.push(app.child);
     const raw = await startProcess(['-r', 'ts-node/register/transpile-only', 'bench/baseline-server.ts'], { DATABASE_URL: url(baseDb) }, '/health');
     children.push(raw.child);
@@ -222,6 +226,7 @@ async function main(): Promise<void> {
       oneRotation: { app: await setUpApp(app.base, 1, 1), raw: await setUpBaseline(baseDb, 1, 1, 1000) },
     };
     if (process.env.BENCH_APP_SQL) await admin((c) => c.query(process.env.BENCH_APP_SQL!), appDb);
+    const hooks = WEBHOOKS ? await startWebhookBench(app.base, [...scenarios.spread.app, ...scenarios.oneRotation.app], appDb) : null;
     // warm both servers (JIT, pools, caches)
     const servers = { app: { base: app.base, pid: app.child.pid!, database: appDb }, raw: { base: raw.base, pid: raw.child.pid!, database: baseDb } };
     await load(servers.app, scenarios.spread.app, false, 3);
@@ -241,6 +246,7 @@ async function main(): Promise<void> {
       }
     }
     clearInterval(sampler);
+    const webhooks = hooks ? await hooks.finish() : null;
     const med = (key: string): Figures => {
       const rs = runs[key];
       const cpu = { server: median(rs.map((r) => r.cpu!.server)), database: median(rs.map((r) => r.cpu!.database)) };
@@ -256,6 +262,7 @@ async function main(): Promise<void> {
         oneRotation: { app: med('oneRotation/app'), raw: med('oneRotation/raw') },
       },
       list: LIST_LEADS > 0 ? await listBench(app.base, appDb) : null,
+      webhooks,
     };
     printSummary(summary);
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
@@ -268,6 +275,44 @@ async function main(): Promise<void> {
       await c.query(`DROP DATABASE IF EXISTS ${baseDb} WITH (FORCE)`);
     });
   }
+}
+
+/**
+ * BENCH_WEBHOOKS: a local receiver answering 200 and one endpoint (every event) per bench account; samples the outbox
+ * lag (oldest pending, not parked delivery) every 250 ms until `finish`, which waits for the outbox to drain.
+ */
+async function startWebhookBench(base: string, targets: Target[], appDb: string) {
+  const { createServer } = await import('node:http');
+  let received = 0;
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received++;
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+  const accounts = new Map(targets.map((t) => [t.accountId, t.token]));
+  for (const [accountId, token] of accounts) await api(base, token, 'POST', '/webhooks', accountId, { url: hookUrl, events: ['*'] });
+  const db = new Client({ connectionString: url(appDb) });
+  await db.connect();
+  const lagSql = `SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS lag FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at IS NOT NULL`;
+  const lags: number[] = [];
+  const sampler = setInterval(() => void db.query(lagSql).then((r) => lags.push(r.rows[0].lag), () => undefined), 250);
+  return {
+    async finish() {
+      clearInterval(sampler);
+      const started = Date.now();
+      while ((await db.query(lagSql)).rows[0].lag > 0 && Date.now() - started < 120_000) await sleep(100);
+      const drainMs = Date.now() - started;
+      await db.end();
+      receiver.close();
+      const sorted = [...lags].sort((a, b) => a - b);
+      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+      return { endpoints: accounts.size, received, lagP50S: at(0.5), lagP99S: at(0.99), lagMaxS: sorted.at(-1) ?? 0, drainMs };
+    },
+  };
 }
 
 /** GET /leads on one account holding LIST_LEADS leads, bulk-loaded by SQL. */
@@ -334,6 +379,10 @@ function printSummary(s: Record<string, any>): void {
     console.log(row('GET /leads deep page', s.list.deep, s.list.first, 'deep/first'));
     console.log(`deep page p50 / first page p50: ${(s.list.deep.p50 / Math.max(1, s.list.first.p50)).toFixed(2)}x`);
     console.log(row('GET /leads q search', s.list.search));
+  }
+  if (s.webhooks) {
+    const w = s.webhooks;
+    console.log(`webhooks: ${w.received} deliveries received; outbox lag (oldest undelivered) p50 ${w.lagP50S.toFixed(2)} s, p99 ${w.lagP99S.toFixed(2)} s, max ${w.lagMaxS.toFixed(2)} s; drained ${w.drainMs} ms after the last round`);
   }
   console.log(`start-up to ready: ${s.startupMs} ms; peak RSS under load: ${s.peakRssMb} MB`);
 }
