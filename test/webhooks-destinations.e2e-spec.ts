@@ -4,7 +4,8 @@
 import { startTestApp, type TestApp } from './support/app';
 import { createAccount } from './support/builders';
 import { createLead, dataSourceOf } from './support/leads';
-import { startReceiver, type WebhookReceiver } from './support/webhook-receiver';
+import { WebhookAttempts } from '../src/webhooks/webhook-observers';
+import { startReceiver, webhookSuiteTurn, type WebhookReceiver } from './support/webhook-receiver';
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -14,16 +15,22 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15
   }
 }
 
+let release: () => Promise<void>;
+beforeAll(async () => {
+  release = await webhookSuiteTurn();
+}, 300_000);
+afterAll(() => release?.());
+
 describe('webhook destinations (WEBHOOK_ALLOW_HTTP and WEBHOOK_ALLOW_PRIVATE unset)', () => {
   let t: TestApp;
   let receiver: WebhookReceiver;
   beforeAll(async () => {
-    t = await startTestApp({ WEBHOOK_POLL_MS: '50' });
+    t = await startTestApp({ WEBHOOK_DELIVERY: 'true', WEBHOOK_POLL_MS: '50' });
     receiver = await startReceiver();
   });
   afterAll(async () => {
-    await t.close();
-    await receiver.close();
+    await t?.close();
+    await receiver?.close();
   });
 
   it.each([
@@ -85,11 +92,12 @@ describe('WEBHOOK_DELIVERY=false', () => {
     receiver = await startReceiver();
   });
   afterAll(async () => {
-    await t.close();
-    await receiver.close();
+    await t?.close();
+    await receiver?.close();
   });
 
   it('delivers nothing from this process; events and their deliveries accumulate', async () => {
+    const attempted = jest.spyOn(t.app.get(WebhookAttempts), 'attempted');
     const account = await createAccount(t);
     const created = await account.owner.api.post('/webhooks', { url: receiver.url, events: ['*'] });
     expect(created.status).toBe(201);
@@ -97,6 +105,7 @@ describe('WEBHOOK_DELIVERY=false', () => {
     await account.owner.api.post(`/webhooks/${created.body.id}/test`);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(receiver.connections).toBe(0);
+    expect(attempted).not.toHaveBeenCalled();
     const deliveries = (await account.owner.api.get(`/webhooks/${created.body.id}/deliveries`)).body.data;
     expect(deliveries.map((d: any) => [d.eventType, d.status, d.attempts])).toEqual([
       ['webhook.test', 'pending', 0],

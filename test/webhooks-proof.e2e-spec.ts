@@ -9,7 +9,7 @@ import { newEmail } from './support/builders';
 import { requestJson, startServer, type ServerProcess } from './support/server-process';
 import { itWhen, needsPostgres } from './support/skips';
 import { RUN_DATABASE_ENV } from './support/test-database';
-import { startReceiver, type WebhookReceiver } from './support/webhook-receiver';
+import { startReceiver, webhookSuiteTurn, type WebhookReceiver } from './support/webhook-receiver';
 
 const LEADS = 1000;
 const CONCURRENCY = 8;
@@ -25,23 +25,27 @@ describe('webhook delivery guarantee across processes, kill -9 and failures', ()
     MIGRATIONS_RUN: 'false',
     JWT_SECRET: TEST_JWT_SECRET,
     RATE_LIMIT_PER_MINUTE: '0',
+    WEBHOOK_DELIVERY: 'true',
     WEBHOOK_ALLOW_PRIVATE: 'true',
     WEBHOOK_ALLOW_HTTP: 'true',
     WEBHOOK_RETRY_SCHEDULE: '200ms,400ms,800ms,1s,1s,1s,1s',
     WEBHOOK_POLL_MS: '50',
   });
 
+  let release: (() => Promise<void>) | undefined;
   afterAll(async () => {
     await db?.end();
     for (const s of servers) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
     await Promise.all(servers.map((s) => Promise.race([s.exited, new Promise((r) => setTimeout(r, 12000).unref())])));
     for (const s of servers) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
     await receiver?.close();
+    await release?.();
   });
 
   itOnPostgres(
     `${LEADS} leads over two processes, one SIGKILLed and restarted, the first attempt of every third event answered 500`,
     async () => {
+      release = await webhookSuiteTurn();
       // The nth distinct event to arrive (n = 1, 2, ...): every third one fails its first attempt.
       const order = new Map<string, number>();
       const failedFirst = new Set<string>();

@@ -6,7 +6,7 @@ import { startTestApp, type TestApp } from './support/app';
 import { createAccount, type TestAccount } from './support/builders';
 import { describeDenials } from './support/denial';
 import { createLead, createRotation, dataSourceOf, MINIMAL_LEAD } from './support/leads';
-import { startReceiver, type WebhookReceiver } from './support/webhook-receiver';
+import { startReceiver, webhookSuiteTurn, type WebhookReceiver } from './support/webhook-receiver';
 
 const SCHEDULE_MS = [300, 600, 300];
 
@@ -39,17 +39,21 @@ describe('events and webhooks', () => {
     return r;
   };
 
+  let release: () => Promise<void>;
   beforeAll(async () => {
+    release = await webhookSuiteTurn();
     t = await startTestApp({
+      WEBHOOK_DELIVERY: 'true',
       WEBHOOK_ALLOW_PRIVATE: 'true',
       WEBHOOK_ALLOW_HTTP: 'true',
       WEBHOOK_RETRY_SCHEDULE: SCHEDULE_MS.map((ms) => `${ms}ms`).join(','),
       WEBHOOK_POLL_MS: '50',
     });
-  });
+  }, 300_000);
   afterAll(async () => {
-    await t.close();
+    await t?.close();
     await Promise.all(receivers.map((r) => r.close()));
+    await release?.();
   });
 
   describeDenials('webhooks', () => t, [

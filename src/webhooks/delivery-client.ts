@@ -1,5 +1,5 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import { checkLiteral, DestinationNotAllowed, guardedLookup, urlProblem, type DestinationPolicy } from './destination-guard';
 
 /** A 2xx within this time is delivered (API.md 10). */
@@ -8,6 +8,12 @@ export const ATTEMPT_TIMEOUT_MS = 15_000;
 export const KEPT_BODY_BYTES = 1024;
 
 export type AttemptResult = 'delivered' | 'http_error' | 'gone' | 'timeout' | 'network_error' | 'destination_not_allowed' | 'aborted';
+
+/** Connection pools (keep-alive) for the attempts; without, each attempt has a connection of its own. */
+export interface Agents {
+  http: HttpAgent;
+  https: HttpsAgent;
+}
 
 export interface AttemptOutcome {
   result: AttemptResult;
@@ -29,6 +35,7 @@ export function postEvent(
   body: string,
   policy: DestinationPolicy,
   signal: AbortSignal,
+  agents?: Agents,
   timeoutMs = ATTEMPT_TIMEOUT_MS,
 ): Promise<AttemptOutcome> {
   const started = performance.now();
@@ -57,12 +64,13 @@ export function postEvent(
       signal.removeEventListener('abort', onAbort);
       resolve(o);
     };
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const https = url.protocol === 'https:';
+    const send = https ? httpsRequest : httpRequest;
     const req = send(
       url,
       {
         method: 'POST',
-        agent: false,
+        agent: agents ? (https ? agents.https : agents.http) : false,
         lookup: guardedLookup(policy),
         headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'LeadDesk-Webhooks/1' },
       },

@@ -4,11 +4,13 @@ import type { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { sqlRows } from '../database/sql';
 import { runTransaction } from '../database/transaction';
-import { ATTEMPT_TIMEOUT_MS, postEvent, type AttemptOutcome } from './delivery-client';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { ATTEMPT_TIMEOUT_MS, postEvent, type AttemptOutcome, type Agents } from './delivery-client';
 import type { DestinationPolicy } from './destination-guard';
 import { signatureHeader } from './signature';
 import { WebhookAttempts } from './webhook-observers';
-import { CLAIM, ENDPOINT_FAILED, FINISH, PARK_CLAIMED, PARK_DELIVERIES, RELEASE, type ClaimedRow } from './webhooks.queries';
+import { CLAIM, ENDPOINT_FAILED, FINISH, FINISH_DELIVERED, PARK_CLAIMED, PARK_DELIVERIES, RELEASE, type ClaimedRow, type DeliveredResult } from './webhooks.queries';
 
 /** A claim's lease: past the attempt's own timeout, so a live attempt always ends before another may start. */
 export const LEASE_MS = ATTEMPT_TIMEOUT_MS + 15_000;
@@ -48,6 +50,11 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private timer: NodeJS.Timeout | null = null;
   private polling = false;
   private stopped = false;
+  /** Delivered results waiting to be recorded together (FINISH_DELIVERED), and the flush that will */
+  private delivered: { result: DeliveredResult; recorded: () => void; failed: (e: unknown) => void }[] = [];
+  private flushing: Promise<void> | null = null;
+  /** Keep-alive connections per destination (a new one is checked by the guarded lookup when it connects) */
+  private readonly agents: Agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -68,6 +75,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     if (this.timer) clearTimeout(this.timer);
     for (const { abort } of this.inFlight.values()) abort.abort();
     await Promise.all([...this.inFlight.values()].map((f) => f.done));
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 
   private schedule(ms: number): void {
@@ -108,7 +117,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       })
       .finally(() => {
         this.inFlight.delete(key);
-        if (!this.stopped && this.inFlight.size === this.concurrency - 1) this.schedule(0);
+        // Refill once half the slots are free: one claim for many deliveries, not one per delivery
+        if (!this.stopped && this.inFlight.size === Math.floor(this.concurrency / 2)) this.schedule(0);
       });
     this.inFlight.set(key, { abort, done });
   }
@@ -127,13 +137,34 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       'webhook-timestamp': String(timestamp),
       'webhook-signature': signatureHeader(secrets, row.event_public_id, timestamp, body),
     };
-    const outcome = signal.aborted ? null : await postEvent(row.url, headers, body, this.policy, signal);
+    const outcome = signal.aborted ? null : await postEvent(row.url, headers, body, this.policy, signal, this.agents);
     if (!outcome || outcome.result === 'aborted') {
       await sqlRows(this.dataSource, RELEASE, fence);
       return;
     }
     this.attempts.attempted(outcome.result, outcome.durationMs);
     await this.record(row, outcome);
+  }
+
+  /** Resolves once the result is recorded: in one statement with the other results that arrived meanwhile. */
+  private recordDelivered(result: DeliveredResult): Promise<void> {
+    return new Promise((recorded, failed) => {
+      this.delivered.push({ result, recorded, failed });
+      this.flushing ??= this.flushDelivered();
+    });
+  }
+
+  private async flushDelivered(): Promise<void> {
+    while (this.delivered.length > 0) {
+      const batch = this.delivered.splice(0, 200);
+      try {
+        await sqlRows(this.dataSource, FINISH_DELIVERED, { results: JSON.stringify(batch.map((b) => b.result)) });
+        for (const b of batch) b.recorded();
+      } catch (error) {
+        for (const b of batch) b.failed(error);
+      }
+    }
+    this.flushing = null;
   }
 
   private async record(row: ClaimedRow, outcome: AttemptOutcome): Promise<void> {
@@ -152,7 +183,14 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       responseBody: outcome.responseBody,
     } as const;
     if (delivered) {
-      await sqlRows(this.dataSource, FINISH, finish);
+      await this.recordDelivered({
+        account_id: row.account_id,
+        id: row.id,
+        attempt: row.attempts,
+        status_code: outcome.statusCode!,
+        duration_ms: outcome.durationMs,
+        response_body: outcome.responseBody,
+      });
       return;
     }
     await runTransaction(this.dataSource, async (m) => {

@@ -250,6 +250,39 @@ export const FINISH = defineQuery<FinishParams, { endpoint_id: string }>(
   SELECT endpoint_id FROM finished`,
 );
 
+export interface DeliveredResult {
+  account_id: string;
+  id: string;
+  attempt: number;
+  status_code: number;
+  duration_ms: number;
+  response_body: string | null;
+}
+
+/**
+ * FINISH for many delivered attempts at once (the common case, batched by the worker): each only if still held
+ * by its claim; their endpoints are healthy again.
+ */
+export const FINISH_DELIVERED = defineQuery<{ results: string }, { n: number }>(
+  'webhooks/finish-delivered',
+  `WITH r AS (
+      SELECT * FROM jsonb_to_recordset(:results::jsonb)
+          AS x(account_id bigint, id bigint, attempt integer, status_code integer, duration_ms integer, response_body text)),
+  finished AS (
+      UPDATE webhook_deliveries d
+         SET status = 'delivered', locked_until = NULL, next_attempt_at = NULL, last_attempt_at = now(),
+             last_status_code = r.status_code, last_error = NULL, last_duration_ms = r.duration_ms, last_response_body = r.response_body
+        FROM r
+       WHERE d.account_id = r.account_id AND d.id = r.id AND d.attempts = r.attempt AND d.status = 'pending'
+      RETURNING d.account_id, d.endpoint_id),
+  healthy AS (
+      UPDATE webhook_endpoints w SET failing_since = NULL
+        FROM (SELECT DISTINCT account_id, endpoint_id FROM finished) f
+       WHERE w.account_id = f.account_id AND w.id = f.endpoint_id AND w.failing_since IS NOT NULL
+      RETURNING 1)
+  SELECT count(*)::integer AS n FROM finished`,
+);
+
 /** An attempt given up without a result (shutdown): due again now, and not counted. */
 export const RELEASE = defineQuery<{ accountId: string; id: string; attempt: number }, never>(
   'webhooks/release',

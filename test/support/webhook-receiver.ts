@@ -1,6 +1,26 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { Client as PgClient } from 'pg';
 import { Webhook } from 'standardwebhooks';
+import { RUN_DATABASE_ENV } from './test-database';
+
+/**
+ * Delivery workers claim the due deliveries of the whole database, whichever account they belong to. On the
+ * shared PostgreSQL test database the suites that run them (with their own WEBHOOK_ALLOW_* settings) therefore
+ * take turns: this session advisory lock is held from a suite's beforeAll to its afterAll. On PGlite every app
+ * has its own database: nothing to share. Resolves to the release.
+ */
+export async function webhookSuiteTurn(): Promise<() => Promise<void>> {
+  const url = process.env[RUN_DATABASE_ENV];
+  if (!url) return async () => undefined;
+  const db = new PgClient({ connectionString: url });
+  await db.connect();
+  await db.query(`SELECT pg_advisory_lock(7231018)`);
+  return async () => {
+    await db.query(`SELECT pg_advisory_unlock(7231018)`).catch(() => undefined);
+    await db.end();
+  };
+}
 
 /** One request the receiver got, verified with the reference `standardwebhooks` package. */
 export interface ReceivedDelivery {
