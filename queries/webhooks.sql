@@ -90,6 +90,24 @@ WITH finished AS (
       RETURNING 1)
   SELECT endpoint_id FROM finished
 
+-- webhooks/finish-delivered
+WITH r AS (
+      SELECT * FROM jsonb_to_recordset($1::jsonb)
+          AS x(account_id bigint, id bigint, attempt integer, status_code integer, duration_ms integer, response_body text)),
+  finished AS (
+      UPDATE webhook_deliveries d
+         SET status = 'delivered', locked_until = NULL, next_attempt_at = NULL, last_attempt_at = now(),
+             last_status_code = r.status_code, last_error = NULL, last_duration_ms = r.duration_ms, last_response_body = r.response_body
+        FROM r
+       WHERE d.account_id = r.account_id AND d.id = r.id AND d.attempts = r.attempt AND d.status = 'pending'
+      RETURNING d.account_id, d.endpoint_id),
+  healthy AS (
+      UPDATE webhook_endpoints w SET failing_since = NULL
+        FROM (SELECT DISTINCT account_id, endpoint_id FROM finished) f
+       WHERE w.account_id = f.account_id AND w.id = f.endpoint_id AND w.failing_since IS NOT NULL
+      RETURNING 1)
+  SELECT count(*)::integer AS n FROM finished
+
 -- webhooks/list-deliveries
 SELECT d.id, e.public_id AS event_id, e.type AS event_type, d.status, d.attempts, d.last_status_code, d.last_error,
          d.last_duration_ms, d.last_response_body, d.last_attempt_at, d.next_attempt_at, d.created_at, d.event_id AS event_key

@@ -63,7 +63,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   ) {
     this.policy = { allowHttp: config.webhooks.allowHttp, allowPrivate: config.webhooks.allowPrivate };
     // The embedded database has one connection, shared with the requests: fewer claims at a time there.
-    this.concurrency = config.database.url ? 32 : 8;
+    this.concurrency = config.database.url ? 64 : 8;
   }
 
   onApplicationBootstrap(): void {
