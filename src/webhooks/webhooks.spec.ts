@@ -7,7 +7,7 @@ import { newWebhookSecret, signatureHeader } from './signature';
 describe('webhook signatures (Standard Webhooks)', () => {
   it('the reference standardwebhooks package verifies every signature we make, with each of two secrets', () => {
     fc.assert(
-      fc.property(fc.string(), fc.stringMatching(/^evt_[0-9a-f]{32}$/), (body, id) => {
+      fc.property(fc.json(), fc.stringMatching(/^evt_[0-9a-f]{32}$/), (body, id) => {
         const [a, b] = [newWebhookSecret(), newWebhookSecret()];
         const timestamp = Math.floor(Date.now() / 1000);
         const headers = { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signatureHeader([a, b], id, timestamp, body) };
