@@ -5,7 +5,9 @@
 import { startTestApp, type TestApp } from './support/app';
 import { createAccount, type TestAccount } from './support/builders';
 import { describeDenials } from './support/denial';
-import { createLead, createRotation, dataSourceOf, MINIMAL_LEAD } from './support/leads';
+import { LeadCreatePaths, type LeadCreatePath } from '../src/leads/lead-create-paths';
+import { createLead, createRotation, createTeam, dataSourceOf, MINIMAL_LEAD } from './support/leads';
+import { usingRealPostgres } from './support/test-database';
 import { startReceiver, webhookSuiteTurn, type WebhookReceiver } from './support/webhook-receiver';
 
 const SCHEDULE_MS = [300, 600, 300];
@@ -170,6 +172,34 @@ describe('events and webhooks', () => {
       expect(assigned.event.data).toMatchObject({ lead: expectedLead, previousUser: null, assignment: { user: agent.email } });
       // The outbox holds exactly what was delivered
       expect((await outbox(t, account.id)).map((e) => e.public_id).sort()).toEqual(r.deliveries.map((d) => d.id).sort());
+    });
+
+    it('every create path writes the events in its statement: checked, at once and batched (same data.lead as the answer)', async () => {
+      const paths = jest.spyOn(t.app.get(LeadCreatePaths), 'created');
+      const account = await createAccount(t);
+      const agents = [await account.member('agent'), await account.member('agent')];
+      const teamId = await createTeam(account.owner.api);
+      await createRotation(account.owner.api, agents.map((a) => a.email), teamId);
+      const r = await receiver();
+      await createEndpoint(account, r, ['lead.created', 'lead.assigned']);
+      const first = await account.owner.api.post('/leads', { ...MINIMAL_LEAD, teamId });
+      expect(first.status).toBe(201);
+      const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => account.owner.api.post('/leads', { ...MINIMAL_LEAD, lastName: `Batch ${i}`, teamId })));
+      expect(answers.map((a) => a.status)).toEqual(Array(40).fill(201));
+      const used = new Set<LeadCreatePath>(paths.mock.calls.map(([path]) => path));
+      expect(used).toContain('checked');
+      expect(used).toContain('at-once');
+      if (usingRealPostgres()) expect(used).toContain('batched');
+      paths.mockRestore();
+      const leads = [first.body, ...answers.map((a) => a.body)];
+      await r.waitFor(() => r.deliveries.length >= leads.length * 2);
+      for (const { auditLog, ...lead } of leads) {
+        const created = r.deliveries.filter((d) => d.event.type === 'lead.created' && d.event.data.lead.id === lead.id);
+        const assigned = r.deliveries.filter((d) => d.event.type === 'lead.assigned' && d.event.data.lead.id === lead.id);
+        expect(created.map((d) => d.event.data)).toEqual([{ lead }]);
+        expect(assigned.map((d) => d.event.data)).toEqual([{ lead, previousUser: null, assignment: auditLog[0].data.assignment }]);
+      }
+      expect(await outbox(t, account.id)).toHaveLength(leads.length * 2);
     });
 
     it('PATCH emits lead.updated (data.changes), lead.stage_changed and lead.assigned; archive, unarchive and convert theirs', async () => {
