@@ -72,7 +72,9 @@ describe('webhook delivery guarantee across processes, kill -9 and failures', ()
       const accountId: string = (await call(a, 'POST', '/accounts', { name: 'Proof' })).body.id;
       const agents = [newEmail('agent'), newEmail('agent')];
       for (const email of agents) expect((await call(a, 'POST', '/members', { email, role: 'agent' }, accountId)).status).toBe(201);
-      expect((await call(a, 'POST', '/rotations', { name: 'All', members: agents.map((user) => ({ user })) }, accountId)).status).toBe(201);
+      // A team with a rotation: concurrent leads of a busy team take the batched one-statement insert too
+      const teamId: number = (await call(a, 'POST', '/teams', { name: 'Sales' }, accountId)).body.id;
+      expect((await call(a, 'POST', '/rotations', { name: 'Sales', teamId, members: agents.map((user) => ({ user })) }, accountId)).status).toBe(201);
       const endpoint = await call(a, 'POST', '/webhooks', { url: receiver.url, events: ['*'] }, accountId);
       expect(endpoint.status).toBe(201);
       receiver.secrets.push(endpoint.body.secret);
@@ -99,7 +101,7 @@ describe('webhook delivery guarantee across processes, kill -9 and failures', ()
           }
           const server = live[i % live.length];
           try {
-            const res = await call(server, 'POST', '/leads', { firstName: `Lead${i}`, lastName: 'Proof' }, accountId);
+            const res = await call(server, 'POST', '/leads', { firstName: `Lead${i}`, lastName: 'Proof', teamId }, accountId);
             if (res.status === 201) answered.push(res.body.id);
             else lost++;
           } catch {
