@@ -4,7 +4,7 @@
 import { startTestApp, type TestApp } from './support/app';
 import { createAccount } from './support/builders';
 import { createLead, dataSourceOf } from './support/leads';
-import { WebhookAttempts } from '../src/webhooks/webhook-observers';
+import { WebhookAttempts, WebhookMetrics } from '../src/webhooks/webhook-observers';
 import { startReceiver, webhookSuiteTurn, type WebhookReceiver } from './support/webhook-receiver';
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
@@ -113,5 +113,9 @@ describe('WEBHOOK_DELIVERY=false', () => {
     ]);
     const [{ n }] = await dataSourceOf(t).query(`SELECT count(*)::int AS n FROM events WHERE account_id = $1`, [account.id]);
     expect(n).toBe(2);
+    // The outbox lag the metrics read: the waiting deliveries are at least that old
+    const lag = await t.app.get(WebhookMetrics).outboxLag();
+    expect(lag.oldestUndeliveredSeconds).toBeGreaterThanOrEqual(0.4);
+    expect(lag.oldestDueSeconds).toBeGreaterThanOrEqual(0.4);
   });
 });

@@ -351,6 +351,21 @@ describe('events and webhooks', () => {
       expect(audit.body.data.map((e: any) => e.event).reverse()).toEqual(['webhook_created', 'webhook_delivery_retried', 'webhook_tested']);
     });
 
+    it('does not follow redirects (a 3xx is a failed attempt) and keeps only the first KiB of an answer', async () => {
+      const account = await createAccount(t);
+      const target = await receiver();
+      const r = await receiver({ answer: () => 307, headers: { location: target.url }, body: 'x'.repeat(5000) });
+      const { id } = await createEndpoint(account, r);
+      await createLead(account.owner.api);
+      await r.waitFor(() => r.deliveries.length >= 1);
+      await until(async () => (await account.owner.api.get(`/webhooks/${id}/deliveries`)).body.data[0]?.lastStatusCode === 307, 'the first attempt recorded');
+      const [delivery] = (await account.owner.api.get(`/webhooks/${id}/deliveries`)).body.data;
+      expect(delivery).toMatchObject({ status: 'pending', lastStatusCode: 307, lastError: 'HTTP 307' });
+      expect(delivery.lastResponseBody).toBe('x'.repeat(1024));
+      expect(target.connections).toBe(0);
+      await account.owner.api.patch(`/webhooks/${id}`, { enabled: false });
+    });
+
     it('410 Gone disables the endpoint at once, with its reason; later events are not queued for it', async () => {
       const account = await createAccount(t);
       const r = await receiver({ answer: () => 410 });

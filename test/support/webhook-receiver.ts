@@ -59,7 +59,9 @@ export interface WebhookReceiver {
  * `standardwebhooks` package against each of `secrets`, records it, and answers what `answer` says (200 by
  * default) after `delayMs` (a wider window to catch two attempts of one delivery at once).
  */
-export async function startReceiver(options: { answer?: (d: Omit<ReceivedDelivery, 'status'>) => number; delayMs?: number } = {}): Promise<WebhookReceiver> {
+export async function startReceiver(
+  options: { answer?: (d: Omit<ReceivedDelivery, 'status'>) => number; delayMs?: number; body?: string; headers?: Record<string, string> } = {},
+): Promise<WebhookReceiver> {
   const deliveries: ReceivedDelivery[] = [];
   const inFlight = new Map<string, number>();
   const overlaps: string[] = [];
@@ -102,7 +104,7 @@ export async function startReceiver(options: { answer?: (d: Omit<ReceivedDeliver
       setTimeout(() => {
         inFlight.set(id, (inFlight.get(id) ?? 1) - 1);
         deliveries.push({ ...partial, status });
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(status >= 200 && status < 300 ? 'ok' : 'no');
+        res.writeHead(status, { 'content-type': 'text/plain', ...options.headers }).end(options.body ?? (status >= 200 && status < 300 ? 'ok' : 'no'));
       }, options.delayMs ?? 0);
     });
   });
