@@ -14,6 +14,8 @@ import { CLAIM, ENDPOINT_FAILED, FINISH, FINISH_DELIVERED, PARK_CLAIMED, PARK_DE
 
 /** A claim's lease: past the attempt's own timeout, so a live attempt always ends before another may start. */
 export const LEASE_MS = ATTEMPT_TIMEOUT_MS + 15_000;
+/** After a claim failed (the database unreachable), the next one waits this long. */
+const RETRY_CLAIM_AFTER_MS = 5000;
 /** An endpoint whose every attempt failed this long is disabled (API.md 10). */
 export const DISABLE_AFTER_MS = 5 * 24 * 3600 * 1000;
 
@@ -90,6 +92,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     if (this.polling || this.stopped) return;
     this.polling = true;
     let more = false;
+    let failed = false;
     try {
       const room = this.concurrency - this.inFlight.size;
       if (room > 0) {
@@ -99,10 +102,12 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       }
     } catch (error) {
       const { message, code } = error as Error & { code?: unknown };
-      this.logger.warn({ err: { message, code } }, 'claiming webhook deliveries failed; trying again at the next poll');
+      this.logger.warn({ err: { message, code } }, `claiming webhook deliveries failed; trying again in ${RETRY_CLAIM_AFTER_MS / 1000} s`);
+      failed = true;
     } finally {
       this.polling = false;
-      this.schedule(more ? 0 : this.config.webhooks.pollMs);
+      // After a failure (the database unreachable), a pause: no log line and no attempt every poll
+      this.schedule(failed ? Math.max(RETRY_CLAIM_AFTER_MS, this.config.webhooks.pollMs) : more ? 0 : this.config.webhooks.pollMs);
     }
   }
 
