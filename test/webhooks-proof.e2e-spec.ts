@@ -42,10 +42,17 @@ describe('webhook delivery guarantee across processes, kill -9 and failures', ()
     await release?.();
   });
 
+  beforeAll(async () => {
+    release = await webhookSuiteTurn();
+    if (process.env[RUN_DATABASE_ENV]) {
+      db = new PgClient({ connectionString: process.env[RUN_DATABASE_ENV] });
+      await db.connect();
+    }
+  }, 600_000);
+
   itOnPostgres(
     `${LEADS} leads over two processes, one SIGKILLed and restarted, the first attempt of every third event answered 500`,
     async () => {
-      release = await webhookSuiteTurn();
       // The nth distinct event to arrive (n = 1, 2, ...): every third one fails its first attempt.
       const order = new Map<string, number>();
       const failedFirst = new Set<string>();
@@ -62,8 +69,6 @@ describe('webhook delivery guarantee across processes, kill -9 and failures', ()
       });
       const [a, b] = await Promise.all([startServer(env()), startServer(env())]);
       servers.push(a, b);
-      db = new PgClient({ connectionString: process.env[RUN_DATABASE_ENV] });
-      await db.connect();
 
       const config = testConfig();
       const ownerEmail = newEmail('owner');
@@ -159,4 +164,64 @@ describe('webhook delivery guarantee across processes, kill -9 and failures', ()
     },
     300_000,
   );
+  itOnPostgres(
+    'an attempt in flight in a process killed with SIGKILL is attempted again by another process once its lease has run out, never at the same time',
+    async () => {
+      // Only the processes of this test deliver: the earlier test's are stopped first
+      for (const s of servers.splice(0)) {
+        if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
+        await s.exited;
+      }
+      const held = await startReceiver({ delayFor: (d) => (d.attempt === 1 ? 60_000 : 0) });
+      try {
+        const x = await startServer(env());
+        servers.push(x);
+        const config = testConfig();
+        const token = tokenFor(config, newEmail('owner'));
+        const call = (s: ServerProcess, method: string, path: string, body?: unknown, account?: string) => requestJson(s, method, path, { token, account, body, timeoutMs: 60_000 });
+        const accountId: string = (await call(x, 'POST', '/accounts', { name: 'Kill in flight' })).body.id;
+        const endpoint = await call(x, 'POST', '/webhooks', { url: held.url, events: ['lead.created'] }, accountId);
+        held.secrets.push(endpoint.body.secret);
+        expect((await call(x, 'POST', '/leads', { firstName: 'Ada', lastName: 'Held' }, accountId)).status).toBe(201);
+        // The first attempt reached the receiver, which holds it: kill the process that sent it
+        const deadline = Date.now() + 10_000;
+        while (held.connections === 0 || (await pendingAttempts(accountId)) === 0) {
+          if (Date.now() > deadline) throw new Error('the first attempt never started');
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await new Promise((r) => setTimeout(r, 200));
+        const killedAt = Date.now();
+        x.child.kill('SIGKILL');
+        await x.exited;
+        const y = await startServer(env());
+        servers.push(y);
+        await held.waitFor(() => held.deliveries.some((d) => d.attempt === 2), 60_000, 'the second attempt');
+        const second = held.deliveries.find((d) => d.attempt === 2)!;
+        // Not before the lease of the first claim ran out (30 s from the claim, which came before the kill)
+        expect(second.receivedAt - killedAt).toBeGreaterThan(20_000);
+        expect(second.verifiedWith).toEqual([0]);
+        expect(held.overlaps).toEqual([]);
+        const { rows } = await db.query(`SELECT status, attempts FROM webhook_deliveries WHERE account_id = $1`, [accountId]);
+        await until(async () => (await db.query(`SELECT status FROM webhook_deliveries WHERE account_id = $1`, [accountId])).rows[0].status === 'delivered');
+        expect(rows).toHaveLength(1);
+        expect((await db.query(`SELECT status, attempts FROM webhook_deliveries WHERE account_id = $1`, [accountId])).rows).toEqual([{ status: 'delivered', attempts: 2 }]);
+      } finally {
+        await held.close();
+      }
+    },
+    180_000,
+  );
+
+  async function pendingAttempts(accountId: string): Promise<number> {
+    const { rows } = await db.query(`SELECT coalesce(sum(attempts), 0)::int AS n FROM webhook_deliveries WHERE account_id = $1`, [accountId]);
+    return rows[0].n;
+  }
+
+  async function until(check: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 });

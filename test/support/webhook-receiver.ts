@@ -60,7 +60,14 @@ export interface WebhookReceiver {
  * default) after `delayMs` (a wider window to catch two attempts of one delivery at once).
  */
 export async function startReceiver(
-  options: { answer?: (d: Omit<ReceivedDelivery, 'status'>) => number; delayMs?: number; body?: string; headers?: Record<string, string> } = {},
+  options: {
+    answer?: (d: Omit<ReceivedDelivery, 'status'>) => number;
+    delayMs?: number;
+    /** The delay of one request (instead of `delayMs`) */
+    delayFor?: (d: Omit<ReceivedDelivery, 'status'>) => number;
+    body?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<WebhookReceiver> {
   const deliveries: ReceivedDelivery[] = [];
   const inFlight = new Map<string, number>();
@@ -101,11 +108,20 @@ export async function startReceiver(
       }
       const partial = { id, timestamp: headers['webhook-timestamp'], signature: headers['webhook-signature'], body, event, verifiedWith, attempt, receivedAt: Date.now() };
       const status = options.answer ? options.answer(partial) : 200;
-      setTimeout(() => {
+      // A request is in flight until it is answered or its connection closes (its sender died)
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
         inFlight.set(id, (inFlight.get(id) ?? 1) - 1);
+      };
+      res.on('close', end);
+      const timer = setTimeout(() => {
+        end();
         deliveries.push({ ...partial, status });
         res.writeHead(status, { 'content-type': 'text/plain', ...options.headers }).end(options.body ?? (status >= 200 && status < 300 ? 'ok' : 'no'));
-      }, options.delayMs ?? 0);
+      }, options.delayFor ? options.delayFor(partial) : (options.delayMs ?? 0));
+      timer.unref();
     });
   });
   server.on('connection', (socket: Socket) => {
