@@ -155,11 +155,12 @@ describe('events and webhooks', () => {
       const plain = await createLead(account.owner.api); // no rotation yet: unassigned, no lead.assigned
       await createRotation(account.owner.api, [agent.email]);
       const lead = await createLead(account.owner.api, { ...MINIMAL_LEAD, monthlyTransactionVolume: 1200, lastContacted: '2026-11-30T10:00:00.123Z' });
-      await r.waitFor(() => r.deliveries.length >= 3);
+      const named = await createLead(account.owner.api, { ...MINIMAL_LEAD, assignedTo: agent.email });
+      await r.waitFor(() => r.deliveries.length >= 5);
       const { auditLog, ...expectedLead } = lead;
       expect(auditLog).toHaveLength(1);
       const types = r.deliveries.map((d) => `${d.event.type}:${d.event.data.lead.id}`).sort();
-      expect(types).toEqual([`lead.assigned:${lead.id}`, `lead.created:${lead.id}`, `lead.created:${plain.id}`].sort());
+      expect(types).toEqual([`lead.assigned:${lead.id}`, `lead.created:${lead.id}`, `lead.created:${plain.id}`, `lead.created:${named.id}`, `lead.assigned:${named.id}`].sort());
       for (const d of r.deliveries) {
         expect(d.verifiedWith).toEqual([0]);
         expect(d.event).toEqual({ id: d.id, type: expect.any(String), accountId: account.id, createdAt: expect.any(String), data: expect.any(Object) });
@@ -168,8 +169,11 @@ describe('events and webhooks', () => {
       }
       const created = r.deliveries.find((d) => d.event.type === 'lead.created' && d.event.data.lead.id === lead.id)!;
       expect(created.event.data).toEqual({ lead: expectedLead });
-      const assigned = r.deliveries.find((d) => d.event.type === 'lead.assigned')!;
-      expect(assigned.event.data).toMatchObject({ lead: expectedLead, previousUser: null, assignment: { user: agent.email } });
+      const assigned = r.deliveries.find((d) => d.event.type === 'lead.assigned' && d.event.data.lead.id === lead.id)!;
+      expect(assigned.event.data).toEqual({ lead: expectedLead, previousUser: null, assignment: auditLog[0].data.assignment });
+      expect(assigned.event.data.assignment).toMatchObject({ user: agent.email });
+      const byName = r.deliveries.find((d) => d.event.type === 'lead.assigned' && d.event.data.lead.id === named.id)!;
+      expect(byName.event.data).toMatchObject({ previousUser: null, assignment: { reason: 'named', user: agent.email } });
       // The outbox holds exactly what was delivered
       expect((await outbox(t, account.id)).map((e) => e.public_id).sort()).toEqual(r.deliveries.map((d) => d.id).sort());
     });
