@@ -212,6 +212,44 @@ describe('webhook delivery guarantee across processes, kill -9 and failures', ()
     180_000,
   );
 
+  itOnPostgres(
+    'SIGTERM interrupts the attempts in flight and hands their deliveries back at once, within the 10 s shutdown',
+    async () => {
+      for (const s of servers.splice(0)) {
+        if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
+        await s.exited;
+      }
+      const held = await startReceiver({ delayFor: () => 60_000 });
+      try {
+        const x = await startServer(env());
+        servers.push(x);
+        const token = tokenFor(testConfig(), newEmail('owner'));
+        const call = (method: string, path: string, body?: unknown, account?: string) => requestJson(x, method, path, { token, account, body, timeoutMs: 60_000 });
+        const accountId: string = (await call('POST', '/accounts', { name: 'Shutdown' })).body.id;
+        held.secrets.push((await call('POST', '/webhooks', { url: held.url, events: ['lead.created'] }, accountId)).body.secret);
+        expect((await call('POST', '/leads', { firstName: 'Ada', lastName: 'Shutdown' }, accountId)).status).toBe(201);
+        const deadline = Date.now() + 10_000;
+        while ((await pendingAttempts(accountId)) === 0 || held.connections === 0) {
+          if (Date.now() > deadline) throw new Error('the attempt never started');
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await new Promise((r) => setTimeout(r, 200));
+        const stoppedAt = Date.now();
+        x.child.kill('SIGTERM');
+        expect(await x.exited).toBe(0);
+        expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+        const { rows } = await db.query(
+          `SELECT status, attempts, locked_until IS NULL AS unlocked, next_attempt_at <= now() AS due FROM webhook_deliveries WHERE account_id = $1`,
+          [accountId],
+        );
+        expect(rows).toEqual([{ status: 'pending', attempts: 0, unlocked: true, due: true }]);
+      } finally {
+        await held.close();
+      }
+    },
+    120_000,
+  );
+
   async function pendingAttempts(accountId: string): Promise<number> {
     const { rows } = await db.query(`SELECT coalesce(sum(attempts), 0)::int AS n FROM webhook_deliveries WHERE account_id = $1`, [accountId]);
     return rows[0].n;
