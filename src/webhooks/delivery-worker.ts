@@ -50,7 +50,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private readonly concurrency: number;
   private readonly inFlight = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private timer: NodeJS.Timeout | null = null;
-  private polling = false;
+  /** The claim in progress, if any (shutdown waits for it, so what it claims is handed back) */
+  private polling: Promise<void> | null = null;
   private stopped = false;
   /** Delivered results waiting to be recorded together (FINISH_DELIVERED), and the flush that will */
   private delivered: { result: DeliveredResult; recorded: () => void; failed: (e: unknown) => void }[] = [];
@@ -75,6 +76,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.polling;
     for (const { abort } of this.inFlight.values()) abort.abort();
     await Promise.all([...this.inFlight.values()].map((f) => f.done));
     this.agents.http.destroy();
@@ -84,13 +86,14 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private schedule(ms: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.poll(), ms);
+    this.timer = setTimeout(() => {
+      if (this.polling || this.stopped) return;
+      this.polling = this.poll().finally(() => (this.polling = null));
+    }, ms);
     this.timer.unref();
   }
 
   private async poll(): Promise<void> {
-    if (this.polling || this.stopped) return;
-    this.polling = true;
     let more = false;
     let failed = false;
     try {
@@ -105,7 +108,6 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       this.logger.warn({ err: { message, code } }, `claiming webhook deliveries failed; trying again in ${RETRY_CLAIM_AFTER_MS / 1000} s`);
       failed = true;
     } finally {
-      this.polling = false;
       // After a failure (the database unreachable), a pause: no log line and no attempt every poll
       this.schedule(failed ? Math.max(RETRY_CLAIM_AFTER_MS, this.config.webhooks.pollMs) : more ? 0 : this.config.webhooks.pollMs);
     }
