@@ -11,6 +11,9 @@
 // rounds (API.md section 11; compare with a run without it: reject may cost at most 10% of allow's req/s).
 // BENCH_BULK=true adds POST /leads/bulk of 1000 leads at the same connections: leads/s against single POST /leads.
 // BENCH_IMPORT_ROWS=100000 adds one POST /leads/import of that many CSV rows, with the server's RSS sampled.
+// BENCH_WEBHOOKS=1: every bench account of the app gets one webhook endpoint subscribed to every event, to a local
+// receiver answering 200 (the app runs with WEBHOOK_ALLOW_PRIVATE and WEBHOOK_ALLOW_HTTP); the outbox lag (age of
+// the oldest undelivered delivery) is sampled every 250 ms during the app's rounds and reported with the summary.
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -29,6 +32,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const LIST_LEADS = Number(process.env.BENCH_LIST_LEADS ?? 1_000_000);
 const APP_NODE_ARGS = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const WEBHOOKS = ['1', 'true'].includes(process.env.BENCH_WEBHOOKS ?? '');
 const SECRET = 'bench-secret-0123456789abcdef';
 const ACCOUNTS = 20;
 const TEAMS_PER_ACCOUNT = 2;
@@ -223,7 +227,7 @@ async function main(): Promise<void> {
   });
   const children: ChildProcess[] = [];
   try {
-    const app = await startProcess([...PRODUCTION_NODE_ARGS, ...APP_NODE_ARGS, 'dist/main.js'], { DATABASE_URL: url(appDb), JWT_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_ANON_PER_MINUTE: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'true' }, '/health/ready');
+    const app = await startProcess([...PRODUCTION_NODE_ARGS, ...APP_NODE_ARGS, 'dist/main.js'], { DATABASE_URL: url(appDb), JWT_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_ANON_PER_MINUTE: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'true', ...(WEBHOOKS ? { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_ALLOW_HTTP: 'true' } : {}) }, '/health/ready');
     children.push(app.child);
     const raw = await startProcess(['-r', 'ts-node/register/transpile-only', 'bench/baseline-server.ts'], { DATABASE_URL: url(baseDb) }, '/health');
     children.push(raw.child);
@@ -239,6 +243,7 @@ async function main(): Promise<void> {
       for (const [id, token] of accounts) await api(app.base, token, 'PATCH', `/accounts/${id}`, id, { duplicatePolicy: DUPLICATE_POLICY });
       console.log(`duplicatePolicy ${DUPLICATE_POLICY} on every bench account`);
     }
+    const hooks = WEBHOOKS ? await startWebhookBench(app.base, [...scenarios.spread.app, ...scenarios.oneRotation.app], appDb) : null;
     // warm both servers (JIT, pools, caches)
     const servers = { app: { base: app.base, pid: app.child.pid!, database: appDb }, raw: { base: raw.base, pid: raw.child.pid!, database: baseDb } };
     await load(servers.app, scenarios.spread.app, false, 3);
@@ -258,6 +263,7 @@ async function main(): Promise<void> {
       }
     }
     clearInterval(sampler);
+    const webhooks = hooks ? await hooks.finish() : null;
     const med = (key: string): Figures => {
       const rs = runs[key];
       const cpu = { server: median(rs.map((r) => r.cpu!.server)), database: median(rs.map((r) => r.cpu!.database)) };
@@ -276,6 +282,7 @@ async function main(): Promise<void> {
       duplicatePolicy: DUPLICATE_POLICY ?? 'allow',
       bulk: BULK ? await bulkBench(servers.app, scenarios.spread.app) : null,
       import: IMPORT_ROWS > 0 ? await importBench(app.base, app.child.pid!) : null,
+      webhooks,
     };
     printSummary(summary);
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
@@ -337,6 +344,44 @@ async function importBench(base: string, pid: number) {
   const created = Number(/"created":(\d+)/.exec(tail)?.[1] ?? -1);
   clearInterval(sampler);
   return { rows: IMPORT_ROWS, status: res.status, ms: Date.now() - started, created, rssBeforeMb, rssPeakMb, bodyMb: +(body.length / 2 ** 20).toFixed(1) };
+}
+
+/**
+ * BENCH_WEBHOOKS: a local receiver answering 200 and one endpoint (every event) per bench account; samples the outbox
+ * lag (oldest pending, not parked delivery) every 250 ms until `finish`, which waits for the outbox to drain.
+ */
+async function startWebhookBench(base: string, targets: Target[], appDb: string) {
+  const { createServer } = await import('node:http');
+  let received = 0;
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received++;
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+  const accounts = new Map(targets.map((t) => [t.accountId, t.token]));
+  for (const [accountId, token] of accounts) await api(base, token, 'POST', '/webhooks', accountId, { url: hookUrl, events: ['*'] });
+  const db = new Client({ connectionString: url(appDb) });
+  await db.connect();
+  const lagSql = `SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS lag FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at IS NOT NULL`;
+  const lags: number[] = [];
+  const sampler = setInterval(() => void db.query(lagSql).then((r) => lags.push(r.rows[0].lag), () => undefined), 250);
+  return {
+    async finish() {
+      clearInterval(sampler);
+      const started = Date.now();
+      while ((await db.query(lagSql)).rows[0].lag > 0 && Date.now() - started < 120_000) await sleep(100);
+      const drainMs = Date.now() - started;
+      await db.end();
+      receiver.close();
+      const sorted = [...lags].sort((a, b) => a - b);
+      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+      return { endpoints: accounts.size, received, lagP50S: at(0.5), lagP99S: at(0.99), lagMaxS: sorted.at(-1) ?? 0, drainMs };
+    },
+  };
 }
 
 /** GET /leads on one account holding LIST_LEADS leads, bulk-loaded by SQL. */
@@ -409,6 +454,10 @@ function printSummary(s: Record<string, any>): void {
     console.log(`bulk vs single POST /leads (spread), per lead: ${(s.bulk.leadsPerSecond / s.post.spread.app.rps).toFixed(1)}x (issue 19 asks >= 5x)`);
   }
   if (s.import) console.log(`POST /leads/import ${s.import.rows} rows: ${s.import.ms} ms, ${s.import.created} created; server RSS ${s.import.rssBeforeMb} MB before, peak ${s.import.rssPeakMb} MB`);
+  if (s.webhooks) {
+    const w = s.webhooks;
+    console.log(`webhooks: ${w.received} deliveries received; outbox lag (oldest undelivered) p50 ${w.lagP50S.toFixed(2)} s, p99 ${w.lagP99S.toFixed(2)} s, max ${w.lagMaxS.toFixed(2)} s; drained ${w.drainMs} ms after the last round`);
+  }
   console.log(`start-up to ready: ${s.startupMs} ms; peak RSS under load: ${s.peakRssMb} MB`);
 }
 

@@ -123,7 +123,24 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
              slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
         FROM slots
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip, request_id)
+  request_method, request_path, request_headers, request_ip, request_id),
+  lead_events AS (
+      INSERT INTO events (account_id, public_id, type, data)
+      SELECT $2::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
+        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, $16::jsonb || jsonb_build_object('user', slots.assignee) AS assignment FROM slots JOIN lead USING (id)) l
+       CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
+                                  (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
+                                     THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
+      WHERE e.data IS NOT NULL
+      ORDER BY l.ord, e.n
+      RETURNING account_id, id, public_id, type),
+  lead_events_deliveries AS (
+      INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, next_attempt_at)
+      SELECT e.account_id, w.id, e.id, now()
+        FROM lead_events e
+        JOIN webhook_endpoints w ON w.account_id = e.account_id AND w.enabled AND w.events && ARRAY[e.type::text, '*']
+       WHERE e.type <> 'webhook.test'
+      RETURNING 1)
   SELECT slots.ord, lead.*, to_json(entry.*) AS entry
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
@@ -144,7 +161,24 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
              slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
         FROM slots
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip, request_id)
+  request_method, request_path, request_headers, request_ip, request_id),
+  lead_events AS (
+      INSERT INTO events (account_id, public_id, type, data)
+      SELECT $2::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
+        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, coalesce(slots.audit_data -> 'assignment', jsonb_build_object('rotationId', NULL, 'user', slots.assignee, 'reason', 'named', 'fallbackFromTeamRotationId', NULL, 'candidates', '[]'::jsonb, 'consulted', '[]'::jsonb)) AS assignment FROM slots JOIN lead USING (id)) l
+       CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
+                                  (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
+                                     THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
+      WHERE e.data IS NOT NULL
+      ORDER BY l.ord, e.n
+      RETURNING account_id, id, public_id, type),
+  lead_events_deliveries AS (
+      INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, next_attempt_at)
+      SELECT e.account_id, w.id, e.id, now()
+        FROM lead_events e
+        JOIN webhook_endpoints w ON w.account_id = e.account_id AND w.enabled AND w.events && ARRAY[e.type::text, '*']
+       WHERE e.type <> 'webhook.test'
+      RETURNING 1)
   SELECT slots.ord, lead.*, to_json(entry.*) AS entry
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
@@ -199,7 +233,24 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
              slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
         FROM slots
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip, request_id)
+  request_method, request_path, request_headers, request_ip, request_id),
+  lead_events AS (
+      INSERT INTO events (account_id, public_id, type, data)
+      SELECT $2::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
+        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, slots.how AS assignment FROM slots JOIN lead USING (id)) l
+       CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
+                                  (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
+                                     THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
+      WHERE e.data IS NOT NULL
+      ORDER BY l.ord, e.n
+      RETURNING account_id, id, public_id, type),
+  lead_events_deliveries AS (
+      INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, next_attempt_at)
+      SELECT e.account_id, w.id, e.id, now()
+        FROM lead_events e
+        JOIN webhook_endpoints w ON w.account_id = e.account_id AND w.enabled AND w.events && ARRAY[e.type::text, '*']
+       WHERE e.type <> 'webhook.test'
+      RETURNING 1)
   SELECT slots.ord, lead.*, to_json(entry.*) AS entry
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
@@ -247,7 +298,24 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
              slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
         FROM slots
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip, request_id)
+  request_method, request_path, request_headers, request_ip, request_id),
+  lead_events AS (
+      INSERT INTO events (account_id, public_id, type, data)
+      SELECT $2::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
+        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, slots.how AS assignment FROM slots JOIN lead USING (id)) l
+       CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
+                                  (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
+                                     THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
+      WHERE e.data IS NOT NULL
+      ORDER BY l.ord, e.n
+      RETURNING account_id, id, public_id, type),
+  lead_events_deliveries AS (
+      INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, next_attempt_at)
+      SELECT e.account_id, w.id, e.id, now()
+        FROM lead_events e
+        JOIN webhook_endpoints w ON w.account_id = e.account_id AND w.enabled AND w.events && ARRAY[e.type::text, '*']
+       WHERE e.type <> 'webhook.test'
+      RETURNING 1)
   SELECT slots.ord, lead.*, to_json(entry.*) AS entry
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
@@ -268,7 +336,24 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
              slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
         FROM slots
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip, request_id)
+  request_method, request_path, request_headers, request_ip, request_id),
+  lead_events AS (
+      INSERT INTO events (account_id, public_id, type, data)
+      SELECT $36::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
+        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, coalesce(slots.audit_data -> 'assignment', jsonb_build_object('rotationId', NULL, 'user', slots.assignee, 'reason', 'named', 'fallbackFromTeamRotationId', NULL, 'candidates', '[]'::jsonb, 'consulted', '[]'::jsonb)) AS assignment FROM slots JOIN lead USING (id)) l
+       CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
+                                  (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
+                                     THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
+      WHERE e.data IS NOT NULL
+      ORDER BY l.ord, e.n
+      RETURNING account_id, id, public_id, type),
+  lead_events_deliveries AS (
+      INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, next_attempt_at)
+      SELECT e.account_id, w.id, e.id, now()
+        FROM lead_events e
+        JOIN webhook_endpoints w ON w.account_id = e.account_id AND w.enabled AND w.events && ARRAY[e.type::text, '*']
+       WHERE e.type <> 'webhook.test'
+      RETURNING 1)
   SELECT slots.ord, lead.*, to_json(entry.*) AS entry
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
@@ -296,7 +381,24 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
              slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
         FROM slots
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip, request_id)
+  request_method, request_path, request_headers, request_ip, request_id),
+  lead_events AS (
+      INSERT INTO events (account_id, public_id, type, data)
+      SELECT $38::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
+        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, slots.how AS assignment FROM slots JOIN lead USING (id)) l
+       CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
+                                  (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
+                                     THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
+      WHERE e.data IS NOT NULL
+      ORDER BY l.ord, e.n
+      RETURNING account_id, id, public_id, type),
+  lead_events_deliveries AS (
+      INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, next_attempt_at)
+      SELECT e.account_id, w.id, e.id, now()
+        FROM lead_events e
+        JOIN webhook_endpoints w ON w.account_id = e.account_id AND w.enabled AND w.events && ARRAY[e.type::text, '*']
+       WHERE e.type <> 'webhook.test'
+      RETURNING 1)
   SELECT slots.ord, lead.*, to_json(entry.*) AS entry
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
@@ -317,7 +419,24 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
              slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
         FROM slots
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip, request_id)
+  request_method, request_path, request_headers, request_ip, request_id),
+  lead_events AS (
+      INSERT INTO events (account_id, public_id, type, data)
+      SELECT $37::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
+        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, slots.how AS assignment FROM slots JOIN lead USING (id)) l
+       CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
+                                  (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
+                                     THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
+      WHERE e.data IS NOT NULL
+      ORDER BY l.ord, e.n
+      RETURNING account_id, id, public_id, type),
+  lead_events_deliveries AS (
+      INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, next_attempt_at)
+      SELECT e.account_id, w.id, e.id, now()
+        FROM lead_events e
+        JOIN webhook_endpoints w ON w.account_id = e.account_id AND w.enabled AND w.events && ARRAY[e.type::text, '*']
+       WHERE e.type <> 'webhook.test'
+      RETURNING 1)
   SELECT slots.ord, lead.*, to_json(entry.*) AS entry
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
@@ -365,7 +484,24 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
              slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
         FROM slots
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip, request_id)
+  request_method, request_path, request_headers, request_ip, request_id),
+  lead_events AS (
+      INSERT INTO events (account_id, public_id, type, data)
+      SELECT $36::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
+        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, coalesce(slots.audit_data -> 'assignment', jsonb_build_object('rotationId', NULL, 'user', slots.assignee, 'reason', 'named', 'fallbackFromTeamRotationId', NULL, 'candidates', '[]'::jsonb, 'consulted', '[]'::jsonb)) AS assignment FROM slots JOIN lead USING (id)) l
+       CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
+                                  (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
+                                     THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
+      WHERE e.data IS NOT NULL
+      ORDER BY l.ord, e.n
+      RETURNING account_id, id, public_id, type),
+  lead_events_deliveries AS (
+      INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, next_attempt_at)
+      SELECT e.account_id, w.id, e.id, now()
+        FROM lead_events e
+        JOIN webhook_endpoints w ON w.account_id = e.account_id AND w.enabled AND w.events && ARRAY[e.type::text, '*']
+       WHERE e.type <> 'webhook.test'
+      RETURNING 1)
   SELECT slots.ord, lead.*, to_json(entry.*) AS entry
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
@@ -420,7 +556,24 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
              slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
         FROM slots
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip, request_id)
+  request_method, request_path, request_headers, request_ip, request_id),
+  lead_events AS (
+      INSERT INTO events (account_id, public_id, type, data)
+      SELECT $36::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
+        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, slots.how AS assignment FROM slots JOIN lead USING (id)) l
+       CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
+                                  (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
+                                     THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
+      WHERE e.data IS NOT NULL
+      ORDER BY l.ord, e.n
+      RETURNING account_id, id, public_id, type),
+  lead_events_deliveries AS (
+      INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, next_attempt_at)
+      SELECT e.account_id, w.id, e.id, now()
+        FROM lead_events e
+        JOIN webhook_endpoints w ON w.account_id = e.account_id AND w.enabled AND w.events && ARRAY[e.type::text, '*']
+       WHERE e.type <> 'webhook.test'
+      RETURNING 1)
   SELECT slots.ord, lead.*, to_json(entry.*) AS entry
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
@@ -468,7 +621,24 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
              slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
         FROM slots
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip, request_id)
+  request_method, request_path, request_headers, request_ip, request_id),
+  lead_events AS (
+      INSERT INTO events (account_id, public_id, type, data)
+      SELECT $36::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
+        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, slots.how AS assignment FROM slots JOIN lead USING (id)) l
+       CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
+                                  (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
+                                     THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
+      WHERE e.data IS NOT NULL
+      ORDER BY l.ord, e.n
+      RETURNING account_id, id, public_id, type),
+  lead_events_deliveries AS (
+      INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, next_attempt_at)
+      SELECT e.account_id, w.id, e.id, now()
+        FROM lead_events e
+        JOIN webhook_endpoints w ON w.account_id = e.account_id AND w.enabled AND w.events && ARRAY[e.type::text, '*']
+       WHERE e.type <> 'webhook.test'
+      RETURNING 1)
   SELECT slots.ord, lead.*, to_json(entry.*) AS entry
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
@@ -522,7 +692,24 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
              slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
         FROM slots
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip, request_id)
+  request_method, request_path, request_headers, request_ip, request_id),
+  lead_events AS (
+      INSERT INTO events (account_id, public_id, type, data)
+      SELECT $36::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
+        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, $50::jsonb || jsonb_build_object('user', slots.assignee) AS assignment FROM slots JOIN lead USING (id)) l
+       CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
+                                  (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
+                                     THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
+      WHERE e.data IS NOT NULL
+      ORDER BY l.ord, e.n
+      RETURNING account_id, id, public_id, type),
+  lead_events_deliveries AS (
+      INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, next_attempt_at)
+      SELECT e.account_id, w.id, e.id, now()
+        FROM lead_events e
+        JOIN webhook_endpoints w ON w.account_id = e.account_id AND w.enabled AND w.events && ARRAY[e.type::text, '*']
+       WHERE e.type <> 'webhook.test'
+      RETURNING 1)
   SELECT slots.ord, lead.*, to_json(entry.*) AS entry
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
@@ -549,7 +736,24 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
              slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
         FROM slots
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip, request_id)
+  request_method, request_path, request_headers, request_ip, request_id),
+  lead_events AS (
+      INSERT INTO events (account_id, public_id, type, data)
+      SELECT $36::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
+        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, $42::jsonb || jsonb_build_object('user', slots.assignee) AS assignment FROM slots JOIN lead USING (id)) l
+       CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
+                                  (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
+                                     THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
+      WHERE e.data IS NOT NULL
+      ORDER BY l.ord, e.n
+      RETURNING account_id, id, public_id, type),
+  lead_events_deliveries AS (
+      INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, next_attempt_at)
+      SELECT e.account_id, w.id, e.id, now()
+        FROM lead_events e
+        JOIN webhook_endpoints w ON w.account_id = e.account_id AND w.enabled AND w.events && ARRAY[e.type::text, '*']
+       WHERE e.type <> 'webhook.test'
+      RETURNING 1)
   SELECT slots.ord, lead.*, to_json(entry.*) AS entry
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 

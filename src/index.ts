@@ -21,6 +21,10 @@ export { MemberAwayService } from './accounts/member-away.service';
 export { LeadsService, type CreateLeadOptions, type CreateLeadResult } from './leads/leads.service';
 export { LeadReadsService } from './leads/lead-reads.service';
 export { LeadChangesService, type UpdateLeadOptions } from './leads/lead-changes.service';
+export { WebhooksService } from './webhooks/webhooks.service';
+export { OutboxService } from './webhooks/outbox.service';
+export { WebhookMetrics, WebhookAttempts, type OutboxLag } from './webhooks/webhook-observers';
+export { EVENT_TYPES, type EventType } from './webhooks/event-types';
 
 // In-process callers
 export type { AccountContext, InProcessCaller } from './common/account-context';
@@ -49,6 +53,7 @@ export {
   type LeadErrorCode,
   type LeadListErrorCode,
 } from './leads/leads.errors';
+export { WebhookError, type WebhookErrorCode } from './webhooks/webhooks.errors';
 
 // Entities: one per table, for a host's DataSource (LEAD_DESK_ENTITIES) and its repositories
 export { AccountEntity } from './accounts/account.entity';
@@ -62,6 +67,9 @@ export { RotationMemberEntity } from './rotations/rotation-member.entity';
 export { LeadEntity } from './leads/lead.entity';
 export { IdempotencyKeyEntity } from './leads/idempotency-key.entity';
 export { MemberAwayPeriodEntity } from './accounts/member-away-period.entity';
+export { EventEntity } from './webhooks/event.entity';
+export { WebhookEndpointEntity } from './webhooks/webhook-endpoint.entity';
+export { WebhookDeliveryEntity } from './webhooks/webhook-delivery.entity';
 
 // DTOs
 export { AccountDto, AccountPageDto, CreateAccountDto, RenameAccountDto, UpdateAccountDto } from './accounts/dto/account.dto';
@@ -87,4 +95,16 @@ export { LeadPageDto } from './leads/dto/lead-page.dto';
 export { LeadPatchDto } from './leads/dto/lead-patch.dto';
 export { ListLeadsQueryDto } from './leads/dto/list-leads-query.dto';
 export { PageQueryDto } from './common/pagination/page-query.dto';
+export {
+  CreatedWebhookDto,
+  CreateWebhookDto,
+  DeliveriesQueryDto,
+  QueuedDto,
+  ReplayDto,
+  UpdateWebhookDto,
+  WebhookDeliveryDto,
+  WebhookDeliveryPageDto,
+  WebhookDto,
+  WebhookPageDto,
+} from './webhooks/dto/webhook.dto';
 export { ErrorResponseDto, FieldErrorDto } from './common/http/error-response.dto';

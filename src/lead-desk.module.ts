@@ -27,13 +27,17 @@ import { RotationEntity } from './rotations/rotation.entity';
 import { RotationsModule } from './rotations/rotations.module';
 import { TeamEntity } from './teams/team.entity';
 import { TeamsModule } from './teams/teams.module';
+import { EventEntity } from './webhooks/event.entity';
+import { WebhookDeliveryEntity } from './webhooks/webhook-delivery.entity';
+import { WebhookEndpointEntity } from './webhooks/webhook-endpoint.entity';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /**
  * Lead Desk's features: their services, their controllers (each with its own guards, pipe and filter through
  * @LeadDeskController) and their entities. The standalone server (AppModule) and LeadDeskModule import the
  * same list, so a lead created in a host follows the same rules, assignment and audit as one created over HTTP.
  */
-export const LEAD_DESK_FEATURES = [PaginationModule, JobsModule, AccessLogModule, AuditModule, AccountsModule, AuthModule, TeamsModule, LeadSourcesModule, RotationsModule, LeadsModule];
+export const LEAD_DESK_FEATURES = [PaginationModule, JobsModule, AccessLogModule, AuditModule, AccountsModule, AuthModule, TeamsModule, LeadSourcesModule, RotationsModule, WebhooksModule, LeadsModule];
 
 /**
  * One entity per table, each describing its table exactly as migrations/ create it (test/schema-drift.e2e-spec.ts:
@@ -54,6 +58,9 @@ export const LEAD_DESK_ENTITIES = [
   AuditSealEntity,
   AccessLogRecordEntity,
   MemberAwayPeriodEntity,
+  EventEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
 ];
 
 /** The host's options, after its factory ran. */
@@ -112,7 +119,7 @@ export class LeadDeskModule {
       module: LeadDeskModule,
       imports: [LeadDeskConfigModule.forRootAsync(options), ...LEAD_DESK_FEATURES],
       providers: [LeadDeskSchema],
-      exports: [AuditModule, AccountsModule, TeamsModule, LeadSourcesModule, RotationsModule, LeadsModule],
+      exports: [AuditModule, AccountsModule, TeamsModule, LeadSourcesModule, RotationsModule, WebhooksModule, LeadsModule],
     };
   }
 }

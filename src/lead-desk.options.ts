@@ -30,6 +30,12 @@ export interface LeadDeskOptions {
   audit?: { sealKey?: string; sealIntervalS?: number };
   /** The access log of Lead Desk's routes (API.md 12): on unless `enabled: false`; days kept (default 30). */
   accessLog?: { enabled?: boolean; retentionDays?: number };
+  /**
+   * Webhooks (API.md 10), as the standalone server's WEBHOOK_* variables: whether this process delivers (default
+   * true), http:// URLs and private destinations allowed (default false), the retry pauses in ms (default 5 s,
+   * 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) and the poll interval in ms (default 250).
+   */
+  webhooks?: { delivery?: boolean; allowHttp?: boolean; allowPrivate?: boolean; retryScheduleMs?: number[]; pollMs?: number };
 }
 
 export interface LeadDeskAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
@@ -64,6 +70,15 @@ export function leadDeskConfig(options: LeadDeskOptions): AppConfig {
   if (audit.sealIntervalS !== undefined && !(Number.isInteger(audit.sealIntervalS) && audit.sealIntervalS >= 1 && audit.sealIntervalS <= 86400)) problems.push('audit.sealIntervalS: an integer from 1 to 86400 when set');
   if (accessLog.enabled !== undefined && typeof accessLog.enabled !== 'boolean') problems.push('accessLog.enabled: a boolean when set');
   if (accessLog.retentionDays !== undefined && !(Number.isInteger(accessLog.retentionDays) && accessLog.retentionDays >= 1 && accessLog.retentionDays <= 3650)) problems.push('accessLog.retentionDays: an integer from 1 to 3650 when set');
+  const { webhooks = {} } = options ?? ({} as LeadDeskOptions);
+  for (const key of ['delivery', 'allowHttp', 'allowPrivate'] as const) {
+    if (webhooks[key] !== undefined && typeof webhooks[key] !== 'boolean') problems.push(`webhooks.${key}: a boolean when set`);
+  }
+  const schedule = webhooks.retryScheduleMs;
+  if (schedule !== undefined && !(Array.isArray(schedule) && schedule.length >= 1 && schedule.length <= 20 && schedule.every((ms) => Number.isInteger(ms) && ms >= 0))) {
+    problems.push('webhooks.retryScheduleMs: 1 to 20 integers >= 0 when set');
+  }
+  if (webhooks.pollMs !== undefined && !(Number.isInteger(webhooks.pollMs) && webhooks.pollMs >= 10 && webhooks.pollMs <= 60_000)) problems.push('webhooks.pollMs: an integer from 10 to 60000 when set');
   if (problems.length > 0) throw new ConfigurationError(`Invalid LeadDeskModule options:\n  ${problems.join('\n  ')}`);
   return new AppConfig({
     JWT_SECRET: jwt.secret,
@@ -79,5 +94,10 @@ export function leadDeskConfig(options: LeadDeskOptions): AppConfig {
     AUDIT_SEAL_INTERVAL_S: audit.sealIntervalS,
     ACCESS_LOG: accessLog.enabled,
     ACCESS_LOG_RETENTION_DAYS: accessLog.retentionDays,
+    WEBHOOK_DELIVERY: webhooks.delivery,
+    WEBHOOK_ALLOW_HTTP: webhooks.allowHttp,
+    WEBHOOK_ALLOW_PRIVATE: webhooks.allowPrivate,
+    WEBHOOK_RETRY_SCHEDULE: schedule?.map((ms) => `${ms}ms`).join(','),
+    WEBHOOK_POLL_MS: webhooks.pollMs,
   });
 }

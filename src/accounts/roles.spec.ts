@@ -11,6 +11,7 @@ const TABLE: Record<Permission, Role[]> = {
   'access-log:read': ['admin', 'owner'],
   'members:manage': ['admin', 'owner'],
   'api-keys:manage': ['admin', 'owner'],
+  'webhooks:manage': ['admin', 'owner'],
   'admins:manage': ['owner'],
   'account:rename': ['owner'],
 };

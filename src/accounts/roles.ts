@@ -29,6 +29,7 @@ export const PERMISSIONS = {
   'access-log:read': 'admin',
   'members:manage': 'admin', // members below admin
   'api-keys:manage': 'admin',
+  'webhooks:manage': 'admin', // webhook endpoints, their secrets and deliveries
   'admins:manage': 'owner', // admins and owners
   'account:rename': 'owner',
 } as const satisfies Record<string, Role>;

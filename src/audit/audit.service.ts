@@ -9,7 +9,7 @@ import { toPage } from '../common/pagination/page';
 import { sqlRows } from '../database/sql';
 import { actorValues, filterValues, HISTORY, LEAD_ASSIGNMENTS, LIST, RECORD, ROTATION_ASSIGNMENT_COUNTS } from './audit.queries';
 
-export type EntityType = 'lead' | 'team' | 'lead_source' | 'rotation' | 'member' | 'api_key' | 'account';
+export type EntityType = 'lead' | 'team' | 'lead_source' | 'rotation' | 'member' | 'api_key' | 'account' | 'webhook';
 
 export interface AuditEvent {
   event: string;

@@ -43,6 +43,8 @@ export class AppConfig {
   readonly accessLog: { enabled: boolean; retentionDays: number };
   /** API.md section 13: audit seals, HMAC'd with `key` when set (plain SHA-256 otherwise). */
   readonly auditSeal: { key?: string; intervalS: number };
+  /** API.md section 10: whether this process delivers, where deliveries may go, the retry pauses and the poll interval. */
+  readonly webhooks: { delivery: boolean; allowHttp: boolean; allowPrivate: boolean; retryScheduleMs: number[]; pollMs: number };
 
   constructor(env: EnvironmentVariables) {
     this.nodeEnv = env.NODE_ENV ?? 'development';
@@ -77,6 +79,23 @@ export class AppConfig {
     this.rotations = { lockTimeoutMs: env.ROTATION_LOCK_TIMEOUT_MS ?? 3000 };
     this.accessLog = { enabled: env.ACCESS_LOG ?? true, retentionDays: env.ACCESS_LOG_RETENTION_DAYS ?? 30 };
     this.auditSeal = { key: env.AUDIT_SEAL_KEY, intervalS: env.AUDIT_SEAL_INTERVAL_S ?? 60 };
+    this.webhooks = {
+      delivery: env.WEBHOOK_DELIVERY ?? true,
+      allowHttp: env.WEBHOOK_ALLOW_HTTP ?? false,
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE ?? false,
+      retryScheduleMs: parseDurations(env.WEBHOOK_RETRY_SCHEDULE ?? '5s,5m,30m,2h,5h,10h,10h'),
+      pollMs: env.WEBHOOK_POLL_MS ?? 250,
+    };
     this.corsOrigins = (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   }
+}
+
+const DURATION_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `5s,5m,2h` → milliseconds (the shape is validated with the environment). */
+function parseDurations(list: string): number[] {
+  return list.split(',').map((item) => {
+    const [, n, unit] = /^\s*(\d+)(ms|s|m|h)\s*$/.exec(item)!;
+    return Number(n) * DURATION_UNIT_MS[unit];
+  });
 }

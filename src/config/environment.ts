@@ -104,6 +104,22 @@ export class EnvironmentVariables {
 
   @Help('60', 'at most this many seconds after audit entries are appended, they are sealed (1..86400)')
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86400) AUDIT_SEAL_INTERVAL_S?: number;
+
+  @Help('true', 'deliver webhooks from this process (API.md 10); false: events and deliveries still accumulate, other processes deliver them')
+  @IsOptional() @Transform(toBoolean) @IsBoolean() WEBHOOK_DELIVERY?: boolean;
+
+  @Help('false', 'accept http:// webhook URLs (https only otherwise)')
+  @IsOptional() @Transform(toBoolean) @IsBoolean() WEBHOOK_ALLOW_HTTP?: boolean;
+
+  @Help('false', 'allow webhook destinations on loopback, private, link-local, unique-local, multicast and cloud-metadata addresses')
+  @IsOptional() @Transform(toBoolean) @IsBoolean() WEBHOOK_ALLOW_PRIVATE?: boolean;
+
+  @Help('5s,5m,30m,2h,5h,10h,10h', 'pauses before the retries of a failed delivery (each a number and ms, s, m or h; jittered by up to 10%); after the last: failed')
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^\s*\d+(ms|s|m|h)\s*(,\s*\d+(ms|s|m|h)\s*){0,19}$/, { message: 'WEBHOOK_RETRY_SCHEDULE must be 1 to 20 comma-separated durations such as 5s,5m,2h' })
+  WEBHOOK_RETRY_SCHEDULE?: string;
+
+  @Help('250', 'how often a delivering process looks for due deliveries, in ms (10..60000)')
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60000) WEBHOOK_POLL_MS?: number;
 }
 
 export class ConfigurationError extends Error {}

@@ -100,8 +100,8 @@ export class LeadBulkService {
         }
         const settings = await this.batches.settings(m, ctx.accountId);
         const outcomes = await this.batches.create(m, ctx, items, options, settings);
-        // TODO(events outbox, issue 18): `lead.created` of each created lead comes with the insert's outbox CTE
-        // (INSERT_LEADS.batchChecked is built by the same insertLeadsSql); nothing to add here unless it is not.
+        // events (lead.created, lead.assigned) come with the insert's outbox CTEs: INSERT_LEADS.batchChecked is
+        // built by the same insertLeadsSql
         const answer: StoredResponse<BulkResultDto> = { status: 200, body: toBulkResult(outcomes) };
         if (idempotency) await this.idempotency.complete(m, ctx.accountId, idempotency, answer);
         return { ...answer, replayed: false };

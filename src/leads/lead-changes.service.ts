@@ -17,6 +17,8 @@ import { matchKeysOf } from './match-keys';
 import { LeadErrors } from './leads.errors';
 import { LOCK_LEAD, SET_APPLICATION_ID, SET_ARCHIVED, UPDATE_LEAD, type LockedLeadRow } from './leads.queries';
 import { runTransaction } from '../database/transaction';
+import type { NewEvent } from '../webhooks/event-types';
+import { OutboxService } from '../webhooks/outbox.service';
 
 export interface UpdateLeadOptions {
   skipTeamAndSourceRequirement: boolean;
@@ -42,6 +44,7 @@ export class LeadChangesService {
     private readonly audit: AuditService,
     private readonly reads: LeadReadsService,
     private readonly batches: LeadBatchService,
+    private readonly outbox: OutboxService,
   ) {}
 
   /**
@@ -87,6 +90,7 @@ export class LeadChangesService {
       for (const [field] of changed) changes[field] = { from: before[field], to: after[field] };
       const event = fields.has('archived') ? (after.archived ? 'lead_archived' : 'lead_unarchived') : 'lead_updated';
       await this.audit.record(m, ctx.accountId, ctx, { event, entityType: 'lead', entityId: id, data: { changes } });
+      await this.outbox.emit(m, ctx.accountId, changeEvents(after, changes));
       return this.reads.withHistory(m, ctx.accountId, row);
     });
   }
@@ -103,6 +107,7 @@ export class LeadChangesService {
         entityId: id,
         data: { changes: { archived: { from: current.archived, to: row.archived } } satisfies Changes },
       });
+      await this.outbox.emit(m, ctx.accountId, changeEvents(toLeadDto(row), { archived: { from: current.archived, to: row.archived } }));
       return this.reads.withHistory(m, ctx.accountId, row);
     });
   }
@@ -121,6 +126,9 @@ export class LeadChangesService {
         entityId: id,
         data: { changes: { applicationId: { from: null, to: row.application_id } } satisfies Changes, generated },
       });
+      await this.outbox.emit(m, ctx.accountId, [
+        { type: 'lead.converted', data: { lead: toLeadDto(row), changes: { applicationId: { from: null, to: row.application_id } } } },
+      ]);
       return this.reads.withHistory(m, ctx.accountId, row);
     });
   }
@@ -131,6 +139,24 @@ export class LeadChangesService {
     if (!row) throw LeadErrors.notFound();
     return row;
   }
+}
+
+/**
+ * The events of a change (API.md 10), as its audit entry: `lead.archived` / `lead.unarchived` when `archived`
+ * changed, else `lead.updated`, each with `data.changes`; then `lead.stage_changed` when processStage changed,
+ * and `lead.assigned` when the lead got a new assignee (not when it was unassigned).
+ */
+function changeEvents(lead: LeadDto, changes: Changes): NewEvent[] {
+  const events: NewEvent[] = [];
+  const archived = changes.archived;
+  events.push({ type: archived ? (archived.to ? 'lead.archived' : 'lead.unarchived') : 'lead.updated', data: { lead, changes } });
+  const stage = changes.processStage;
+  if (stage) events.push({ type: 'lead.stage_changed', data: { lead, from: stage.from, to: stage.to } });
+  const assignee = changes.assignedTo;
+  if (assignee && assignee.to !== null) {
+    events.push({ type: 'lead.assigned', data: { lead, previousUser: assignee.from, assignment: { reason: 'manual', user: assignee.to } } });
+  }
+  return events;
 }
 
 function newApplicationId(): string {

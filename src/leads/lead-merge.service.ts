@@ -17,6 +17,7 @@ import { LeadReadsService } from './lead-reads.service';
 import { DuplicateErrors, LeadErrors } from './leads.errors';
 import { UPDATE_LEAD } from './leads.queries';
 import { matchKeysOf } from './match-keys';
+import { OutboxService } from '../webhooks/outbox.service';
 
 /** The most matches GET /leads/{id}/duplicates lists per key (email, phone). */
 export const LISTED_DUPLICATES_PER_KEY = 100;
@@ -38,6 +39,7 @@ export class LeadMergeService {
     private readonly reads: LeadReadsService,
     private readonly idempotency: IdempotencyService,
     private readonly batches: LeadBatchService,
+    private readonly outbox: OutboxService,
   ) {}
 
   /** The live, unarchived leads that share the lead's email or phone key, newest first; 404 for an unknown lead. */
@@ -138,8 +140,8 @@ export class LeadMergeService {
         ),
       ];
       await this.audit.record(m, ctx.accountId, ctx, ...events);
-      // TODO(events outbox, issue 18): emit `lead.merged` {targetId, sourceIds, changes} here, in this transaction,
-      // through the outbox writer once it is merged. This is the ONE call site of the event.
+      // API.md 10: `lead.merged`, written by this transaction (the outbox)
+      await this.outbox.emit(m, ctx.accountId, [{ type: 'lead.merged', data: { lead: afterDto, sourceIds: dto.sourceIds, changes } }]);
       const answer: StoredResponse<LeadDto> = { status: 200, body: await this.reads.withHistory(m, ctx.accountId, after) };
       if (idempotency) await this.idempotency.complete(m, ctx.accountId, idempotency, answer);
       return { ...answer, replayed: false };

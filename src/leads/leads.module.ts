@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { RotationsModule } from '../rotations/rotations.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { IdempotencyService } from './idempotency.service';
 import { LeadCreatePaths } from './lead-create-paths';
@@ -15,7 +16,7 @@ import { LeadBulkService } from './lead-bulk.service';
 import { LeadMergeService } from './lead-merge.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([LeadEntity, IdempotencyKeyEntity]), AuditModule, RotationsModule],
+  imports: [TypeOrmModule.forFeature([LeadEntity, IdempotencyKeyEntity]), AuditModule, RotationsModule, WebhooksModule],
   controllers: [LeadsController],
   providers: [LeadsService, LeadReadsService, LeadChangesService, IdempotencyService, LeadCreatePaths, LeadBatchService, LeadBulkService, LeadMergeService],
   exports: [LeadsService, LeadReadsService, LeadChangesService, LeadBulkService, LeadMergeService],

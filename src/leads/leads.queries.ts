@@ -5,6 +5,7 @@ import { defineQuery } from '../database/sql';
 import { liveSourceCte, teamHasLiveSources } from '../lead-sources/lead-sources.queries';
 import { candidatesJson, decidedTurnCtes, turnAssignee, turnCte, type CandidateRow } from '../rotations/rotations.queries';
 import { accountHasLiveTeams, liveTeamCte } from '../teams/teams.queries';
+import { outboxCtes } from '../webhooks/webhooks.queries';
 import { LEAD_COLUMNS, type LeadRow } from './dto/lead.dto';
 import { INPUT_COLUMNS } from './lead-columns';
 
@@ -203,7 +204,8 @@ const ONE_LEAD_INPUT = `input AS (SELECT 0 AS ord, ${LEAD_RECORD.split(', ')
  *   `:candidatesText` is not null, the rotations that may serve the leads still read as that text (so the plan
  *   is the one that would be made now); the checked path runs it unguarded after `CHECK_RULES` in its transaction.
  * Ids are drawn only once the guard and the turn passed, in `ord` order; each row comes back with its `ord`, so
- * it is matched to its request whatever order rows come back in.
+ * it is matched to its request whatever order rows come back in. The leads' events (`lead_events`, the outbox,
+ * with their webhook deliveries) are written by the same statement.
  */
 function insertLeadsSql(shape: { many: boolean; turn: TurnShape; guarded: boolean }): string {
   const ctes = [shape.many ? `input AS (SELECT * FROM jsonb_to_recordset(:leads::jsonb) AS x(${LEAD_RECORD}))` : ONE_LEAD_INPUT];
@@ -258,10 +260,48 @@ function insertLeadsSql(shape: { many: boolean; turn: TurnShape; guarded: boolea
   const entry = { account: ':accountId::bigint', event: `'lead_created'`, entityType: `'lead'`, entityId: 'slots.id::text', data, actor: actorOf('slots') };
   ctes.push(`entry AS (
       ${insertAuditEntries(entry, 'FROM slots')})`);
+  ctes.push(leadCreatedEvents(shape.turn));
   return `WITH ${ctes.join(',\n  ')}
   SELECT slots.ord, lead.*, to_json(entry.*) AS entry
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text`;
 }
+
+/** A timestamptz as the API writes it (JSON of a JS Date): UTC, milliseconds. */
+const apiTime = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * The Lead (without auditLog) of row alias `a`, as jsonb in the API's shape (toLeadDto's): `data.lead` of the
+ * events the one-statement insert writes.
+ */
+export const leadEventJson = (a: string) =>
+  `jsonb_build_object('id', ${a}.id, 'accountId', ${a}.account_id::text, 'applicationId', ${a}.application_id, ${INPUT_COLUMNS.map(
+    ([field, column]) => `'${field}', ${column === 'last_contacted' ? apiTime(`${a}.${column}`) : `${a}.${column}`}`,
+  ).join(', ')}, 'mergedIntoId', ${a}.merged_into_id, 'createdAt', ${apiTime(`${a}.created_at`)}, 'updatedAt', ${apiTime(`${a}.updated_at`)})`;
+
+/**
+ * The CTEs `lead_events` (+ their deliveries, `outboxCtes`): per lead, `lead.created`, and `lead.assigned` when it
+ * got an assignee (`data.assignment`: how the rotation chose, or `{reason: "named"}`), in `ord` order.
+ */
+const leadCreatedEvents = (turn: TurnShape) => {
+  // data.assignment as the lead_created entry has it (the rotation's explanation, a bulk's or a duplicate owner's), or named
+  const named = `jsonb_build_object('rotationId', NULL, 'user', slots.assignee, 'reason', 'named', 'fallbackFromTeamRotationId', NULL, 'candidates', '[]'::jsonb, 'consulted', '[]'::jsonb)`;
+  const assignment =
+    turn === 'slot'
+      ? `:how::jsonb || jsonb_build_object('user', slots.assignee)`
+      : turn === 'decided' || turn === 'explained'
+        ? 'slots.how'
+        : `coalesce(slots.audit_data -> 'assignment', ${named})`;
+  return outboxCtes(
+    'lead_events',
+    { account: ':accountId::bigint', type: 'e.type', data: 'e.data' },
+    `FROM (SELECT slots.ord, ${leadEventJson('lead')} AS lead_json, lead.assigned_to, ${assignment} AS assignment FROM slots JOIN lead USING (id)) l
+       CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
+                                  (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
+                                     THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
+      WHERE e.data IS NOT NULL
+      ORDER BY l.ord, e.n`,
+  );
+};
 
 /** A lone lead's fields, by the names of ONE_LEAD_INPUT (the `:leads` record of one lead, without `ord`). */
 export type OneLeadParams = Record<string, unknown>;

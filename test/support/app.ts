@@ -74,6 +74,9 @@ export function testConfig(overrides: EnvironmentOverrides = {}): AppConfig {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     RATE_LIMIT_PER_MINUTE: '0',
     RATE_LIMIT_ANON_PER_MINUTE: '0',
+    // Delivery workers claim due deliveries of the whole database: on the shared PostgreSQL test database only the
+    // webhook suites run them (they turn it on, one suite at a time: test/support/webhook-receiver.ts).
+    WEBHOOK_DELIVERY: 'false',
     ...overrides,
   });
 }

@@ -114,7 +114,8 @@ export async function startServer(env: Record<string, string | undefined>, ready
   const child = spawn(process.execPath, [...PRODUCTION_NODE_ARGS, BUILT_SERVER], {
     cwd: ROOT,
     // LEAD_DESK_ENV_FILE=none: a developer's .env in the repository must not configure the servers tests start.
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', LEAD_DESK_ENV_FILE: 'none', ...env },
+    // WEBHOOK_DELIVERY=false unless asked for: see testConfig (test/support/app.ts)
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', LEAD_DESK_ENV_FILE: 'none', WEBHOOK_DELIVERY: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (output += d));

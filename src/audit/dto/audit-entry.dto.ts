@@ -53,7 +53,7 @@ export class AuditEntryDto {
   account_id: string;
 
   /** Kind of record the entry is about */
-  @ApiProperty({ enum: ['lead', 'team', 'lead_source', 'rotation', 'member', 'api_key', 'account'], enumName: 'AuditEntityType' })
+  @ApiProperty({ enum: ['lead', 'team', 'lead_source', 'rotation', 'member', 'api_key', 'account', 'webhook'], enumName: 'AuditEntityType' })
   entityType: string;
 
   /** Id of the record the entry is about (an email for members) */

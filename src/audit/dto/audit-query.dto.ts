@@ -18,7 +18,7 @@ export const IsInstant = () =>
     }),
   );
 
-export const AUDIT_ENTITY_TYPES = ['lead', 'team', 'lead_source', 'rotation', 'member', 'api_key', 'account'] as const;
+export const AUDIT_ENTITY_TYPES = ['lead', 'team', 'lead_source', 'rotation', 'member', 'api_key', 'account', 'webhook'] as const;
 
 export class AuditQueryDto extends PageQueryDto {
   /** Only entries about this kind of record */

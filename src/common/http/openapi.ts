@@ -15,6 +15,7 @@ export const TAG_ORDER: [name: string, description: string][] = [
   ['lead-sources', "Where a team's leads come from"],
   ['rotations', 'Round-robin assignment of new leads to members, per team or account-wide'],
   ['leads', 'Create, list, search, update, archive and convert leads'],
+  ['webhooks', 'Signed webhooks (Standard Webhooks) of lead events, with retries, deliveries and replay (admins and owners)'],
   ['audit', 'The append-only audit log: list, verify its seals, export'],
   ['access-logs', 'Every request to the API, whatever its answer (admins and owners)'],
   ['health', 'Liveness and readiness, no token needed'],
