@@ -71,6 +71,32 @@ describe('duplicates under concurrency, several server processes', () => {
     expect(rows[0].n).toBe(1);
   }, 120000);
 
+  itReal('reject: a duplicate committed while the one-statement insert runs is caught at COMMIT (the deferred trigger), answered 409', async () => {
+    const { token, accountId } = await setUp('reject');
+    const other = new PgClient({ connectionString: process.env[RUN_DATABASE_ENV] });
+    await other.connect();
+    try {
+      // another transaction holds the key's lock and has inserted a lead with the email, not yet committed
+      await other.query('BEGIN');
+      await other.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`${accountId}:email:late@example.com`]);
+      const { rows } = await other.query(
+        `INSERT INTO leads (account_id, first_name, last_name, email, email_key, created_by) VALUES ($1, 'Late', 'L', 'late@example.com', 'late@example.com', 'x@example.com') RETURNING id`,
+        [accountId],
+      );
+      // warmed process: the one-statement insert sees no duplicate, writes, and its COMMIT waits for the key's lock
+      const pending = send(0, 'POST', '/leads', token, accountId, { firstName: 'Mine', lastName: 'M', email: 'late@example.com' });
+      await new Promise((r) => setTimeout(r, 500));
+      await other.query('COMMIT');
+      const answer = await pending;
+      expect(answer.status).toBe(409);
+      expect(answer.body.duplicates).toEqual([{ id: rows[0].id, matchedOn: ['email'] }]);
+      const { rows: count } = await db.query(`SELECT count(*)::int AS n FROM leads WHERE account_id = $1 AND email_key = 'late@example.com'`, [accountId]);
+      expect(count[0].n).toBe(1);
+    } finally {
+      await other.end();
+    }
+  }, 60000);
+
   itReal(`under reject through a team's rotation (leads batched per team): each email created once, every other answer 409`, async () => {
     const { token, accountId } = await setUp('reject');
     const team = await send(0, 'POST', '/teams', token, accountId, { name: 'Batched' });
