@@ -20,6 +20,8 @@ import { installDrainHook } from './common/http/drain';
 import { requestId } from './common/http/logger-options';
 import { setupSwagger } from './common/http/openapi';
 import type { AppConfig } from './config/app-config';
+import { installMetrics } from './metrics/install-metrics';
+import { MetricsService } from './metrics/metrics.service';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -63,6 +65,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   // Before the anonymous gate: the requests it refuses are recorded, and answered with their x-request-id and
   // the security headers, as every other answer.
   installAccessLog(fastify, app.get(AccessLogRecorder));
+  // Off unless METRICS_PORT or METRICS_TOKEN is set; /metrics on this port only without METRICS_PORT.
+  installMetrics(fastify, app.get(MetricsService), config.metrics.port === undefined);
   useSecurityHeaders(fastify);
   installAnonymousGate(fastify, {
     anonPerMinute: config.rateLimit.anonPerMinute,

@@ -9,6 +9,12 @@ export interface DatabaseConfig {
   url?: string;
   dataDir: string;
   poolSize: number;
+  /** `transaction`: behind PgBouncer in transaction pooling mode (no named prepared statements, no session state) */
+  poolMode?: 'session' | 'transaction';
+  /** Streaming replicas read from by GET lists, searches, exports and stats (PostgreSQL only) */
+  readUrls?: string[];
+  /** A replica further behind than this is not read from */
+  readMaxLagMs?: number;
   migrationsRun: boolean;
   /** How long this process may reuse a member's role it read (0: read it on every request) */
   membershipCacheMs: number;
@@ -43,6 +49,8 @@ export class AppConfig {
   readonly accessLog: { enabled: boolean; retentionDays: number };
   /** API.md section 13: audit seals, HMAC'd with `key` when set (plain SHA-256 otherwise). */
   readonly auditSeal: { key?: string; intervalS: number };
+  /** API.md section 14: GET /metrics on `port` (a listener of its own), else on the API port behind `token`; off when neither */
+  readonly metrics: { port?: number; token?: string };
 
   constructor(env: EnvironmentVariables) {
     this.nodeEnv = env.NODE_ENV ?? 'development';
@@ -52,6 +60,9 @@ export class AppConfig {
       url: env.DATABASE_URL,
       dataDir: env.DATA_DIR ?? './.data',
       poolSize: env.DATABASE_POOL_SIZE ?? 10,
+      poolMode: (env.DATABASE_POOL_MODE as 'session' | 'transaction' | undefined) ?? 'session',
+      readUrls: (env.DATABASE_READ_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean),
+      readMaxLagMs: env.READ_MAX_LAG_MS ?? 2000,
       migrationsRun: env.MIGRATIONS_RUN ?? true,
       membershipCacheMs: env.MEMBERSHIP_CACHE_MS ?? 1000,
     };
@@ -77,6 +88,7 @@ export class AppConfig {
     this.rotations = { lockTimeoutMs: env.ROTATION_LOCK_TIMEOUT_MS ?? 3000 };
     this.accessLog = { enabled: env.ACCESS_LOG ?? true, retentionDays: env.ACCESS_LOG_RETENTION_DAYS ?? 30 };
     this.auditSeal = { key: env.AUDIT_SEAL_KEY, intervalS: env.AUDIT_SEAL_INTERVAL_S ?? 60 };
+    this.metrics = { port: env.METRICS_PORT, token: env.METRICS_TOKEN };
     this.corsOrigins = (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   }
 }

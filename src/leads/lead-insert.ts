@@ -3,6 +3,7 @@ import type { Actor } from '../audit/actor';
 import { actorRecord } from '../audit/audit.queries';
 import { toAuditEntryDto } from '../audit/dto/audit-entry.dto';
 import { preparedRows } from '../database/sql';
+import { observeRotationTurn, rotationTurnsObserved } from '../metrics/rotation-turns';
 import type { AssignmentPlan } from '../rotations/assignment.service';
 import { type LeadDto, type LeadRow, toLeadDto } from './dto/lead.dto';
 import { INPUT_COLUMNS, type LeadValues } from './lead-columns';
@@ -60,6 +61,27 @@ function toInserted(row: InsertedLeadRow): LeadDto {
  * that cannot be a partial write, but it is not understood either, and a caller must not retry it blindly.
  */
 export async function insertLeads(
+  db: DataSource | EntityManager,
+  accountId: string,
+  leads: readonly LeadToInsert[],
+  plan: AssignmentPlan | null,
+  guard: InsertGuard | null,
+  lockTimeout: string,
+): Promise<LeadDto[] | null> {
+  // Metrics on: a statement taking a rotation's turn is timed, its row-lock wait included; off: one check.
+  if (!plan || !rotationTurnsObserved()) return insertLeadsOnce(db, accountId, leads, plan, guard, lockTimeout);
+  const started = performance.now();
+  try {
+    const created = await insertLeadsOnce(db, accountId, leads, plan, guard, lockTimeout);
+    observeRotationTurn((performance.now() - started) / 1000, 'taken');
+    return created;
+  } catch (error) {
+    observeRotationTurn((performance.now() - started) / 1000, (error as { code?: unknown }).code === '55P03' ? 'lock_timeout' : 'error');
+    throw error;
+  }
+}
+
+async function insertLeadsOnce(
   db: DataSource | EntityManager,
   accountId: string,
   leads: readonly LeadToInsert[],
