@@ -1381,6 +1381,8 @@ export interface operations {
             header: {
                 /** @description Account ID for the request */
                 "x-account-id": string;
+                /** @description When replicas are configured (DATABASE_READ_URLS), this read may be answered by one at most READ_MAX_LAG_MS behind the primary. `strong`: read from the primary (e.g. right after a write). Any other value: as if absent. */
+                "x-consistency"?: "strong";
             };
             path?: never;
             cookie?: never;
@@ -1976,6 +1978,8 @@ export interface operations {
             header: {
                 /** @description Account ID for the request */
                 "x-account-id": string;
+                /** @description When replicas are configured (DATABASE_READ_URLS), this read may be answered by one at most READ_MAX_LAG_MS behind the primary. `strong`: read from the primary (e.g. right after a write). Any other value: as if absent. */
+                "x-consistency"?: "strong";
             };
             path: {
                 /** @description The API key id */
@@ -2102,6 +2106,8 @@ export interface operations {
             header: {
                 /** @description Account ID for the request */
                 "x-account-id": string;
+                /** @description When replicas are configured (DATABASE_READ_URLS), this read may be answered by one at most READ_MAX_LAG_MS behind the primary. `strong`: read from the primary (e.g. right after a write). Any other value: as if absent. */
+                "x-consistency"?: "strong";
             };
             path?: never;
             cookie?: never;
@@ -2197,6 +2203,8 @@ export interface operations {
             header: {
                 /** @description Account ID for the request */
                 "x-account-id": string;
+                /** @description When replicas are configured (DATABASE_READ_URLS), this read may be answered by one at most READ_MAX_LAG_MS behind the primary. `strong`: read from the primary (e.g. right after a write). Any other value: as if absent. */
+                "x-consistency"?: "strong";
             };
             path?: never;
             cookie?: never;
@@ -2721,6 +2729,8 @@ export interface operations {
             header: {
                 /** @description Account ID for the request */
                 "x-account-id": string;
+                /** @description When replicas are configured (DATABASE_READ_URLS), this read may be answered by one at most READ_MAX_LAG_MS behind the primary. `strong`: read from the primary (e.g. right after a write). Any other value: as if absent. */
+                "x-consistency"?: "strong";
             };
             path?: never;
             cookie?: never;

@@ -77,7 +77,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   // CORS is closed unless CORS_ORIGINS lists the browser origins allowed to call the API.
   app.enableCors({
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
-    allowedHeaders: ['authorization', 'content-type', 'x-account-id', 'idempotency-key', 'x-request-id'],
+    allowedHeaders: ['authorization', 'content-type', 'x-account-id', 'idempotency-key', 'x-request-id', 'x-consistency'],
     exposedHeaders: ['retry-after', 'x-request-id'],
     maxAge: 600,
   });

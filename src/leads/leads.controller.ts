@@ -35,6 +35,7 @@ import { IDEMPOTENCY_KEY_MAX, idempotentRequest } from './idempotency';
 import { LeadChangesService } from './lead-changes.service';
 import { LeadReadsService } from './lead-reads.service';
 import { LeadsService } from './leads.service';
+import { MayReadFromReplica } from '../common/decorators/read-consistency.decorator';
 
 /** Set on an answer that repeats a stored one (same Idempotency-Key, same request). */
 export const REPLAYED_HEADER = 'idempotent-replayed';
@@ -137,6 +138,7 @@ export class LeadsController {
     return result.body;
   }
 
+  @MayReadFromReplica()
   @Get()
   @ApiOperation({
     summary: 'List leads, newest first',

@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { DataSource } from 'typeorm';
 import { AccessLogRecorder } from '../access-log/access-log-recorder';
 import { AppConfig } from '../config/app-config';
+import { ReadReplicas } from '../database/read-replicas';
 import { onRotationTurn } from './rotation-turns';
 
 /** node-postgres' Pool, as far as the gauges read it. */
@@ -58,6 +59,7 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
     private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly accessLog: AccessLogRecorder,
+    private readonly replicas: ReadReplicas,
   ) {
     this.enabled = config.metrics.port !== undefined || config.metrics.token !== undefined;
     if (this.enabled) this.define();
@@ -216,18 +218,10 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
   /** The pools behind the DataSource: the primary's, and each replica's when reads are replicated. */
   private pools(): [string, PgPoolCounts][] {
     if (!this.dataSource.isInitialized) return [];
-    const driver = this.dataSource.driver as unknown as { master?: PgPoolCounts; slaves?: PgPoolCounts[] };
+    const driver = this.dataSource.driver as unknown as { master?: PgPoolCounts };
     const out: [string, PgPoolCounts][] = [];
     if (driver.master) out.push(['primary', driver.master]);
-    (driver.slaves ?? []).forEach((pool, i) => out.push([`replica${i}`, pool]));
-    for (const [name, pool] of this.extraPools) out.push([name, pool]);
+    for (const [name, pool] of this.replicas.pools()) out.push([name, pool as PgPoolCounts]);
     return out;
-  }
-
-  private readonly extraPools = new Map<string, PgPoolCounts>();
-
-  /** A pool outside TypeORM's (e.g. the read replicas'), reported under `name`. */
-  addPool(name: string, pool: PgPoolCounts): void {
-    this.extraPools.set(name, pool);
   }
 }
