@@ -7,14 +7,14 @@ SELECT id, account_id, team_id, lead_source_id, application_id, first_name, last
   assigned_to, notes, last_contacted, archived, created_by, created_at, updated_at FROM leads WHERE account_id = $1 AND id = $2
 
 -- leads/check-rules
-WITH team AS (SELECT 1 FROM teams WHERE account_id = $1::bigint AND id = $2::integer AND deleted_at IS NULL FOR SHARE),
+WITH team AS (SELECT 1 FROM teams WHERE account_id = $1::bigint AND id = $2::bigint AND deleted_at IS NULL FOR SHARE),
   source AS (SELECT 1 FROM lead_sources
-              WHERE account_id = $1::bigint AND team_id = $2::integer AND id = $3::integer AND deleted_at IS NULL FOR SHARE),
+              WHERE account_id = $1::bigint AND team_id = $2::bigint AND id = $3::bigint AND deleted_at IS NULL FOR SHARE),
   assignee AS (SELECT 1 FROM memberships WHERE account_id = $1::bigint AND email = $4::text AND active FOR SHARE)
   SELECT EXISTS (SELECT 1 FROM team) AS team_found,
          EXISTS (SELECT 1 FROM source) AS source_found,
-         CASE WHEN $2::integer IS NULL AND NOT $5::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $1::bigint AND deleted_at IS NULL) END AS account_has_teams,
-         CASE WHEN $2::integer IS NOT NULL AND $3::integer IS NULL AND NOT $5::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $1::bigint AND team_id = $2::integer AND deleted_at IS NULL) END AS team_has_sources,
+         CASE WHEN $2::bigint IS NULL AND NOT $5::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $1::bigint AND deleted_at IS NULL) END AS account_has_teams,
+         CASE WHEN $2::bigint IS NOT NULL AND $3::bigint IS NULL AND NOT $5::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $1::bigint AND team_id = $2::bigint AND deleted_at IS NULL) END AS team_has_sources,
          EXISTS (SELECT 1 FROM assignee) AS assignee_found,
          candidates, candidates::text AS candidates_text
     FROM (SELECT CASE WHEN $6::boolean THEN (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, rm.user_email, rm.weight, ms.active AS member_active, rm.ordinal
@@ -22,7 +22,7 @@ WITH team AS (SELECT 1 FROM teams WHERE account_id = $1::bigint AND id = $2::int
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
     WHERE r.account_id = $1::bigint AND r.active AND r.deleted_at IS NULL
-      AND (r.team_id IS NULL OR r.team_id = $2::integer)) c) END AS candidates) c
+      AND (r.team_id IS NULL OR r.team_id = $2::bigint)) c) END AS candidates) c
 
 -- leads/idempotency-purge-expired
 DELETE FROM idempotency_keys WHERE (account_id, key) IN (
@@ -48,29 +48,29 @@ SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked
 
 -- leads/insert-batch
 WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, team_id integer, lead_source_id integer, first_name text, last_name text, img_src text, email text, phone text, company text, job_title text, branch text, source text, position text, location text, products_services_sold text, number_of_employees integer, current_payment_processor text, monthly_transaction_volume bigint, interested_in_switching boolean, process_stage text, buying_role text, assigned_to text, notes text, last_contacted timestamptz, archived boolean, created_by text, audit_data jsonb, actor_user text, actor_api_key_id text, actor_request_method text, actor_request_path text, actor_request_headers jsonb, actor_request_ip text, actor_request_id text)),
-  team AS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND id = $3::integer AND deleted_at IS NULL FOR SHARE),
+  team AS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND id = $3::bigint AND deleted_at IS NULL FOR SHARE),
   source AS (SELECT 1 FROM lead_sources
-              WHERE account_id = $2::bigint AND team_id = $3::integer AND id = $4::integer AND deleted_at IS NULL FOR SHARE),
+              WHERE account_id = $2::bigint AND team_id = $3::bigint AND id = $4::bigint AND deleted_at IS NULL FOR SHARE),
   assignee AS (SELECT 1 FROM memberships WHERE account_id = $2::bigint AND email = $5::text AND active FOR SHARE),
   rules AS (SELECT (
-      ($3::integer IS NULL OR EXISTS (SELECT 1 FROM team))
-  AND ($4::integer IS NULL OR EXISTS (SELECT 1 FROM source))
+      ($3::bigint IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND ($4::bigint IS NULL OR EXISTS (SELECT 1 FROM source))
   AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
-  AND (CASE WHEN $3::integer IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND deleted_at IS NULL) END) IS NOT TRUE
-  AND (CASE WHEN $3::integer IS NOT NULL AND $4::integer IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $2::bigint AND team_id = $3::integer AND deleted_at IS NULL) END) IS NOT TRUE)
+  AND (CASE WHEN $3::bigint IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND deleted_at IS NULL) END) IS NOT TRUE
+  AND (CASE WHEN $3::bigint IS NOT NULL AND $4::bigint IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $2::bigint AND team_id = $3::bigint AND deleted_at IS NULL) END) IS NOT TRUE)
       AND ($7::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, rm.user_email, rm.weight, ms.active AS member_active, rm.ordinal
      FROM rotations r
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
     WHERE r.account_id = $2::bigint AND r.active AND r.deleted_at IS NULL
-      AND (r.team_id IS NULL OR r.team_id = $3::integer)) c)::text = $7::text) AS pass),
+      AND (r.team_id IS NULL OR r.team_id = $3::bigint)) c)::text = $7::text) AS pass),
   turn AS (
       UPDATE rotations SET position = position + (SELECT count(*)::integer FROM input)
-       WHERE account_id = $2::bigint AND id = $8::integer AND active AND deleted_at IS NULL AND members_version = $9::integer
+       WHERE account_id = $2::bigint AND id = $8::bigint AND active AND deleted_at IS NULL AND members_version = $9::integer
          AND (SELECT pass FROM rules)
          AND set_config('lock_timeout', $10::text, true) IS NOT NULL
        RETURNING position - (SELECT count(*)::integer FROM input) AS slot),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($11::text[])[($12::smallint[])[((turn.slot + input.ord) % cardinality($12::smallint[])) + 1] + 1] AS assignee FROM input, turn ORDER BY ord),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($11::text[])[($12::smallint[])[((turn.slot + input.ord) % cardinality($12::smallint[])) + 1] + 1] AS assignee FROM input, turn ORDER BY ord),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by)
       SELECT id, $2::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by FROM slots
@@ -91,7 +91,7 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
 
 -- leads/insert-one
 WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::jsonb AS audit_data, $27::text AS actor_user, $28::text AS actor_api_key_id, $29::text AS actor_request_method, $30::text AS actor_request_path, $31::jsonb AS actor_request_headers, $32::text AS actor_request_ip, $33::text AS actor_request_id),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, input.assigned_to AS assignee FROM input),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, input.assigned_to AS assignee FROM input),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by)
       SELECT id, $34::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by FROM slots
@@ -112,23 +112,23 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
 
 -- leads/insert-one.guarded
 WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::jsonb AS audit_data, $27::text AS actor_user, $28::text AS actor_api_key_id, $29::text AS actor_request_method, $30::text AS actor_request_path, $31::jsonb AS actor_request_headers, $32::text AS actor_request_ip, $33::text AS actor_request_id),
-  team AS (SELECT 1 FROM teams WHERE account_id = $34::bigint AND id = $35::integer AND deleted_at IS NULL FOR SHARE),
+  team AS (SELECT 1 FROM teams WHERE account_id = $34::bigint AND id = $35::bigint AND deleted_at IS NULL FOR SHARE),
   source AS (SELECT 1 FROM lead_sources
-              WHERE account_id = $34::bigint AND team_id = $35::integer AND id = $36::integer AND deleted_at IS NULL FOR SHARE),
+              WHERE account_id = $34::bigint AND team_id = $35::bigint AND id = $36::bigint AND deleted_at IS NULL FOR SHARE),
   assignee AS (SELECT 1 FROM memberships WHERE account_id = $34::bigint AND email = $37::text AND active FOR SHARE),
   rules AS (SELECT (
-      ($35::integer IS NULL OR EXISTS (SELECT 1 FROM team))
-  AND ($36::integer IS NULL OR EXISTS (SELECT 1 FROM source))
+      ($35::bigint IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND ($36::bigint IS NULL OR EXISTS (SELECT 1 FROM source))
   AND ($37::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
-  AND (CASE WHEN $35::integer IS NULL AND NOT $38::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $34::bigint AND deleted_at IS NULL) END) IS NOT TRUE
-  AND (CASE WHEN $35::integer IS NOT NULL AND $36::integer IS NULL AND NOT $38::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $34::bigint AND team_id = $35::integer AND deleted_at IS NULL) END) IS NOT TRUE)
+  AND (CASE WHEN $35::bigint IS NULL AND NOT $38::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $34::bigint AND deleted_at IS NULL) END) IS NOT TRUE
+  AND (CASE WHEN $35::bigint IS NOT NULL AND $36::bigint IS NULL AND NOT $38::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $34::bigint AND team_id = $35::bigint AND deleted_at IS NULL) END) IS NOT TRUE)
       AND ($39::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, rm.user_email, rm.weight, ms.active AS member_active, rm.ordinal
      FROM rotations r
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
     WHERE r.account_id = $34::bigint AND r.active AND r.deleted_at IS NULL
-      AND (r.team_id IS NULL OR r.team_id = $35::integer)) c)::text = $39::text) AS pass),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, input.assigned_to AS assignee FROM input WHERE (SELECT pass FROM rules)),
+      AND (r.team_id IS NULL OR r.team_id = $35::bigint)) c)::text = $39::text) AS pass),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, input.assigned_to AS assignee FROM input WHERE (SELECT pass FROM rules)),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by)
       SELECT id, $34::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by FROM slots
@@ -149,29 +149,29 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
 
 -- leads/insert-one.guarded.turn
 WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::jsonb AS audit_data, $27::text AS actor_user, $28::text AS actor_api_key_id, $29::text AS actor_request_method, $30::text AS actor_request_path, $31::jsonb AS actor_request_headers, $32::text AS actor_request_ip, $33::text AS actor_request_id),
-  team AS (SELECT 1 FROM teams WHERE account_id = $34::bigint AND id = $35::integer AND deleted_at IS NULL FOR SHARE),
+  team AS (SELECT 1 FROM teams WHERE account_id = $34::bigint AND id = $35::bigint AND deleted_at IS NULL FOR SHARE),
   source AS (SELECT 1 FROM lead_sources
-              WHERE account_id = $34::bigint AND team_id = $35::integer AND id = $36::integer AND deleted_at IS NULL FOR SHARE),
+              WHERE account_id = $34::bigint AND team_id = $35::bigint AND id = $36::bigint AND deleted_at IS NULL FOR SHARE),
   assignee AS (SELECT 1 FROM memberships WHERE account_id = $34::bigint AND email = $37::text AND active FOR SHARE),
   rules AS (SELECT (
-      ($35::integer IS NULL OR EXISTS (SELECT 1 FROM team))
-  AND ($36::integer IS NULL OR EXISTS (SELECT 1 FROM source))
+      ($35::bigint IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND ($36::bigint IS NULL OR EXISTS (SELECT 1 FROM source))
   AND ($37::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
-  AND (CASE WHEN $35::integer IS NULL AND NOT $38::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $34::bigint AND deleted_at IS NULL) END) IS NOT TRUE
-  AND (CASE WHEN $35::integer IS NOT NULL AND $36::integer IS NULL AND NOT $38::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $34::bigint AND team_id = $35::integer AND deleted_at IS NULL) END) IS NOT TRUE)
+  AND (CASE WHEN $35::bigint IS NULL AND NOT $38::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $34::bigint AND deleted_at IS NULL) END) IS NOT TRUE
+  AND (CASE WHEN $35::bigint IS NOT NULL AND $36::bigint IS NULL AND NOT $38::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $34::bigint AND team_id = $35::bigint AND deleted_at IS NULL) END) IS NOT TRUE)
       AND ($39::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, rm.user_email, rm.weight, ms.active AS member_active, rm.ordinal
      FROM rotations r
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
     WHERE r.account_id = $34::bigint AND r.active AND r.deleted_at IS NULL
-      AND (r.team_id IS NULL OR r.team_id = $35::integer)) c)::text = $39::text) AS pass),
+      AND (r.team_id IS NULL OR r.team_id = $35::bigint)) c)::text = $39::text) AS pass),
   turn AS (
       UPDATE rotations SET position = position + 1
-       WHERE account_id = $34::bigint AND id = $40::integer AND active AND deleted_at IS NULL AND members_version = $41::integer
+       WHERE account_id = $34::bigint AND id = $40::bigint AND active AND deleted_at IS NULL AND members_version = $41::integer
          AND (SELECT pass FROM rules)
          AND set_config('lock_timeout', $42::text, true) IS NOT NULL
        RETURNING position - 1 AS slot),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($43::text[])[($44::smallint[])[((turn.slot + input.ord) % cardinality($44::smallint[])) + 1] + 1] AS assignee FROM input, turn),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($43::text[])[($44::smallint[])[((turn.slot + input.ord) % cardinality($44::smallint[])) + 1] + 1] AS assignee FROM input, turn),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by)
       SELECT id, $34::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by FROM slots
@@ -194,11 +194,11 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
 WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::jsonb AS audit_data, $27::text AS actor_user, $28::text AS actor_api_key_id, $29::text AS actor_request_method, $30::text AS actor_request_path, $31::jsonb AS actor_request_headers, $32::text AS actor_request_ip, $33::text AS actor_request_id),
   turn AS (
       UPDATE rotations SET position = position + 1
-       WHERE account_id = $34::bigint AND id = $35::integer AND active AND deleted_at IS NULL AND members_version = $36::integer
+       WHERE account_id = $34::bigint AND id = $35::bigint AND active AND deleted_at IS NULL AND members_version = $36::integer
          
          AND set_config('lock_timeout', $37::text, true) IS NOT NULL
        RETURNING position - 1 AS slot),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($38::text[])[($39::smallint[])[((turn.slot + input.ord) % cardinality($39::smallint[])) + 1] + 1] AS assignee FROM input, turn),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($38::text[])[($39::smallint[])[((turn.slot + input.ord) % cardinality($39::smallint[])) + 1] + 1] AS assignee FROM input, turn),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by)
       SELECT id, $34::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by FROM slots

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { isDatabaseUnavailable, sqlState } from '../common/filters/database-errors';
 import { AppConfig } from '../config/app-config';
 import { POOL_WAIT_MS } from './data-source-options';
+import { NumericIdSubscriber } from './numeric-id';
 import { POOL_MODE_OPTION, sqlRows } from './sql';
 import { PRIMARY_WAL_POSITION, REPLICA_STATE } from './database.queries';
 
@@ -170,7 +171,10 @@ export class ReadReplicas implements OnApplicationBootstrap, OnApplicationShutdo
   }
 }
 
-/** One ReadReplicas for every feature module (like the access log's recorder): global, as the services that read share it. */
+/**
+ * Database services every feature module shares (like the access log's recorder, hence global): the read
+ * replicas, and the subscriber that keeps generated bigint ids numbers (numeric-id.ts).
+ */
 @Global()
-@Module({ providers: [ReadReplicas], exports: [ReadReplicas] })
-export class ReadReplicasModule {}
+@Module({ providers: [ReadReplicas, NumericIdSubscriber], exports: [ReadReplicas] })
+export class DatabaseServicesModule {}

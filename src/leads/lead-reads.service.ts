@@ -22,6 +22,7 @@ import {
   walkWindow,
 } from './leads.queries';
 import { LeadErrors, LeadListErrors } from './leads.errors';
+import { numericId } from '../database/numeric-id';
 import { ReadReplicas } from '../database/read-replicas';
 import { runTransaction } from '../database/transaction';
 
@@ -59,7 +60,7 @@ export class LeadReadsService {
     const filters = this.filters(ctx.accountId, query);
     // A replica within READ_MAX_LAG_MS when there is one and the request allows it, else the primary.
     const rows = await this.replicas.read(ctx, (db) => this.listRows(db, filters, limit));
-    return toPage(rows, limit, this.cursors, CURSOR_SCOPE, (r) => [r.cursor_created_at, r.id], (r) => toLeadDto(r));
+    return toPage(rows, limit, this.cursors, CURSOR_SCOPE, (r) => [r.cursor_created_at, numericId(r.id)], (r) => toLeadDto(r));
   }
 
   private async listRows(db: DataSource, filters: LeadListFilters, limit: number): Promise<ListRow[]> {

@@ -1,4 +1,5 @@
-import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { NUMERIC_ID } from '../database/numeric-id';
 import { AccountEntity } from '../accounts/account.entity';
 import { LeadSourceEntity } from '../lead-sources/lead-source.entity';
 import { TeamEntity } from '../teams/team.entity';
@@ -33,17 +34,17 @@ import { TeamEntity } from '../teams/team.entity';
 // (migrations/1764250300000-LeadSearch.js creates it; src/leads/lead-list.sql.ts repeats the expression).
 @Index('leads_search_trgm_idx', { synchronize: false })
 export class LeadEntity {
-  @PrimaryGeneratedColumn('identity', { generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'leads_pkey' })
+  @PrimaryColumn({ type: 'bigint', generated: 'identity', generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'leads_pkey', transformer: NUMERIC_ID })
   id: number;
 
-  @Column({ name: 'account_id', type: 'bigint' })
+  @PrimaryColumn({ name: 'account_id', type: 'bigint', primaryKeyConstraintName: 'leads_pkey' })
   @ForeignKey(() => AccountEntity, { name: 'leads_account_id_fkey' })
   accountId: string;
 
-  @Column({ name: 'team_id', type: 'integer', nullable: true })
+  @Column({ name: 'team_id', type: 'bigint', nullable: true, transformer: NUMERIC_ID })
   teamId: number | null;
 
-  @Column({ name: 'lead_source_id', type: 'integer', nullable: true })
+  @Column({ name: 'lead_source_id', type: 'bigint', nullable: true, transformer: NUMERIC_ID })
   leadSourceId: number | null;
 
   /** Set when the lead is converted. */

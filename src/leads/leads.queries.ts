@@ -68,8 +68,8 @@ export interface CheckRulesRow {
 
 const CHECK_EXPRESSIONS: RuleExpressions = {
   account: ':accountId::bigint',
-  team: ':teamId::integer',
-  source: ':leadSourceId::integer',
+  team: ':teamId::bigint',
+  source: ':leadSourceId::bigint',
   skip: ':skip::boolean',
   assignee: ':assignee::text',
 };
@@ -84,7 +84,7 @@ export const CHECK_RULES = defineQuery<CheckRulesParams, CheckRulesRow>(
          ${teamHasSources(CHECK_EXPRESSIONS)} AS team_has_sources,
          EXISTS (SELECT 1 FROM assignee) AS assignee_found,
          candidates, candidates::text AS candidates_text
-    FROM (SELECT CASE WHEN :withCandidates::boolean THEN ${candidatesJson(':accountId::bigint', ':teamId::integer')} END AS candidates) c`,
+    FROM (SELECT CASE WHEN :withCandidates::boolean THEN ${candidatesJson(':accountId::bigint', ':teamId::bigint')} END AS candidates) c`,
 );
 
 /** SQL types of the input columns that are not text. */
@@ -173,13 +173,13 @@ function insertLeadsSql(shape: { many: boolean; turn: boolean; guarded: boolean 
   if (shape.turn) {
     const step = shape.many ? '(SELECT count(*)::integer FROM input)' : '1';
     const when = shape.guarded ? '(SELECT pass FROM rules)' : undefined;
-    ctes.push(turnCte({ account: ':accountId::bigint', rotation: ':rotationId::integer', version: ':membersVersion::integer', step, lockTimeout: ':lockTimeout::text', when }));
+    ctes.push(turnCte({ account: ':accountId::bigint', rotation: ':rotationId::bigint', version: ':membersVersion::integer', step, lockTimeout: ':lockTimeout::text', when }));
   }
   const assignee = shape.turn ? turnAssignee({ users: ':users', schedule: ':schedule' }, 'turn.slot + input.ord') : 'input.assigned_to';
   const from = shape.turn ? 'input, turn' : shape.guarded ? 'input WHERE (SELECT pass FROM rules)' : 'input';
   // ids in `ord` order: PostgreSQL evaluates a volatile output column after the ORDER BY's sort
   const order = shape.many ? ' ORDER BY ord' : '';
-  ctes.push(`slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ${assignee} AS assignee FROM ${from}${order})`);
+  ctes.push(`slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ${assignee} AS assignee FROM ${from}${order})`);
   const columns = INPUT_COLUMNS.map(([, column]) => column);
   ctes.push(`lead AS (
       INSERT INTO leads (id, account_id, ${columns.join(', ')})

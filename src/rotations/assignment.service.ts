@@ -6,6 +6,7 @@ import { CANDIDATES, NEXT_TURN, type CandidateRow } from './rotations.queries';
 import { isActiveMember, toMemberState, type RotationMemberState } from './rotation-members';
 import { smoothWeightedSchedule } from './weighted-round-robin';
 import { RotationErrors } from './rotations.errors';
+import { numericId } from '../database/numeric-id';
 
 export interface SkippedMember {
   user: string;
@@ -139,7 +140,7 @@ function toCandidates(rows: readonly CandidateRow[]): Candidate[] {
   const byId = new Map<number, Candidate>();
   for (const r of rows) {
     let c = byId.get(r.id);
-    if (!c) byId.set(r.id, (c = { id: r.id, teamId: r.team_id, membersVersion: r.members_version, members: [] }));
+    if (!c) byId.set(r.id, (c = { id: numericId(r.id), teamId: numericId(r.team_id), membersVersion: r.members_version, members: [] }));
     c.members.push(toMemberState(r));
   }
   return [...byId.values()];
