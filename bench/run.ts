@@ -5,6 +5,8 @@
 // BENCH_APP_SQL (SQL run on the app's database after set-up, before any load: to measure what a schema feature costs),
 // BENCH_APP_NODE_ARGS (extra node flags for the app, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
 // BENCH_ACCESS_LOG=false runs the app with ACCESS_LOG=false (its access log off), to measure what recording costs.
+// BENCH_PGBOUNCER=1 runs the app through a PgBouncer in transaction mode (Debian's pgbouncer, started here on a spare
+// port; BENCH_PGBOUNCER_POOL server connections, default 20) with DATABASE_POOL_MODE=transaction; the baseline stays direct.
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -13,6 +15,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { sign } from 'jsonwebtoken';
 import { Client } from 'pg';
+import { startPgBouncer } from '../test/support/pgbouncer';
 import { PRODUCTION_NODE_ARGS } from '../test/support/server-process';
 import { BASELINE_SCHEMA } from './baseline-server';
 
@@ -210,8 +213,11 @@ async function main(): Promise<void> {
     await c.query(`CREATE DATABASE ${baseDb}`);
   });
   const children: ChildProcess[] = [];
+  const bouncer = process.env.BENCH_PGBOUNCER === '1' ? await startPgBouncer(url(appDb), { poolSize: Number(process.env.BENCH_PGBOUNCER_POOL ?? 20) }) : undefined;
+  if (bouncer) console.log(`app through PgBouncer (transaction mode, ${bouncer.poolSize} server connections) on port ${bouncer.port}`);
+  const appDatabase: Record<string, string> = bouncer ? { DATABASE_URL: bouncer.urlFor(url(appDb)), DATABASE_POOL_MODE: 'transaction' } : { DATABASE_URL: url(appDb) };
   try {
-    const app = await startProcess([...PRODUCTION_NODE_ARGS, ...APP_NODE_ARGS, 'dist/main.js'], { DATABASE_URL: url(appDb), JWT_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_ANON_PER_MINUTE: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'true' }, '/health/ready');
+    const app = await startProcess([...PRODUCTION_NODE_ARGS, ...APP_NODE_ARGS, 'dist/main.js'], { ...appDatabase, JWT_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_ANON_PER_MINUTE: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'true' }, '/health/ready');
     children.push(app.child);
     const raw = await startProcess(['-r', 'ts-node/register/transpile-only', 'bench/baseline-server.ts'], { DATABASE_URL: url(baseDb) }, '/health');
     children.push(raw.child);
@@ -263,6 +269,7 @@ async function main(): Promise<void> {
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await sleep(1500);
+    await bouncer?.stop();
     await admin(async (c) => {
       await c.query(`DROP DATABASE IF EXISTS ${appDb} WITH (FORCE)`);
       await c.query(`DROP DATABASE IF EXISTS ${baseDb} WITH (FORCE)`);

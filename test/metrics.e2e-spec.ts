@@ -69,6 +69,7 @@ describe('metrics: on the API port behind METRICS_TOKEN', () => {
     await createRotation(account.owner.api, [agent.email]);
     for (let i = 0; i < 3; i++) expect((await account.owner.api.post('/leads', MINIMAL_LEAD)).status).toBe(201);
     expect((await account.owner.api.get('/leads/999999')).status).toBe(404);
+    expect((await account.owner.api.get('/leads')).status).toBe(200);
     const metrics = t.app.get(MetricsService);
     metrics.webhookAttempt('success');
     metrics.webhookAttempt('success');
@@ -91,6 +92,9 @@ describe('metrics: on the API port behind METRICS_TOKEN', () => {
     expect(sample(text, 'leaddesk_rotation_lock_timeouts_total')).toBe(0);
     expect(sample(text, 'leaddesk_access_log_buffered')).toEqual(expect.any(Number));
     expect(sample(text, 'leaddesk_access_log_dropped_total')).toBe(0);
+    // no replica configured: the list read from the primary (the single read GET /leads/:id is not replica-eligible)
+    expect(sample(text, 'leaddesk_db_reads_total', { target: 'primary' })).toBe(1);
+    expect(sample(text, 'leaddesk_db_reads_total', { target: 'replica' })).toBe(0);
     expect(sample(text, 'leaddesk_outbox_lag_seconds')).toBe(12.5);
     expect(sample(text, 'leaddesk_webhook_attempts_total', { result: 'success' })).toBe(2);
     expect(sample(text, 'leaddesk_webhook_attempts_total', { result: 'failure' })).toBe(1);

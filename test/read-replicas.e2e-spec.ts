@@ -107,6 +107,7 @@ describe('read replicas: DATABASE_READ_URLS, READ_MAX_LAG_MS, x-consistency', ()
       expect(exported((await account.owner.api.get('/audit-logs/export?format=csv')).body)).toBe(1);
       expect(exported((await account.owner.api.get('/audit-logs/export?format=csv', strong)).body)).toBe(2);
 
+      expect(replicas.served.replica).toBeGreaterThanOrEqual(6); // every read above without x-consistency: strong
       // the replica's own view: its read pool ran the list statements
       const activity = await replicaSql.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'lead-desk-reads' AND datname = $1`, [DB]);
       expect(activity.rows[0].n).toBeGreaterThan(0);
@@ -161,6 +162,7 @@ describe('read replicas: DATABASE_READ_URLS, READ_MAX_LAG_MS, x-consistency', ()
     stop = true;
     await Promise.all(loops);
     expect(Object.keys(statuses)).toEqual(['200']);
+    expect(replicas.served.replica).toBeGreaterThan(0);
     expect(statuses[200]).toBeGreaterThan(20);
     await replicas.check();
     expect(replicas.pick()).toBeUndefined();

@@ -56,6 +56,8 @@ export class ReadReplicas implements OnApplicationBootstrap, OnApplicationShutdo
   readonly checkEveryMs: number;
   private timer?: NodeJS.Timeout;
   private checking?: Promise<void>;
+  /** Replica-eligible reads by where they ran (`leaddesk_db_reads_total`): a replica, the primary, or the primary after a replica failed. */
+  readonly served = { replica: 0, primary: 0, primary_fallback: 0 };
 
   constructor(
     config: AppConfig,
@@ -107,13 +109,19 @@ export class ReadReplicas implements OnApplicationBootstrap, OnApplicationShutdo
    */
   async read<T>(preference: ReadPreference | undefined, work: (db: DataSource) => Promise<T>): Promise<T> {
     const replica = preference?.replicaAllowed ? this.pick() : undefined;
-    if (!replica) return work(this.primary);
+    if (!replica) {
+      this.served.primary++;
+      return work(this.primary);
+    }
     try {
-      return await work(replica.dataSource);
+      const result = await work(replica.dataSource);
+      this.served.replica++;
+      return result;
     } catch (error) {
       if (!primaryWouldAnswer(error)) throw error;
       replica.lagMs = Infinity; // not again until the monitor sees it back
       this.logger.warn(`${replica.name} failed a read (${(error as Error).message}); read from the primary`);
+      this.served.primary_fallback++;
       return work(this.primary);
     }
   }

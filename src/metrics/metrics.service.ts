@@ -91,6 +91,17 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
         }
       },
     });
+    const replicas = this.replicas;
+    new Counter({
+      name: 'leaddesk_db_reads_total',
+      help: 'Reads a replica may answer (lists, searches, exports, stats), by where they ran: replica, primary, primary_fallback (a replica failed them)',
+      labelNames: ['target'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [target, n] of Object.entries(replicas.served)) this.inc({ target }, n);
+      },
+    });
     this.turnDuration = new Histogram({
       name: 'leaddesk_rotation_turn_seconds',
       help: "Statements that take a rotation's turn, waiting for its row lock included, by outcome",
