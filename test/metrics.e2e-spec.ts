@@ -1,4 +1,5 @@
 import { get } from 'node:http';
+import { Client as PgClient } from 'pg';
 import { MetricsService } from '../src/metrics/metrics.service';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/app';
 import { createAccount } from './support/builders';
@@ -151,5 +152,32 @@ describe('metrics: the built server on METRICS_PORT', () => {
       expect(await server.exited).toBe(0);
     }
     await expect(httpGet(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
+  }, 60_000);
+});
+
+describe('metrics: rotation lock timeouts', () => {
+  const { it: itPg } = itWhen(needsPostgres());
+  itPg('a lead refused 503 because another transaction holds its rotation counts in leaddesk_rotation_lock_timeouts_total and the lock_timeout turn bucket', async () => {
+    const t = await startTestApp({ METRICS_TOKEN: TOKEN, METRICS_PORT: undefined, ROTATION_LOCK_TIMEOUT_MS: '200' });
+    const holder = new PgClient({ connectionString: process.env[RUN_DATABASE_ENV] });
+    await holder.connect();
+    try {
+      const account = await createAccount(t);
+      const agent = await account.member('agent');
+      const rotationId = await createRotation(account.owner.api, [agent.email]);
+      expect((await account.owner.api.post('/leads', MINIMAL_LEAD)).status).toBe(201);
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM rotations WHERE id = $1 FOR UPDATE', [rotationId]);
+      expect((await account.owner.api.post('/leads', MINIMAL_LEAD)).status).toBe(503);
+      await holder.query('ROLLBACK');
+      const text: string = (await call(t.app, { method: 'GET', url: '/metrics', token: TOKEN })).body;
+      expect(sample(text, 'leaddesk_rotation_lock_timeouts_total')).toBe(1);
+      expect(sample(text, 'leaddesk_rotation_turn_seconds_count', { outcome: 'lock_timeout' })).toBe(1);
+      expect(sample(text, 'leaddesk_rotation_turn_seconds_sum', { outcome: 'lock_timeout' })).toBeGreaterThanOrEqual(0.2);
+      expect(sample(text, 'leaddesk_http_request_duration_seconds_count', { method: 'POST', route: '/leads', status: '503' })).toBe(1);
+    } finally {
+      await holder.end();
+      await t.close();
+    }
   }, 60_000);
 });
