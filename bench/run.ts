@@ -14,6 +14,8 @@
 // BENCH_WEBHOOKS=1: every bench account of the app gets one webhook endpoint subscribed to every event, to a local
 // receiver answering 200 (the app runs with WEBHOOK_ALLOW_PRIVATE and WEBHOOK_ALLOW_HTTP); the outbox lag (age of
 // the oldest undelivered delivery) is sampled every 250 ms during the app's rounds and reported with the summary.
+// BENCH_PGBOUNCER=1 runs the app through a PgBouncer in transaction mode (Debian's pgbouncer, started here on a spare
+// port; BENCH_PGBOUNCER_POOL server connections, default 20) with DATABASE_POOL_MODE=transaction; the baseline stays direct.
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -22,6 +24,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { sign } from 'jsonwebtoken';
 import { Client } from 'pg';
+import { startPgBouncer } from '../test/support/pgbouncer';
 import { PRODUCTION_NODE_ARGS } from '../test/support/server-process';
 import { BASELINE_SCHEMA } from './baseline-server';
 
@@ -226,8 +229,11 @@ async function main(): Promise<void> {
     await c.query(`CREATE DATABASE ${baseDb}`);
   });
   const children: ChildProcess[] = [];
+  const bouncer = process.env.BENCH_PGBOUNCER === '1' ? await startPgBouncer(url(appDb), { poolSize: Number(process.env.BENCH_PGBOUNCER_POOL ?? 20) }) : undefined;
+  if (bouncer) console.log(`app through PgBouncer (transaction mode, ${bouncer.poolSize} server connections) on port ${bouncer.port}`);
+  const appDatabase: Record<string, string> = bouncer ? { DATABASE_URL: bouncer.urlFor(url(appDb)), DATABASE_POOL_MODE: 'transaction' } : { DATABASE_URL: url(appDb) };
   try {
-    const app = await startProcess([...PRODUCTION_NODE_ARGS, ...APP_NODE_ARGS, 'dist/main.js'], { DATABASE_URL: url(appDb), JWT_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_ANON_PER_MINUTE: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'true', ...(WEBHOOKS ? { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_ALLOW_HTTP: 'true' } : {}) }, '/health/ready');
+    const app = await startProcess([...PRODUCTION_NODE_ARGS, ...APP_NODE_ARGS, 'dist/main.js'], { ...appDatabase, JWT_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_ANON_PER_MINUTE: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', ACCESS_LOG: process.env.BENCH_ACCESS_LOG ?? 'true', ...(WEBHOOKS ? { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_ALLOW_HTTP: 'true' } : {}) }, '/health/ready');
     children.push(app.child);
     const raw = await startProcess(['-r', 'ts-node/register/transpile-only', 'bench/baseline-server.ts'], { DATABASE_URL: url(baseDb) }, '/health');
     children.push(raw.child);
@@ -290,6 +296,7 @@ async function main(): Promise<void> {
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await sleep(1500);
+    await bouncer?.stop();
     await admin(async (c) => {
       await c.query(`DROP DATABASE IF EXISTS ${appDb} WITH (FORCE)`);
       await c.query(`DROP DATABASE IF EXISTS ${baseDb} WITH (FORCE)`);

@@ -2265,6 +2265,8 @@ export interface operations {
             header: {
                 /** @description Account ID for the request */
                 "x-account-id": string;
+                /** @description When replicas are configured (DATABASE_READ_URLS), this read may be answered by one at most READ_MAX_LAG_MS behind the primary. `strong`: read from the primary (e.g. right after a write). Any other value: as if absent. */
+                "x-consistency"?: "strong";
             };
             path?: never;
             cookie?: never;
@@ -2860,6 +2862,8 @@ export interface operations {
             header: {
                 /** @description Account ID for the request */
                 "x-account-id": string;
+                /** @description When replicas are configured (DATABASE_READ_URLS), this read may be answered by one at most READ_MAX_LAG_MS behind the primary. `strong`: read from the primary (e.g. right after a write). Any other value: as if absent. */
+                "x-consistency"?: "strong";
             };
             path: {
                 /** @description The API key id */
@@ -2986,6 +2990,8 @@ export interface operations {
             header: {
                 /** @description Account ID for the request */
                 "x-account-id": string;
+                /** @description When replicas are configured (DATABASE_READ_URLS), this read may be answered by one at most READ_MAX_LAG_MS behind the primary. `strong`: read from the primary (e.g. right after a write). Any other value: as if absent. */
+                "x-consistency"?: "strong";
             };
             path?: never;
             cookie?: never;
@@ -3081,6 +3087,8 @@ export interface operations {
             header: {
                 /** @description Account ID for the request */
                 "x-account-id": string;
+                /** @description When replicas are configured (DATABASE_READ_URLS), this read may be answered by one at most READ_MAX_LAG_MS behind the primary. `strong`: read from the primary (e.g. right after a write). Any other value: as if absent. */
+                "x-consistency"?: "strong";
             };
             path?: never;
             cookie?: never;
@@ -3605,6 +3613,8 @@ export interface operations {
             header: {
                 /** @description Account ID for the request */
                 "x-account-id": string;
+                /** @description When replicas are configured (DATABASE_READ_URLS), this read may be answered by one at most READ_MAX_LAG_MS behind the primary. `strong`: read from the primary (e.g. right after a write). Any other value: as if absent. */
+                "x-consistency"?: "strong";
             };
             path?: never;
             cookie?: never;

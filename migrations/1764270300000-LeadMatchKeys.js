@@ -20,7 +20,7 @@ module.exports = class LeadMatchKeys1764270300000 {
       ALTER TABLE leads
         ADD COLUMN email_key varchar(255),
         ADD COLUMN phone_key varchar(255),
-        ADD COLUMN merged_into_id integer,
+        ADD COLUMN merged_into_id bigint,
         ADD CONSTRAINT leads_account_id_merged_into_id_fkey FOREIGN KEY (account_id, merged_into_id) REFERENCES leads (account_id, id)`);
     await q.query(`
       UPDATE leads SET

@@ -14,14 +14,14 @@ SELECT id, account_id, team_id, lead_source_id, application_id, first_name, last
   assigned_to, notes, last_contacted, archived, created_by, merged_into_id, created_at, updated_at FROM leads WHERE account_id = $1 AND id = $2
 
 -- leads/check-rules
-WITH team AS (SELECT 1 FROM teams WHERE account_id = $1::bigint AND id = $2::integer AND deleted_at IS NULL FOR SHARE),
+WITH team AS (SELECT 1 FROM teams WHERE account_id = $1::bigint AND id = $2::bigint AND deleted_at IS NULL FOR SHARE),
   source AS (SELECT 1 FROM lead_sources
-              WHERE account_id = $1::bigint AND team_id = $2::integer AND id = $3::integer AND deleted_at IS NULL FOR SHARE),
+              WHERE account_id = $1::bigint AND team_id = $2::bigint AND id = $3::bigint AND deleted_at IS NULL FOR SHARE),
   assignee AS (SELECT 1 FROM memberships WHERE account_id = $1::bigint AND email = $4::text AND active FOR SHARE)
   SELECT EXISTS (SELECT 1 FROM team) AS team_found,
          EXISTS (SELECT 1 FROM source) AS source_found,
-         CASE WHEN $2::integer IS NULL AND NOT $5::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $1::bigint AND deleted_at IS NULL) END AS account_has_teams,
-         CASE WHEN $2::integer IS NOT NULL AND $3::integer IS NULL AND NOT $5::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $1::bigint AND team_id = $2::integer AND deleted_at IS NULL) END AS team_has_sources,
+         CASE WHEN $2::bigint IS NULL AND NOT $5::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $1::bigint AND deleted_at IS NULL) END AS account_has_teams,
+         CASE WHEN $2::bigint IS NOT NULL AND $3::bigint IS NULL AND NOT $5::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $1::bigint AND team_id = $2::bigint AND deleted_at IS NULL) END AS team_has_sources,
          EXISTS (SELECT 1 FROM assignee) AS assignee_found,
          candidates, candidates::text AS candidates_text
     FROM (SELECT CASE WHEN $6::boolean THEN (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
@@ -34,7 +34,7 @@ WITH team AS (SELECT 1 FROM teams WHERE account_id = $1::bigint AND id = $2::int
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
     WHERE r.account_id = $1::bigint AND r.active AND r.deleted_at IS NULL
-      AND (r.team_id IS NULL OR r.team_id = $2::integer)) c) END AS candidates) c
+      AND (r.team_id IS NULL OR r.team_id = $2::bigint)) c) END AS candidates) c
 
 -- leads/find-matches
 SELECT m.id, m.account_id, m.team_id, m.lead_source_id, m.application_id, m.first_name, m.last_name, m.img_src, m.email, m.phone, m.company, m.job_title, m.branch, m.source, m.position, m.location, m.products_services_sold, m.number_of_employees, m.current_payment_processor, m.monthly_transaction_volume, m.interested_in_switching, m.process_stage, m.buying_role, m.assigned_to, m.notes, m.last_contacted, m.archived, m.created_by, m.merged_into_id, m.created_at, m.updated_at, m.email_key, m.phone_key, ms.active AS assignee_active
@@ -75,16 +75,16 @@ SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked
 
 -- leads/insert-batch
 WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, team_id integer, lead_source_id integer, first_name text, last_name text, img_src text, email text, phone text, company text, job_title text, branch text, source text, position text, location text, products_services_sold text, number_of_employees integer, current_payment_processor text, monthly_transaction_volume bigint, interested_in_switching boolean, process_stage text, buying_role text, assigned_to text, notes text, last_contacted timestamptz, archived boolean, created_by text, email_key text, phone_key text, audit_data jsonb, actor_user text, actor_api_key_id text, actor_request_method text, actor_request_path text, actor_request_headers jsonb, actor_request_ip text, actor_request_id text)),
-  team AS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND id = $3::integer AND deleted_at IS NULL FOR SHARE),
+  team AS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND id = $3::bigint AND deleted_at IS NULL FOR SHARE),
   source AS (SELECT 1 FROM lead_sources
-              WHERE account_id = $2::bigint AND team_id = $3::integer AND id = $4::integer AND deleted_at IS NULL FOR SHARE),
+              WHERE account_id = $2::bigint AND team_id = $3::bigint AND id = $4::bigint AND deleted_at IS NULL FOR SHARE),
   assignee AS (SELECT 1 FROM memberships WHERE account_id = $2::bigint AND email = $5::text AND active FOR SHARE),
   rules AS (SELECT (
-      ($3::integer IS NULL OR EXISTS (SELECT 1 FROM team))
-  AND ($4::integer IS NULL OR EXISTS (SELECT 1 FROM source))
+      ($3::bigint IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND ($4::bigint IS NULL OR EXISTS (SELECT 1 FROM source))
   AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
-  AND (CASE WHEN $3::integer IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND deleted_at IS NULL) END) IS NOT TRUE
-  AND (CASE WHEN $3::integer IS NOT NULL AND $4::integer IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $2::bigint AND team_id = $3::integer AND deleted_at IS NULL) END) IS NOT TRUE)
+  AND (CASE WHEN $3::bigint IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND deleted_at IS NULL) END) IS NOT TRUE
+  AND (CASE WHEN $3::bigint IS NOT NULL AND $4::bigint IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $2::bigint AND team_id = $3::bigint AND deleted_at IS NULL) END) IS NOT TRUE)
       AND ($7::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
@@ -95,7 +95,7 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
     WHERE r.account_id = $2::bigint AND r.active AND r.deleted_at IS NULL
-      AND (r.team_id IS NULL OR r.team_id = $3::integer)) c)::text = $7::text)
+      AND (r.team_id IS NULL OR r.team_id = $3::bigint)) c)::text = $7::text)
       AND EXISTS (SELECT 1 FROM accounts WHERE id = $2::bigint
       AND ($8::text IS NULL OR default_country = $8::text)
       AND ($9::text IS NULL OR duplicate_policy = $9::text))
@@ -104,11 +104,11 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
         AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass),
   turn AS (
       UPDATE rotations SET position = position + (SELECT count(*)::integer FROM input)
-       WHERE account_id = $2::bigint AND id = $11::integer AND active AND deleted_at IS NULL AND members_version = $12::integer
+       WHERE account_id = $2::bigint AND id = $11::bigint AND active AND deleted_at IS NULL AND members_version = $12::integer
          AND (SELECT pass FROM rules)
          AND set_config('lock_timeout', $13::text, true) IS NOT NULL
        RETURNING position - (SELECT count(*)::integer FROM input) AS slot),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($14::text[])[($15::smallint[])[((turn.slot + input.ord) % cardinality($15::smallint[])) + 1] + 1] AS assignee FROM input, turn ORDER BY ord),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($14::text[])[($15::smallint[])[((turn.slot + input.ord) % cardinality($15::smallint[])) + 1] + 1] AS assignee FROM input, turn ORDER BY ord),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key)
       SELECT id, $2::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key FROM slots
@@ -146,7 +146,7 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
 
 -- leads/insert-batch.checked
 WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, team_id integer, lead_source_id integer, first_name text, last_name text, img_src text, email text, phone text, company text, job_title text, branch text, source text, position text, location text, products_services_sold text, number_of_employees integer, current_payment_processor text, monthly_transaction_volume bigint, interested_in_switching boolean, process_stage text, buying_role text, assigned_to text, notes text, last_contacted timestamptz, archived boolean, created_by text, email_key text, phone_key text, audit_data jsonb, actor_user text, actor_api_key_id text, actor_request_method text, actor_request_path text, actor_request_headers jsonb, actor_request_ip text, actor_request_id text)),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, input.assigned_to AS assignee FROM input ORDER BY ord),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, input.assigned_to AS assignee FROM input ORDER BY ord),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key)
       SELECT id, $2::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key FROM slots
@@ -184,16 +184,16 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
 
 -- leads/insert-batch.decided
 WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, team_id integer, lead_source_id integer, first_name text, last_name text, img_src text, email text, phone text, company text, job_title text, branch text, source text, position text, location text, products_services_sold text, number_of_employees integer, current_payment_processor text, monthly_transaction_volume bigint, interested_in_switching boolean, process_stage text, buying_role text, assigned_to text, notes text, last_contacted timestamptz, archived boolean, created_by text, email_key text, phone_key text, audit_data jsonb, actor_user text, actor_api_key_id text, actor_request_method text, actor_request_path text, actor_request_headers jsonb, actor_request_ip text, actor_request_id text)),
-  team AS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND id = $3::integer AND deleted_at IS NULL FOR SHARE),
+  team AS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND id = $3::bigint AND deleted_at IS NULL FOR SHARE),
   source AS (SELECT 1 FROM lead_sources
-              WHERE account_id = $2::bigint AND team_id = $3::integer AND id = $4::integer AND deleted_at IS NULL FOR SHARE),
+              WHERE account_id = $2::bigint AND team_id = $3::bigint AND id = $4::bigint AND deleted_at IS NULL FOR SHARE),
   assignee AS (SELECT 1 FROM memberships WHERE account_id = $2::bigint AND email = $5::text AND active FOR SHARE),
   rules AS (SELECT (
-      ($3::integer IS NULL OR EXISTS (SELECT 1 FROM team))
-  AND ($4::integer IS NULL OR EXISTS (SELECT 1 FROM source))
+      ($3::bigint IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND ($4::bigint IS NULL OR EXISTS (SELECT 1 FROM source))
   AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
-  AND (CASE WHEN $3::integer IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND deleted_at IS NULL) END) IS NOT TRUE
-  AND (CASE WHEN $3::integer IS NOT NULL AND $4::integer IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $2::bigint AND team_id = $3::integer AND deleted_at IS NULL) END) IS NOT TRUE)
+  AND (CASE WHEN $3::bigint IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND deleted_at IS NULL) END) IS NOT TRUE
+  AND (CASE WHEN $3::bigint IS NOT NULL AND $4::bigint IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $2::bigint AND team_id = $3::bigint AND deleted_at IS NULL) END) IS NOT TRUE)
       AND ($7::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
@@ -204,7 +204,7 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
     WHERE r.account_id = $2::bigint AND r.active AND r.deleted_at IS NULL
-      AND (r.team_id IS NULL OR r.team_id = $3::integer)) c)::text = $7::text)
+      AND (r.team_id IS NULL OR r.team_id = $3::bigint)) c)::text = $7::text)
       AND EXISTS (SELECT 1 FROM accounts WHERE id = $2::bigint
       AND ($8::text IS NULL OR default_country = $8::text)
       AND ($9::text IS NULL OR duplicate_policy = $9::text))
@@ -218,7 +218,7 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
          AND (SELECT pass FROM rules)
          AND set_config('lock_timeout', $16::text, true) IS NOT NULL
        RETURNING position - $11::integer AS slot),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($17::jsonb -> input.ord) ->> 'user' AS assignee, ($17::jsonb -> input.ord) AS how FROM input, turn ORDER BY ord),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($17::jsonb -> input.ord) ->> 'user' AS assignee, ($17::jsonb -> input.ord) AS how FROM input, turn ORDER BY ord),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key)
       SELECT id, $2::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key FROM slots
@@ -256,16 +256,16 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
 
 -- leads/insert-batch.explained
 WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, team_id integer, lead_source_id integer, first_name text, last_name text, img_src text, email text, phone text, company text, job_title text, branch text, source text, position text, location text, products_services_sold text, number_of_employees integer, current_payment_processor text, monthly_transaction_volume bigint, interested_in_switching boolean, process_stage text, buying_role text, assigned_to text, notes text, last_contacted timestamptz, archived boolean, created_by text, email_key text, phone_key text, audit_data jsonb, actor_user text, actor_api_key_id text, actor_request_method text, actor_request_path text, actor_request_headers jsonb, actor_request_ip text, actor_request_id text)),
-  team AS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND id = $3::integer AND deleted_at IS NULL FOR SHARE),
+  team AS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND id = $3::bigint AND deleted_at IS NULL FOR SHARE),
   source AS (SELECT 1 FROM lead_sources
-              WHERE account_id = $2::bigint AND team_id = $3::integer AND id = $4::integer AND deleted_at IS NULL FOR SHARE),
+              WHERE account_id = $2::bigint AND team_id = $3::bigint AND id = $4::bigint AND deleted_at IS NULL FOR SHARE),
   assignee AS (SELECT 1 FROM memberships WHERE account_id = $2::bigint AND email = $5::text AND active FOR SHARE),
   rules AS (SELECT (
-      ($3::integer IS NULL OR EXISTS (SELECT 1 FROM team))
-  AND ($4::integer IS NULL OR EXISTS (SELECT 1 FROM source))
+      ($3::bigint IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND ($4::bigint IS NULL OR EXISTS (SELECT 1 FROM source))
   AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
-  AND (CASE WHEN $3::integer IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND deleted_at IS NULL) END) IS NOT TRUE
-  AND (CASE WHEN $3::integer IS NOT NULL AND $4::integer IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $2::bigint AND team_id = $3::integer AND deleted_at IS NULL) END) IS NOT TRUE)
+  AND (CASE WHEN $3::bigint IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND deleted_at IS NULL) END) IS NOT TRUE
+  AND (CASE WHEN $3::bigint IS NOT NULL AND $4::bigint IS NULL AND NOT $6::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $2::bigint AND team_id = $3::bigint AND deleted_at IS NULL) END) IS NOT TRUE)
       AND ($7::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
@@ -276,14 +276,14 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
     WHERE r.account_id = $2::bigint AND r.active AND r.deleted_at IS NULL
-      AND (r.team_id IS NULL OR r.team_id = $3::integer)) c)::text = $7::text)
+      AND (r.team_id IS NULL OR r.team_id = $3::bigint)) c)::text = $7::text)
       AND EXISTS (SELECT 1 FROM accounts WHERE id = $2::bigint
       AND ($8::text IS NULL OR default_country = $8::text)
       AND ($9::text IS NULL OR duplicate_policy = $9::text))
       AND (NOT $10::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.email_key = i.email_key AND NOT l.archived)
         AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.phone_key = i.phone_key AND NOT l.archived)
         AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($11::jsonb -> input.ord) ->> 'user' AS assignee, ($11::jsonb -> input.ord) AS how FROM input WHERE (SELECT pass FROM rules) ORDER BY ord),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($11::jsonb -> input.ord) ->> 'user' AS assignee, ($11::jsonb -> input.ord) AS how FROM input WHERE (SELECT pass FROM rules) ORDER BY ord),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key)
       SELECT id, $2::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key FROM slots
@@ -321,7 +321,7 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
 
 -- leads/insert-one
 WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::jsonb AS audit_data, $29::text AS actor_user, $30::text AS actor_api_key_id, $31::text AS actor_request_method, $32::text AS actor_request_path, $33::jsonb AS actor_request_headers, $34::text AS actor_request_ip, $35::text AS actor_request_id),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, input.assigned_to AS assignee FROM input),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, input.assigned_to AS assignee FROM input),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key)
       SELECT id, $36::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key FROM slots
@@ -366,7 +366,7 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
          
          AND set_config('lock_timeout', $42::text, true) IS NOT NULL
        RETURNING position - $36::integer AS slot),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($43::jsonb -> input.ord) ->> 'user' AS assignee, ($43::jsonb -> input.ord) AS how FROM input, turn),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($43::jsonb -> input.ord) ->> 'user' AS assignee, ($43::jsonb -> input.ord) AS how FROM input, turn),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key)
       SELECT id, $38::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key FROM slots
@@ -404,7 +404,7 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
 
 -- leads/insert-one.explained
 WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::jsonb AS audit_data, $29::text AS actor_user, $30::text AS actor_api_key_id, $31::text AS actor_request_method, $32::text AS actor_request_path, $33::jsonb AS actor_request_headers, $34::text AS actor_request_ip, $35::text AS actor_request_id),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($36::jsonb -> input.ord) ->> 'user' AS assignee, ($36::jsonb -> input.ord) AS how FROM input),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($36::jsonb -> input.ord) ->> 'user' AS assignee, ($36::jsonb -> input.ord) AS how FROM input),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key)
       SELECT id, $37::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key FROM slots
@@ -442,16 +442,16 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
 
 -- leads/insert-one.guarded
 WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::jsonb AS audit_data, $29::text AS actor_user, $30::text AS actor_api_key_id, $31::text AS actor_request_method, $32::text AS actor_request_path, $33::jsonb AS actor_request_headers, $34::text AS actor_request_ip, $35::text AS actor_request_id),
-  team AS (SELECT 1 FROM teams WHERE account_id = $36::bigint AND id = $37::integer AND deleted_at IS NULL FOR SHARE),
+  team AS (SELECT 1 FROM teams WHERE account_id = $36::bigint AND id = $37::bigint AND deleted_at IS NULL FOR SHARE),
   source AS (SELECT 1 FROM lead_sources
-              WHERE account_id = $36::bigint AND team_id = $37::integer AND id = $38::integer AND deleted_at IS NULL FOR SHARE),
+              WHERE account_id = $36::bigint AND team_id = $37::bigint AND id = $38::bigint AND deleted_at IS NULL FOR SHARE),
   assignee AS (SELECT 1 FROM memberships WHERE account_id = $36::bigint AND email = $39::text AND active FOR SHARE),
   rules AS (SELECT (
-      ($37::integer IS NULL OR EXISTS (SELECT 1 FROM team))
-  AND ($38::integer IS NULL OR EXISTS (SELECT 1 FROM source))
+      ($37::bigint IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND ($38::bigint IS NULL OR EXISTS (SELECT 1 FROM source))
   AND ($39::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
-  AND (CASE WHEN $37::integer IS NULL AND NOT $40::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $36::bigint AND deleted_at IS NULL) END) IS NOT TRUE
-  AND (CASE WHEN $37::integer IS NOT NULL AND $38::integer IS NULL AND NOT $40::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $36::bigint AND team_id = $37::integer AND deleted_at IS NULL) END) IS NOT TRUE)
+  AND (CASE WHEN $37::bigint IS NULL AND NOT $40::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $36::bigint AND deleted_at IS NULL) END) IS NOT TRUE
+  AND (CASE WHEN $37::bigint IS NOT NULL AND $38::bigint IS NULL AND NOT $40::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $36::bigint AND team_id = $37::bigint AND deleted_at IS NULL) END) IS NOT TRUE)
       AND ($41::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
@@ -462,14 +462,14 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
     WHERE r.account_id = $36::bigint AND r.active AND r.deleted_at IS NULL
-      AND (r.team_id IS NULL OR r.team_id = $37::integer)) c)::text = $41::text)
+      AND (r.team_id IS NULL OR r.team_id = $37::bigint)) c)::text = $41::text)
       AND EXISTS (SELECT 1 FROM accounts WHERE id = $36::bigint
       AND ($42::text IS NULL OR default_country = $42::text)
       AND ($43::text IS NULL OR duplicate_policy = $43::text))
       AND (NOT $44::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $36::bigint AND l.email_key = i.email_key AND NOT l.archived)
         AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $36::bigint AND l.phone_key = i.phone_key AND NOT l.archived)
         AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, input.assigned_to AS assignee FROM input WHERE (SELECT pass FROM rules)),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, input.assigned_to AS assignee FROM input WHERE (SELECT pass FROM rules)),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key)
       SELECT id, $36::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key FROM slots
@@ -507,16 +507,16 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
 
 -- leads/insert-one.guarded.decided
 WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::jsonb AS audit_data, $29::text AS actor_user, $30::text AS actor_api_key_id, $31::text AS actor_request_method, $32::text AS actor_request_path, $33::jsonb AS actor_request_headers, $34::text AS actor_request_ip, $35::text AS actor_request_id),
-  team AS (SELECT 1 FROM teams WHERE account_id = $36::bigint AND id = $37::integer AND deleted_at IS NULL FOR SHARE),
+  team AS (SELECT 1 FROM teams WHERE account_id = $36::bigint AND id = $37::bigint AND deleted_at IS NULL FOR SHARE),
   source AS (SELECT 1 FROM lead_sources
-              WHERE account_id = $36::bigint AND team_id = $37::integer AND id = $38::integer AND deleted_at IS NULL FOR SHARE),
+              WHERE account_id = $36::bigint AND team_id = $37::bigint AND id = $38::bigint AND deleted_at IS NULL FOR SHARE),
   assignee AS (SELECT 1 FROM memberships WHERE account_id = $36::bigint AND email = $39::text AND active FOR SHARE),
   rules AS (SELECT (
-      ($37::integer IS NULL OR EXISTS (SELECT 1 FROM team))
-  AND ($38::integer IS NULL OR EXISTS (SELECT 1 FROM source))
+      ($37::bigint IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND ($38::bigint IS NULL OR EXISTS (SELECT 1 FROM source))
   AND ($39::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
-  AND (CASE WHEN $37::integer IS NULL AND NOT $40::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $36::bigint AND deleted_at IS NULL) END) IS NOT TRUE
-  AND (CASE WHEN $37::integer IS NOT NULL AND $38::integer IS NULL AND NOT $40::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $36::bigint AND team_id = $37::integer AND deleted_at IS NULL) END) IS NOT TRUE)
+  AND (CASE WHEN $37::bigint IS NULL AND NOT $40::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $36::bigint AND deleted_at IS NULL) END) IS NOT TRUE
+  AND (CASE WHEN $37::bigint IS NOT NULL AND $38::bigint IS NULL AND NOT $40::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $36::bigint AND team_id = $37::bigint AND deleted_at IS NULL) END) IS NOT TRUE)
       AND ($41::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
@@ -527,7 +527,7 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
     WHERE r.account_id = $36::bigint AND r.active AND r.deleted_at IS NULL
-      AND (r.team_id IS NULL OR r.team_id = $37::integer)) c)::text = $41::text)
+      AND (r.team_id IS NULL OR r.team_id = $37::bigint)) c)::text = $41::text)
       AND EXISTS (SELECT 1 FROM accounts WHERE id = $36::bigint
       AND ($42::text IS NULL OR default_country = $42::text)
       AND ($43::text IS NULL OR duplicate_policy = $43::text))
@@ -541,7 +541,7 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
          AND (SELECT pass FROM rules)
          AND set_config('lock_timeout', $50::text, true) IS NOT NULL
        RETURNING position - $45::integer AS slot),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($51::jsonb -> input.ord) ->> 'user' AS assignee, ($51::jsonb -> input.ord) AS how FROM input, turn),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($51::jsonb -> input.ord) ->> 'user' AS assignee, ($51::jsonb -> input.ord) AS how FROM input, turn),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key)
       SELECT id, $36::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key FROM slots
@@ -579,16 +579,16 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
 
 -- leads/insert-one.guarded.explained
 WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::jsonb AS audit_data, $29::text AS actor_user, $30::text AS actor_api_key_id, $31::text AS actor_request_method, $32::text AS actor_request_path, $33::jsonb AS actor_request_headers, $34::text AS actor_request_ip, $35::text AS actor_request_id),
-  team AS (SELECT 1 FROM teams WHERE account_id = $36::bigint AND id = $37::integer AND deleted_at IS NULL FOR SHARE),
+  team AS (SELECT 1 FROM teams WHERE account_id = $36::bigint AND id = $37::bigint AND deleted_at IS NULL FOR SHARE),
   source AS (SELECT 1 FROM lead_sources
-              WHERE account_id = $36::bigint AND team_id = $37::integer AND id = $38::integer AND deleted_at IS NULL FOR SHARE),
+              WHERE account_id = $36::bigint AND team_id = $37::bigint AND id = $38::bigint AND deleted_at IS NULL FOR SHARE),
   assignee AS (SELECT 1 FROM memberships WHERE account_id = $36::bigint AND email = $39::text AND active FOR SHARE),
   rules AS (SELECT (
-      ($37::integer IS NULL OR EXISTS (SELECT 1 FROM team))
-  AND ($38::integer IS NULL OR EXISTS (SELECT 1 FROM source))
+      ($37::bigint IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND ($38::bigint IS NULL OR EXISTS (SELECT 1 FROM source))
   AND ($39::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
-  AND (CASE WHEN $37::integer IS NULL AND NOT $40::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $36::bigint AND deleted_at IS NULL) END) IS NOT TRUE
-  AND (CASE WHEN $37::integer IS NOT NULL AND $38::integer IS NULL AND NOT $40::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $36::bigint AND team_id = $37::integer AND deleted_at IS NULL) END) IS NOT TRUE)
+  AND (CASE WHEN $37::bigint IS NULL AND NOT $40::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $36::bigint AND deleted_at IS NULL) END) IS NOT TRUE
+  AND (CASE WHEN $37::bigint IS NOT NULL AND $38::bigint IS NULL AND NOT $40::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $36::bigint AND team_id = $37::bigint AND deleted_at IS NULL) END) IS NOT TRUE)
       AND ($41::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
@@ -599,14 +599,14 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
     WHERE r.account_id = $36::bigint AND r.active AND r.deleted_at IS NULL
-      AND (r.team_id IS NULL OR r.team_id = $37::integer)) c)::text = $41::text)
+      AND (r.team_id IS NULL OR r.team_id = $37::bigint)) c)::text = $41::text)
       AND EXISTS (SELECT 1 FROM accounts WHERE id = $36::bigint
       AND ($42::text IS NULL OR default_country = $42::text)
       AND ($43::text IS NULL OR duplicate_policy = $43::text))
       AND (NOT $44::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $36::bigint AND l.email_key = i.email_key AND NOT l.archived)
         AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $36::bigint AND l.phone_key = i.phone_key AND NOT l.archived)
         AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($45::jsonb -> input.ord) ->> 'user' AS assignee, ($45::jsonb -> input.ord) AS how FROM input WHERE (SELECT pass FROM rules)),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($45::jsonb -> input.ord) ->> 'user' AS assignee, ($45::jsonb -> input.ord) AS how FROM input WHERE (SELECT pass FROM rules)),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key)
       SELECT id, $36::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key FROM slots
@@ -644,16 +644,16 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
 
 -- leads/insert-one.guarded.turn
 WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::jsonb AS audit_data, $29::text AS actor_user, $30::text AS actor_api_key_id, $31::text AS actor_request_method, $32::text AS actor_request_path, $33::jsonb AS actor_request_headers, $34::text AS actor_request_ip, $35::text AS actor_request_id),
-  team AS (SELECT 1 FROM teams WHERE account_id = $36::bigint AND id = $37::integer AND deleted_at IS NULL FOR SHARE),
+  team AS (SELECT 1 FROM teams WHERE account_id = $36::bigint AND id = $37::bigint AND deleted_at IS NULL FOR SHARE),
   source AS (SELECT 1 FROM lead_sources
-              WHERE account_id = $36::bigint AND team_id = $37::integer AND id = $38::integer AND deleted_at IS NULL FOR SHARE),
+              WHERE account_id = $36::bigint AND team_id = $37::bigint AND id = $38::bigint AND deleted_at IS NULL FOR SHARE),
   assignee AS (SELECT 1 FROM memberships WHERE account_id = $36::bigint AND email = $39::text AND active FOR SHARE),
   rules AS (SELECT (
-      ($37::integer IS NULL OR EXISTS (SELECT 1 FROM team))
-  AND ($38::integer IS NULL OR EXISTS (SELECT 1 FROM source))
+      ($37::bigint IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND ($38::bigint IS NULL OR EXISTS (SELECT 1 FROM source))
   AND ($39::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
-  AND (CASE WHEN $37::integer IS NULL AND NOT $40::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $36::bigint AND deleted_at IS NULL) END) IS NOT TRUE
-  AND (CASE WHEN $37::integer IS NOT NULL AND $38::integer IS NULL AND NOT $40::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $36::bigint AND team_id = $37::integer AND deleted_at IS NULL) END) IS NOT TRUE)
+  AND (CASE WHEN $37::bigint IS NULL AND NOT $40::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $36::bigint AND deleted_at IS NULL) END) IS NOT TRUE
+  AND (CASE WHEN $37::bigint IS NOT NULL AND $38::bigint IS NULL AND NOT $40::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $36::bigint AND team_id = $37::bigint AND deleted_at IS NULL) END) IS NOT TRUE)
       AND ($41::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
@@ -664,7 +664,7 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
     WHERE r.account_id = $36::bigint AND r.active AND r.deleted_at IS NULL
-      AND (r.team_id IS NULL OR r.team_id = $37::integer)) c)::text = $41::text)
+      AND (r.team_id IS NULL OR r.team_id = $37::bigint)) c)::text = $41::text)
       AND EXISTS (SELECT 1 FROM accounts WHERE id = $36::bigint
       AND ($42::text IS NULL OR default_country = $42::text)
       AND ($43::text IS NULL OR duplicate_policy = $43::text))
@@ -673,11 +673,11 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
         AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass),
   turn AS (
       UPDATE rotations SET position = position + 1
-       WHERE account_id = $36::bigint AND id = $45::integer AND active AND deleted_at IS NULL AND members_version = $46::integer
+       WHERE account_id = $36::bigint AND id = $45::bigint AND active AND deleted_at IS NULL AND members_version = $46::integer
          AND (SELECT pass FROM rules)
          AND set_config('lock_timeout', $47::text, true) IS NOT NULL
        RETURNING position - 1 AS slot),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($48::text[])[($49::smallint[])[((turn.slot + input.ord) % cardinality($49::smallint[])) + 1] + 1] AS assignee FROM input, turn),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($48::text[])[($49::smallint[])[((turn.slot + input.ord) % cardinality($49::smallint[])) + 1] + 1] AS assignee FROM input, turn),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key)
       SELECT id, $36::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key FROM slots
@@ -717,11 +717,11 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
 WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::jsonb AS audit_data, $29::text AS actor_user, $30::text AS actor_api_key_id, $31::text AS actor_request_method, $32::text AS actor_request_path, $33::jsonb AS actor_request_headers, $34::text AS actor_request_ip, $35::text AS actor_request_id),
   turn AS (
       UPDATE rotations SET position = position + 1
-       WHERE account_id = $36::bigint AND id = $37::integer AND active AND deleted_at IS NULL AND members_version = $38::integer
+       WHERE account_id = $36::bigint AND id = $37::bigint AND active AND deleted_at IS NULL AND members_version = $38::integer
          
          AND set_config('lock_timeout', $39::text, true) IS NOT NULL
        RETURNING position - 1 AS slot),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ($40::text[])[($41::smallint[])[((turn.slot + input.ord) % cardinality($41::smallint[])) + 1] + 1] AS assignee FROM input, turn),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($40::text[])[($41::smallint[])[((turn.slot + input.ord) % cardinality($41::smallint[])) + 1] + 1] AS assignee FROM input, turn),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key)
       SELECT id, $36::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key FROM slots
@@ -858,7 +858,7 @@ UPDATE leads SET
      created_by = CASE WHEN $1::jsonb ? 'created_by' THEN ($1::jsonb ->> 'created_by')::text ELSE created_by END,
      email_key = CASE WHEN $1::jsonb ? 'email_key' THEN ($1::jsonb ->> 'email_key')::text ELSE email_key END,
      phone_key = CASE WHEN $1::jsonb ? 'phone_key' THEN ($1::jsonb ->> 'phone_key')::text ELSE phone_key END,
-     merged_into_id = CASE WHEN $1::jsonb ? 'merged_into_id' THEN ($1::jsonb ->> 'merged_into_id')::integer ELSE merged_into_id END,
+     merged_into_id = CASE WHEN $1::jsonb ? 'merged_into_id' THEN ($1::jsonb ->> 'merged_into_id')::bigint ELSE merged_into_id END,
      updated_at = now()
    WHERE account_id = $2 AND id = $3 RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
   phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,

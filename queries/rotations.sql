@@ -11,7 +11,7 @@ SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
     WHERE r.account_id = $1 AND r.active AND r.deleted_at IS NULL
-      AND (r.team_id IS NULL OR r.team_id = $2::integer) ORDER BY r.id, rm.ordinal
+      AND (r.team_id IS NULL OR r.team_id = $2::bigint) ORDER BY r.id, rm.ordinal
 
 -- rotations/lock-state
 SELECT r.id, r.position, r.members_version, r.cap_counters AS counters FROM rotations r

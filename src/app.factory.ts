@@ -20,6 +20,8 @@ import { installDrainHook } from './common/http/drain';
 import { requestId } from './common/http/logger-options';
 import { setupSwagger } from './common/http/openapi';
 import type { AppConfig } from './config/app-config';
+import { installMetrics } from './metrics/install-metrics';
+import { MetricsService } from './metrics/metrics.service';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** POST /leads/bulk and POST /leads/import (API.md section 11) take up to 10 MiB; every other route 1 MiB. */
@@ -71,6 +73,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   // Before the anonymous gate: the requests it refuses are recorded, and answered with their x-request-id and
   // the security headers, as every other answer.
   installAccessLog(fastify, app.get(AccessLogRecorder));
+  // Off unless METRICS_PORT or METRICS_TOKEN is set; /metrics on this port only without METRICS_PORT.
+  installMetrics(fastify, app.get(MetricsService), config.metrics.port === undefined);
   useSecurityHeaders(fastify);
   installAnonymousGate(fastify, {
     anonPerMinute: config.rateLimit.anonPerMinute,
@@ -81,7 +85,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   // CORS is closed unless CORS_ORIGINS lists the browser origins allowed to call the API.
   app.enableCors({
     origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
-    allowedHeaders: ['authorization', 'content-type', 'x-account-id', 'idempotency-key', 'x-request-id'],
+    allowedHeaders: ['authorization', 'content-type', 'x-account-id', 'idempotency-key', 'x-request-id', 'x-consistency'],
     exposedHeaders: ['retry-after', 'x-request-id'],
     maxAge: 600,
   });

@@ -9,6 +9,7 @@ import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LEAD_DESK_FEATURES } from './lead-desk.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 /**
  * The standalone server: configuration from the environment, logs, its own database, Lead Desk's features and
@@ -21,7 +22,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [AppConfigModule.forRoot(config), LoggerModule.forRoot(loggerOptions(config)), DatabaseModule, ...LEAD_DESK_FEATURES, HealthModule],
+      imports: [AppConfigModule.forRoot(config), LoggerModule.forRoot(loggerOptions(config)), DatabaseModule, ...LEAD_DESK_FEATURES, HealthModule, MetricsModule],
       providers: [
         { provide: APP_GUARD, useClass: DeclaredRoutesGuard },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

@@ -16,6 +16,7 @@ import { PaginationModule } from './common/pagination/pagination.module';
 import { AppConfig } from './config/app-config';
 import { LeadSourceEntity } from './lead-sources/lead-source.entity';
 import { JobsModule } from './jobs/jobs.module';
+import { DatabaseServicesModule } from './database/read-replicas';
 import { LeadSourcesModule } from './lead-sources/lead-sources.module';
 import { runLeadDeskMigrations } from './lead-desk.migrations';
 import { leadDeskConfig, type LeadDeskAsyncOptions, type LeadDeskOptions } from './lead-desk.options';
@@ -37,7 +38,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
  * @LeadDeskController) and their entities. The standalone server (AppModule) and LeadDeskModule import the
  * same list, so a lead created in a host follows the same rules, assignment and audit as one created over HTTP.
  */
-export const LEAD_DESK_FEATURES = [PaginationModule, JobsModule, AccessLogModule, AuditModule, AccountsModule, AuthModule, TeamsModule, LeadSourcesModule, RotationsModule, WebhooksModule, LeadsModule];
+export const LEAD_DESK_FEATURES = [DatabaseServicesModule, PaginationModule, JobsModule, AccessLogModule, AuditModule, AccountsModule, AuthModule, TeamsModule, LeadSourcesModule, RotationsModule, WebhooksModule, LeadsModule];
 
 /**
  * One entity per table, each describing its table exactly as migrations/ create it (test/schema-drift.e2e-spec.ts:

@@ -9,6 +9,7 @@ import { loadConfig } from './config/config.module';
 import { loadDotEnv } from './config/dotenv';
 import { ConfigurationError } from './config/environment';
 import { drainAndClose } from './common/http/drain';
+import { MetricsService } from './metrics/metrics.service';
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
@@ -50,6 +51,7 @@ async function serve(): Promise<void> {
       new Logger('Auth').warn('JWT_SECRET is not set: using the development secret. Never do this in production.');
     }
     await app.listen({ port: config.port, host: config.host });
+    await app.get(MetricsService).startServer(); // METRICS_PORT: its own listener (nothing otherwise)
   } catch (error: unknown) {
     const known = describeStartupFailure(error, config);
     if (!known || config?.logLevel === 'debug' || config?.logLevel === 'trace') startup.print();

@@ -148,7 +148,7 @@ describe('POST /leads in the OpenAPI document (/docs-json)', () => {
   it('GET /audit-logs answers AuditPage of AuditEntry, with its filters as query parameters', () => {
     const op = doc.paths['/audit-logs'].get;
     const names = op.parameters.map((p: { name: string }) => p.name).sort();
-    expect(names).toEqual(['cursor', 'entityId', 'entityType', 'event', 'from', 'leadId', 'limit', 'to', 'user', 'x-account-id'].sort());
+    expect(names).toEqual(['cursor', 'entityId', 'entityType', 'event', 'from', 'leadId', 'limit', 'to', 'user', 'x-account-id', 'x-consistency'].sort());
     expect(op.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/AuditPage' });
     const page = doc.components.schemas.AuditPage;
     expect(page.properties!.data.items).toEqual({ $ref: '#/components/schemas/AuditEntry' });

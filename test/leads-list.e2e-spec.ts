@@ -303,7 +303,7 @@ describe('GET /leads', () => {
       await insertLeads(t, account.id, rows);
       const expected: number[] = (
         await dataSourceOf(t).query('SELECT id FROM leads WHERE account_id = $1 AND NOT archived ORDER BY created_at DESC, id DESC', [account.id])
-      ).map((r: { id: number }) => r.id);
+      ).map((r: { id: string }) => Number(r.id));
       expect(expected).toHaveLength(40);
 
       let arrivals = 0;

@@ -6,12 +6,14 @@ import { LeadDeskController } from '../common/decorators/lead-desk-controller.de
 import { Permission } from '../common/decorators/route-access.decorator';
 import { AccessLogService } from './access-log.service';
 import { AccessLogPageDto, AccessLogQueryDto } from './dto/access-log.dto';
+import { MayReadFromReplica } from '../common/decorators/read-consistency.decorator';
 
 @ApiTags('access-logs')
 @LeadDeskController('access-logs')
 export class AccessLogController {
   constructor(private readonly accessLog: AccessLogService) {}
 
+  @MayReadFromReplica()
   @Get()
   @Permission('access-log:read')
   @ApiOperation({
@@ -43,6 +45,6 @@ export class AccessLogController {
     },
   })
   list(@Ctx() ctx: AccountContext, @Query() query: AccessLogQueryDto): Promise<AccessLogPageDto> {
-    return this.accessLog.list(ctx.accountId, query);
+    return this.accessLog.list(ctx.accountId, query, ctx);
   }
 }

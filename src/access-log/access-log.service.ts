@@ -1,10 +1,9 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../accounts/api-keys.service';
 import type { AccountContext } from '../common/account-context';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { toPage } from '../common/pagination/page';
+import { ReadReplicas, type ReadPreference } from '../database/read-replicas';
 import { sqlRows } from '../database/sql';
 import { LIST, USAGE, type RecordRow } from './access-log.queries';
 import { AccessLogPageDto, AccessLogQueryDto, AccessLogRecordDto, ApiKeyUsageDto, ApiKeyUsageQueryDto } from './dto/access-log.dto';
@@ -16,15 +15,16 @@ const DAY_MS = 86_400_000;
 @Injectable()
 export class AccessLogService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cursors: CursorCodec,
     private readonly apiKeys: ApiKeysService,
+    private readonly replicas: ReadReplicas,
   ) {}
 
-  async list(accountId: string, query: AccessLogQueryDto): Promise<AccessLogPageDto> {
+  /** `preference`: an HTTP request's (a replica may answer, API.md 14); without, the primary. */
+  async list(accountId: string, query: AccessLogQueryDto, preference?: ReadPreference): Promise<AccessLogPageDto> {
     const [beforeAt, beforeId] = query.cursor ? this.cursors.decode(CURSOR_SCOPE, query.cursor, 2).map(String) : [null, null];
     const limit = query.limit!;
-    const rows = await sqlRows(this.dataSource, LIST, {
+    const rows = await this.replicas.read(preference, (db) => sqlRows(db, LIST, {
       accountId,
       // Dates are handed over as UTC instants, never left to the session's time zone.
       from: query.from === undefined ? null : new Date(query.from).toISOString(),
@@ -37,7 +37,7 @@ export class AccessLogService {
       beforeAt,
       beforeId,
       limit: limit + 1,
-    });
+    }));
     return toPage(rows, limit, this.cursors, CURSOR_SCOPE, (r) => [r.at_key, String(r.id)], toRecordDto);
   }
 
@@ -47,12 +47,12 @@ export class AccessLogService {
     const to = query.to !== undefined ? new Date(query.to) : new Date();
     const from = query.from !== undefined ? new Date(query.from) : new Date(to.getTime() - 30 * DAY_MS);
     if (from.getTime() > to.getTime()) throw new BadRequestException('from must not be after to');
-    const rows = await sqlRows(this.dataSource, USAGE, {
+    const rows = await this.replicas.read(ctx, (db) => sqlRows(db, USAGE, {
       accountId: ctx.accountId,
       apiKeyId,
       from: from.toISOString(),
       to: to.toISOString(),
-    });
+    }));
     return {
       data: rows.map((r) => ({ day: r.day, requests: Number(r.requests), status2xx: Number(r.s2), status4xx: Number(r.s4), status5xx: Number(r.s5) })),
     };

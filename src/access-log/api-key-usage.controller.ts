@@ -9,12 +9,14 @@ import { ErrorResponseDto } from '../common/http/error-response.dto';
 import { IdParamPipe } from '../common/pipes/params';
 import { AccessLogService } from './access-log.service';
 import { ApiKeyUsageDto, ApiKeyUsageQueryDto } from './dto/access-log.dto';
+import { MayReadFromReplica } from '../common/decorators/read-consistency.decorator';
 
 @ApiTags('api-keys')
 @LeadDeskController('api-keys')
 export class ApiKeyUsageController {
   constructor(private readonly accessLog: AccessLogService) {}
 
+  @MayReadFromReplica()
   @Get(':id/usage')
   @Permission('api-keys:manage')
   @ApiOperation({

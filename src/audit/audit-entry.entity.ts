@@ -1,4 +1,4 @@
-import { Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { AccountEntity } from '../accounts/account.entity';
 
 /**
@@ -7,7 +7,6 @@ import { AccountEntity } from '../accounts/account.entity';
  * their order): each list walks one of them newest first.
  */
 @Entity('audit_log')
-@Index('audit_log_account_idx', ['accountId', 'id'])
 @Index('audit_log_entity_idx', ['accountId', 'entityType', 'entityId', 'id'])
 @Index('audit_log_event_idx', ['accountId', 'event', 'id'])
 @Index('audit_log_user_idx', ['accountId', 'user', 'id'])
@@ -16,7 +15,7 @@ export class AuditEntryEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'audit_log_pkey' })
   id: string;
 
-  @Column({ name: 'account_id', type: 'bigint' })
+  @PrimaryColumn({ name: 'account_id', type: 'bigint', primaryKeyConstraintName: 'audit_log_pkey' })
   @ForeignKey(() => AccountEntity, { name: 'audit_log_account_id_fkey' })
   accountId: string;
 

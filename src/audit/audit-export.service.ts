@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Readable } from 'node:stream';
-import { DataSource } from 'typeorm';
+import { ReadReplicas, type ReadPreference } from '../database/read-replicas';
 import { sqlRows } from '../database/sql';
 import { EXPORT_BATCH, filterValues, type AuditRow } from './audit.queries';
 import { toAuditEntryDto } from './dto/audit-entry.dto';
@@ -23,12 +22,13 @@ const CSV_COLUMNS = [
  */
 @Injectable()
 export class AuditExportService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly replicas: ReadReplicas) {}
 
-  stream(accountId: string, query: AuditExportQueryDto): Readable {
+  /** `preference`: an HTTP request's (each batch may be read from a replica, API.md 14); without, the primary. */
+  stream(accountId: string, query: AuditExportQueryDto, preference?: ReadPreference): Readable {
     const filter = filterValues(accountId, query);
     const format = query.format ?? 'ndjson';
-    const dataSource = this.dataSource;
+    const replicas = this.replicas;
     let after = '0';
     let header = format === 'csv';
     let fetching = false;
@@ -37,7 +37,7 @@ export class AuditExportService {
       read() {
         if (fetching) return;
         fetching = true;
-        sqlRows(dataSource, EXPORT_BATCH, { ...filter, afterId: after, limit: BATCH }).then(
+        replicas.read(preference, (db) => sqlRows(db, EXPORT_BATCH, { ...filter, afterId: after, limit: BATCH })).then(
           (rows) => {
             fetching = false;
             let chunk = '';

@@ -11,6 +11,7 @@ import { AuditPageDto } from './dto/audit-entry.dto';
 import { AuditExportQueryDto } from './dto/audit-export.dto';
 import { AuditQueryDto } from './dto/audit-query.dto';
 import { AuditVerifyDto, AuditVerifyQueryDto } from './dto/audit-verify.dto';
+import { MayReadFromReplica } from '../common/decorators/read-consistency.decorator';
 
 @ApiTags('audit')
 @LeadDeskController('audit-logs')
@@ -21,11 +22,12 @@ export class AuditController {
     private readonly exports: AuditExportService,
   ) {}
 
+  @MayReadFromReplica()
   @Get()
   @Permission('audit:read')
   @ApiOperation({ summary: 'List audit log entries, newest first' })
   list(@Ctx() ctx: AccountContext, @Query() query: AuditQueryDto): Promise<AuditPageDto> {
-    return this.audit.list(ctx.accountId, query);
+    return this.audit.list(ctx.accountId, query, ctx);
   }
 
   @Get('verify')
@@ -48,6 +50,7 @@ export class AuditController {
     return this.seals.verify(ctx.accountId, query);
   }
 
+  @MayReadFromReplica()
   @Get('export')
   @Permission('audit:read')
   @ApiOperation({
@@ -74,7 +77,7 @@ export class AuditController {
   export(@Ctx() ctx: AccountContext, @Query() query: AuditExportQueryDto): StreamableFile {
     const format = query.format ?? 'ndjson';
     const stamp = new Date().toISOString().slice(0, 10);
-    return new StreamableFile(this.exports.stream(ctx.accountId, query), {
+    return new StreamableFile(this.exports.stream(ctx.accountId, query, ctx), {
       type: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
       disposition: `attachment; filename="audit-log-${ctx.accountId}-${stamp}.${format}"`,
     });

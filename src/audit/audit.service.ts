@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import type { Actor } from './actor';
 import { toAuditEntryDto, AuditEntryDto, AuditPageDto } from './dto/audit-entry.dto';
 import { AuditQueryDto } from './dto/audit-query.dto';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { toPage } from '../common/pagination/page';
+import { ReadReplicas, type ReadPreference } from '../database/read-replicas';
 import { sqlRows } from '../database/sql';
 import { actorValues, filterValues, HISTORY, LEAD_ASSIGNMENTS, LIST, RECORD, ROTATION_ASSIGNMENT_COUNTS } from './audit.queries';
 
@@ -24,8 +24,8 @@ const CURSOR_SCOPE = 'audit-logs';
 @Injectable()
 export class AuditService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cursors: CursorCodec,
+    private readonly replicas: ReadReplicas,
   ) {}
 
   /**
@@ -59,10 +59,11 @@ export class AuditService {
     return new Map(rows.map((r) => [r.user, r.assigned]));
   }
 
-  async list(accountId: string, query: AuditQueryDto): Promise<AuditPageDto> {
+  /** `preference`: an HTTP request's (a replica may answer, API.md 14); without, the primary. */
+  async list(accountId: string, query: AuditQueryDto, preference?: ReadPreference): Promise<AuditPageDto> {
     const limit = query.limit!;
     const beforeId = query.cursor ? String(this.cursors.decode(CURSOR_SCOPE, query.cursor, 1)[0]) : null;
-    const rows = await sqlRows(this.dataSource, LIST, { ...filterValues(accountId, query), beforeId, limit: limit + 1 });
+    const rows = await this.replicas.read(preference, (db) => sqlRows(db, LIST, { ...filterValues(accountId, query), beforeId, limit: limit + 1 }));
     return toPage(rows, limit, this.cursors, CURSOR_SCOPE, (r) => [String(r.id)], toAuditEntryDto);
   }
 }

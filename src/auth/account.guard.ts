@@ -39,7 +39,7 @@ export class AccountGuard implements CanActivate {
     const accountId = header.trim();
     const role = await this.access.effectiveRole(principal, accountId);
     if (!hasPermission(role, permission)) throw AccountErrors.roleTooLow();
-    request.accountContext = { ...actorOf(request), accountId, role };
+    request.accountContext = { ...actorOf(request), accountId, role, replicaAllowed: request.headers['x-consistency'] !== 'strong' };
     return true;
   }
 }

@@ -10,6 +10,8 @@ export interface AccountContext extends Actor {
   accountId: string;
   /** Effective role: for an API key, the lower of its role and its creator's current role. */
   role: Role;
+  /** API.md 14: an HTTP request without `x-consistency: strong` may read lists, searches and exports from a replica. */
+  replicaAllowed?: boolean;
 }
 
 /** Who acts in an in-process call (a host application calling Lead Desk's services directly). */

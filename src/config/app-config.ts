@@ -9,6 +9,12 @@ export interface DatabaseConfig {
   url?: string;
   dataDir: string;
   poolSize: number;
+  /** `transaction`: behind PgBouncer in transaction pooling mode (no named prepared statements, no session state) */
+  poolMode?: 'session' | 'transaction';
+  /** Streaming replicas read from by GET lists, searches, exports and stats (PostgreSQL only) */
+  readUrls?: string[];
+  /** A replica further behind than this is not read from */
+  readMaxLagMs?: number;
   migrationsRun: boolean;
   /** How long this process may reuse a member's role it read (0: read it on every request) */
   membershipCacheMs: number;
@@ -45,6 +51,8 @@ export class AppConfig {
   readonly auditSeal: { key?: string; intervalS: number };
   /** API.md section 10: whether this process delivers, where deliveries may go, the retry pauses and the poll interval. */
   readonly webhooks: { delivery: boolean; allowHttp: boolean; allowPrivate: boolean; retryScheduleMs: number[]; pollMs: number };
+  /** API.md section 14: GET /metrics on `port` (a listener of its own), else on the API port behind `token`; off when neither */
+  readonly metrics: { port?: number; token?: string };
 
   constructor(env: EnvironmentVariables) {
     this.nodeEnv = env.NODE_ENV ?? 'development';
@@ -54,6 +62,9 @@ export class AppConfig {
       url: env.DATABASE_URL,
       dataDir: env.DATA_DIR ?? './.data',
       poolSize: env.DATABASE_POOL_SIZE ?? 10,
+      poolMode: (env.DATABASE_POOL_MODE as 'session' | 'transaction' | undefined) ?? 'session',
+      readUrls: (env.DATABASE_READ_URLS ?? '').split(',').map((u) => u.trim()).filter(Boolean),
+      readMaxLagMs: env.READ_MAX_LAG_MS ?? 2000,
       migrationsRun: env.MIGRATIONS_RUN ?? true,
       membershipCacheMs: env.MEMBERSHIP_CACHE_MS ?? 1000,
     };
@@ -86,6 +97,7 @@ export class AppConfig {
       retryScheduleMs: parseDurations(env.WEBHOOK_RETRY_SCHEDULE ?? '5s,5m,30m,2h,5h,10h,10h'),
       pollMs: env.WEBHOOK_POLL_MS ?? 250,
     };
+    this.metrics = { port: env.METRICS_PORT, token: env.METRICS_TOKEN };
     this.corsOrigins = (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   }
 }

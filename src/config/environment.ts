@@ -39,6 +39,16 @@ export class EnvironmentVariables {
   @Help('10', 'connections in the pool (PostgreSQL only)')
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) DATABASE_POOL_SIZE?: number;
 
+  @Help('session', '`transaction`: correct behind PgBouncer in transaction pooling mode (no named prepared statements, no session state); `session`: a direct connection or session pooling')
+  @IsOptional() @IsIn(['session', 'transaction']) DATABASE_POOL_MODE?: string;
+
+  @Help('unset', 'comma-separated postgres:// URLs of streaming replicas: GET lists, searches, exports and stats read from one whose replay lag is under READ_MAX_LAG_MS')
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^postgres(ql)?:\/\/[^,\s]+(\s*,\s*postgres(ql)?:\/\/[^,\s]+)*$/, { message: 'DATABASE_READ_URLS must be comma-separated postgres:// or postgresql:// URLs' })
+  DATABASE_READ_URLS?: string;
+
+  @Help('2000', 'a replica further behind the primary than this, in ms (0..3600000), is not read from (reads go to the primary)')
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(3600000) READ_MAX_LAG_MS?: number;
+
   @Help('development secret', 'HS256 secret, 16+ characters; required when NODE_ENV=production')
   @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16, { message: 'JWT_SECRET must be at least 16 characters' })
   JWT_SECRET?: string;
@@ -120,6 +130,13 @@ export class EnvironmentVariables {
 
   @Help('250', 'how often a delivering process looks for due deliveries, in ms (10..60000)')
   @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60000) WEBHOOK_POLL_MS?: number;
+
+  @Help('unset', 'serve GET /metrics (Prometheus) on this port, a listener of its own on HOST; unset: see METRICS_TOKEN')
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) METRICS_PORT?: number;
+
+  @Help('unset', 'without METRICS_PORT: serve GET /metrics on the API port to `Authorization: Bearer <this>` (16+ characters); neither set: /metrics is 404')
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
 }
 
 export class ConfigurationError extends Error {}

@@ -3,6 +3,7 @@ import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/Postgres
 import { DatabaseConfig } from '../config/app-config';
 import { MIGRATIONS_DIR } from './migrations-dir';
 import { openEmbeddedDatabase } from './pglite';
+import { POOL_MODE_OPTION } from './sql';
 
 export const MIGRATIONS_GLOB = join(MIGRATIONS_DIR, '*.js');
 
@@ -49,6 +50,8 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenedDataba
           connectionTimeoutMillis: POOL_WAIT_MS,
           idleTimeoutMillis: 30000,
           application_name: 'lead-desk',
+          // DATABASE_POOL_MODE=transaction: preparedRows runs unnamed statements, migrations lock per transaction.
+          ...(config.poolMode === 'transaction' ? { [POOL_MODE_OPTION]: 'transaction' } : {}),
         },
       },
       close: async () => undefined,

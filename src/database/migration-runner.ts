@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource, Migration, MigrationExecutor, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { MIGRATIONS_DIR } from './migrations-dir';
+import { namedStatementsOn } from './sql';
 
 /** An arbitrary constant shared by every process of this app: the advisory lock that serialises migrations. */
 const MIGRATION_LOCK_KEY = 742_113_901;
@@ -33,6 +34,7 @@ export const LEAD_DESK_MIGRATIONS: MigrationClass[] = readdirSync(MIGRATIONS_DIR
 export async function runMigrationsLocked(dataSource: DataSource, migrations?: MigrationClass[]): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
+  if (!namedStatementsOn(dataSource)) return runInOneTransaction(dataSource, runner, migrations);
   try {
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
@@ -42,6 +44,31 @@ export async function runMigrationsLocked(dataSource: DataSource, migrations?: M
       return applied.map((m) => m.name);
     } finally {
       await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
+ * DATABASE_POOL_MODE=transaction: a session lock taken through a transaction-mode pooler would stay on
+ * whichever server connection ran it (and its unlock could run on another). Instead every pending migration
+ * runs in ONE transaction that first takes `pg_advisory_xact_lock`: the pending list is read after the lock,
+ * so a process that waited finds nothing left to do, and the lock ends with the transaction.
+ */
+async function runInOneTransaction(dataSource: DataSource, runner: QueryRunner, migrations?: MigrationClass[]): Promise<string[]> {
+  try {
+    await runner.startTransaction();
+    try {
+      await runner.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      const executor = migrations ? new ListedMigrationExecutor(dataSource, runner, migrations) : new MigrationExecutor(dataSource, runner);
+      executor.transaction = 'none'; // inside the transaction above
+      const applied = await executor.executePendingMigrations();
+      await runner.commitTransaction();
+      return applied.map((m) => m.name);
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
     }
   } finally {
     await runner.release();

@@ -56,9 +56,22 @@ export async function preparedRows<P extends object, R>(db: Db, statement: Query
   if (runner) {
     target = runner.databaseConnection ?? ((await runner.connect()) as PgQueryable);
   } else {
-    const dataSource = 'driver' in db ? db : db.connection;
-    target = (dataSource.driver as unknown as { master: PgQueryable }).master;
+    target = (('driver' in db ? db : db.connection).driver as unknown as { master: PgQueryable }).master;
   }
-  const result = await target.query({ name: statementName(text), text, values: params });
+  const dataSource = runner ? runner.connection : 'driver' in db ? db : db.connection;
+  // Behind a transaction-mode pooler (DATABASE_POOL_MODE=transaction) a named statement prepared on one server
+  // connection is not there on the next: the statement goes unnamed (parsed and planned on every call).
+  const result = await target.query(namedStatementsOn(dataSource) ? { name: statementName(text), text, values: params } : { text, values: params } as never);
   return result.rows as R[];
+}
+
+/** The marker `openDatabase` puts in the pool options (`extra`) of a DataSource for DATABASE_POOL_MODE=transaction. */
+export const POOL_MODE_OPTION = 'leadDeskPoolMode';
+
+/**
+ * Whether statements may be prepared by name on `dataSource`'s connections: not behind a transaction-mode
+ * pooler (PgBouncer 1.18 keeps no prepared statement across transactions).
+ */
+export function namedStatementsOn(dataSource: DataSource): boolean {
+  return (dataSource.options as { extra?: Record<string, unknown> }).extra?.[POOL_MODE_OPTION] !== 'transaction';
 }

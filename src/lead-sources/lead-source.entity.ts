@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, DeleteDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, DeleteDateColumn, Entity, ForeignKey, Index, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { NUMERIC_ID } from '../database/numeric-id';
 import { AccountEntity } from '../accounts/account.entity';
 import { TeamEntity } from '../teams/team.entity';
 
@@ -15,14 +16,14 @@ import { TeamEntity } from '../teams/team.entity';
 // describe, `(account_id, team_id, lower(name)) WHERE deleted_at IS NULL` (the migration creates it).
 @Index('lead_sources_live_name_key', { synchronize: false })
 export class LeadSourceEntity {
-  @PrimaryGeneratedColumn('identity', { generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'lead_sources_pkey' })
+  @PrimaryColumn({ type: 'bigint', generated: 'identity', generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'lead_sources_pkey', transformer: NUMERIC_ID })
   id: number;
 
-  @Column({ name: 'account_id', type: 'bigint' })
+  @PrimaryColumn({ name: 'account_id', type: 'bigint', primaryKeyConstraintName: 'lead_sources_pkey' })
   @ForeignKey(() => AccountEntity, { name: 'lead_sources_account_id_fkey' })
   accountId: string;
 
-  @Column({ name: 'team_id', type: 'integer' })
+  @Column({ name: 'team_id', type: 'bigint', transformer: NUMERIC_ID })
   teamId: number;
 
   @Column({ type: 'varchar', length: 255 })

@@ -3,6 +3,7 @@ import type { Actor } from '../audit/actor';
 import { actorRecord } from '../audit/audit.queries';
 import { toAuditEntryDto } from '../audit/dto/audit-entry.dto';
 import { preparedRows } from '../database/sql';
+import { observeRotationTurn, rotationTurnsObserved } from '../metrics/rotation-turns';
 import type { AssignmentPlan, DecidedTurns } from '../rotations/assignment.service';
 import { type LeadDto, type LeadRow, toLeadDto } from './dto/lead.dto';
 import { INPUT_COLUMNS, type LeadValues } from './lead-columns';
@@ -76,6 +77,28 @@ export async function insertLeads(
   guard: InsertGuard | null,
   lockTimeout: string,
   decided: DecidedTurns | null = null,
+): Promise<LeadDto[] | null> {
+  // Metrics on: a statement taking a rotation's turn is timed, its row-lock wait included; off: one check.
+  if ((!plan && !decided?.rotationId) || !rotationTurnsObserved()) return insertLeadsOnce(db, accountId, leads, plan, guard, lockTimeout, decided);
+  const started = performance.now();
+  try {
+    const created = await insertLeadsOnce(db, accountId, leads, plan, guard, lockTimeout, decided);
+    observeRotationTurn((performance.now() - started) / 1000, 'taken');
+    return created;
+  } catch (error) {
+    observeRotationTurn((performance.now() - started) / 1000, (error as { code?: unknown }).code === '55P03' ? 'lock_timeout' : 'error');
+    throw error;
+  }
+}
+
+async function insertLeadsOnce(
+  db: DataSource | EntityManager,
+  accountId: string,
+  leads: readonly LeadToInsert[],
+  plan: AssignmentPlan | null,
+  guard: InsertGuard | null,
+  lockTimeout: string,
+  decided: DecidedTurns | null,
 ): Promise<LeadDto[] | null> {
   const turn = plan && {
     rotationId: plan.rotationId,

@@ -24,6 +24,8 @@ import {
 import { LeadErrors, LeadListErrors } from './leads.errors';
 import type { LeadAssignmentDto, LeadAssignmentPageDto } from './dto/lead-assignment.dto';
 import type { PageQueryDto } from '../common/pagination/page-query.dto';
+import { numericId } from '../database/numeric-id';
+import { ReadReplicas } from '../database/read-replicas';
 import { runTransaction } from '../database/transaction';
 
 const CURSOR_SCOPE = 'leads';
@@ -37,6 +39,7 @@ export class LeadReadsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly cursors: CursorCodec,
+    private readonly replicas: ReadReplicas,
   ) {}
 
   /** The lead with its whole audit log, oldest first, both read in one snapshot. */
@@ -73,23 +76,29 @@ export class LeadReadsService {
   async list(ctx: AccountContext, query: ListLeadsQueryDto): Promise<LeadPageDto> {
     const limit = query.limit!;
     const filters = this.filters(ctx.accountId, query);
+    // A replica within READ_MAX_LAG_MS when there is one and the request allows it, else the primary.
+    const rows = await this.replicas.read(ctx, (db) => this.listRows(db, filters, limit));
+    return toPage(rows, limit, this.cursors, CURSOR_SCOPE, (r) => [r.cursor_created_at, numericId(r.id)], (r) => toLeadDto(r));
+  }
+
+  private async listRows(db: DataSource, filters: LeadListFilters, limit: number): Promise<ListRow[]> {
     const steps = leadListSteps(filters);
     let rows: ListRow[];
     if (steps[0] === 'keyset') {
-      rows = await this.run(this.dataSource.manager, leadListStatement(filters, 'keyset', limit));
+      rows = await this.run(db.manager, leadListStatement(filters, 'keyset', limit));
     } else {
-      const walked = await this.run(this.dataSource.manager, leadListStatement(filters, 'walk', limit));
+      const walked = await this.run(db.manager, leadListStatement(filters, 'walk', limit));
       rows = walked.filter((r) => r.hit);
       const window = walkWindow(filters, limit);
       const windowFilled = walked.some((r) => Number(r.pos) === window);
       if (rows.length <= limit && windowFilled && steps.includes('trigram')) {
-        rows = await runTransaction(this.dataSource, async (m) => {
+        rows = await runTransaction(db, async (m) => {
           await m.query(TRIGRAM_STEP_SETTINGS);
           return this.run(m, leadListStatement(filters, 'trigram', limit));
         });
       }
     }
-    return toPage(rows, limit, this.cursors, CURSOR_SCOPE, (r) => [r.cursor_created_at, r.id], (r) => toLeadDto(r));
+    return rows;
   }
 
   private run(m: EntityManager, statement: Statement): Promise<ListRow[]> {

@@ -1,4 +1,5 @@
-import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { NUMERIC_ID } from '../database/numeric-id';
 import { AccountEntity } from '../accounts/account.entity';
 import { LeadSourceEntity } from '../lead-sources/lead-source.entity';
 import { TeamEntity } from '../teams/team.entity';
@@ -37,17 +38,17 @@ import { TeamEntity } from '../teams/team.entity';
 @Index('leads_account_phone_key_idx', { synchronize: false })
 @ForeignKey(() => LeadEntity, ['accountId', 'mergedIntoId'], ['accountId', 'id'], { name: 'leads_account_id_merged_into_id_fkey' })
 export class LeadEntity {
-  @PrimaryGeneratedColumn('identity', { generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'leads_pkey' })
+  @PrimaryColumn({ type: 'bigint', generated: 'identity', generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'leads_pkey', transformer: NUMERIC_ID })
   id: number;
 
-  @Column({ name: 'account_id', type: 'bigint' })
+  @PrimaryColumn({ name: 'account_id', type: 'bigint', primaryKeyConstraintName: 'leads_pkey' })
   @ForeignKey(() => AccountEntity, { name: 'leads_account_id_fkey' })
   accountId: string;
 
-  @Column({ name: 'team_id', type: 'integer', nullable: true })
+  @Column({ name: 'team_id', type: 'bigint', nullable: true, transformer: NUMERIC_ID })
   teamId: number | null;
 
-  @Column({ name: 'lead_source_id', type: 'integer', nullable: true })
+  @Column({ name: 'lead_source_id', type: 'bigint', nullable: true, transformer: NUMERIC_ID })
   leadSourceId: number | null;
 
   /** Set when the lead is converted. */
@@ -135,7 +136,7 @@ export class LeadEntity {
   phoneKey: string | null;
 
   /** Set when the lead was merged into another (and archived). */
-  @Column({ name: 'merged_into_id', type: 'integer', nullable: true })
+  @Column({ name: 'merged_into_id', type: 'bigint', nullable: true, transformer: NUMERIC_ID })
   mergedIntoId: number | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -49,6 +49,7 @@ import { IDEMPOTENCY_KEY_MAX, idempotentRequest } from './idempotency';
 import { LeadChangesService } from './lead-changes.service';
 import { LeadReadsService } from './lead-reads.service';
 import { LeadsService } from './leads.service';
+import { MayReadFromReplica } from '../common/decorators/read-consistency.decorator';
 
 /** The documented ?onDuplicate of the routes that create leads. */
 const ON_DUPLICATE_QUERY = {
@@ -379,6 +380,7 @@ export class LeadsController {
     return result.body;
   }
 
+  @MayReadFromReplica()
   @Get()
   @ApiOperation({
     summary: 'List leads, newest first',

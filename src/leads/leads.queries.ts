@@ -69,8 +69,8 @@ export interface CheckRulesRow {
 
 const CHECK_EXPRESSIONS: RuleExpressions = {
   account: ':accountId::bigint',
-  team: ':teamId::integer',
-  source: ':leadSourceId::integer',
+  team: ':teamId::bigint',
+  source: ':leadSourceId::bigint',
   skip: ':skip::boolean',
   assignee: ':assignee::text',
 };
@@ -85,7 +85,7 @@ export const CHECK_RULES = defineQuery<CheckRulesParams, CheckRulesRow>(
          ${teamHasSources(CHECK_EXPRESSIONS)} AS team_has_sources,
          EXISTS (SELECT 1 FROM assignee) AS assignee_found,
          candidates, candidates::text AS candidates_text
-    FROM (SELECT CASE WHEN :withCandidates::boolean THEN ${candidatesJson(':accountId::bigint', ':teamId::integer')} END AS candidates) c`,
+    FROM (SELECT CASE WHEN :withCandidates::boolean THEN ${candidatesJson(':accountId::bigint', ':teamId::bigint')} END AS candidates) c`,
 );
 
 /** SQL types of the input columns that are not text. */
@@ -97,7 +97,7 @@ const COLUMN_TYPES: Record<string, string> = {
   interested_in_switching: 'boolean',
   last_contacted: 'timestamptz',
   archived: 'boolean',
-  merged_into_id: 'integer',
+  merged_into_id: 'bigint',
 };
 
 /** No live lead the statement can see shares a match key with a lead of `input` (each an index probe). */
@@ -221,7 +221,7 @@ function insertLeadsSql(shape: { many: boolean; turn: TurnShape; guarded: boolea
   const when = shape.guarded ? '(SELECT pass FROM rules)' : undefined;
   if (shape.turn === 'slot') {
     const step = shape.many ? '(SELECT count(*)::integer FROM input)' : '1';
-    ctes.push(turnCte({ account: ':accountId::bigint', rotation: ':rotationId::integer', version: ':membersVersion::integer', step, lockTimeout: ':lockTimeout::text', when }));
+    ctes.push(turnCte({ account: ':accountId::bigint', rotation: ':rotationId::bigint', version: ':membersVersion::integer', step, lockTimeout: ':lockTimeout::text', when }));
   }
   if (shape.turn === 'decided') {
     ctes.push(
@@ -244,7 +244,7 @@ function insertLeadsSql(shape: { many: boolean; turn: TurnShape; guarded: boolea
   // ids in `ord` order: PostgreSQL evaluates a volatile output column after the ORDER BY's sort
   const order = shape.many ? ' ORDER BY ord' : '';
   ctes.push(
-    `slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id'))::integer AS id, ${assignee} AS assignee${explained ? `, ${how} AS how` : ''} FROM ${from}${order})`,
+    `slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ${assignee} AS assignee${explained ? `, ${how} AS how` : ''} FROM ${from}${order})`,
   );
   const columns = [...INPUT_COLUMNS.map(([, column]) => column), ...MATCH_KEY_COLUMNS];
   ctes.push(`lead AS (

@@ -1,3 +1,4 @@
+import { numericId } from '../database/numeric-id';
 import type { CandidateRow, RotationStateRow } from './rotations.queries';
 import { toMemberState, type RotationMemberState } from './rotation-members';
 import type { Candidate, MemberCounter, RoutingMember, RoutingRotation } from './routing-engine';
@@ -140,7 +141,7 @@ export function toRotationConfigs(rows: readonly CandidateRow[]): RotationConfig
   for (const r of rows) {
     let c = byId.get(r.id);
     if (!c) {
-      c = { id: r.id, teamId: r.team_id, membersVersion: r.members_version, members: [], routing: { respectAvailability: r.respect_availability, members: [] } };
+      c = { id: numericId(r.id), teamId: numericId(r.team_id), membersVersion: r.members_version, members: [], routing: { respectAvailability: r.respect_availability, members: [] } };
       byId.set(r.id, c);
     }
     const state = toMemberState(r);

@@ -22,6 +22,7 @@ import {
   type RotationState,
   type RoutingPlan,
 } from './assignment-plan';
+import { numericId } from '../database/numeric-id';
 
 export * from './assignment-plan';
 

@@ -1,4 +1,5 @@
 import { Check, Column, Entity, ForeignKey, PrimaryColumn, Unique } from 'typeorm';
+import { NUMERIC_ID } from '../database/numeric-id';
 import { RotationEntity } from './rotation.entity';
 
 /** One member of a rotation, at its place in the order: migrations/1764250100000-TeamsSourcesRotations.js. */
@@ -16,7 +17,7 @@ export class RotationMemberEntity {
   @PrimaryColumn({ name: 'account_id', type: 'bigint', primaryKeyConstraintName: 'rotation_members_pkey' })
   accountId: string;
 
-  @PrimaryColumn({ name: 'rotation_id', type: 'integer', primaryKeyConstraintName: 'rotation_members_pkey' })
+  @PrimaryColumn({ name: 'rotation_id', type: 'bigint', primaryKeyConstraintName: 'rotation_members_pkey', transformer: NUMERIC_ID })
   rotationId: number;
 
   /** The member's place in the rotation's order, from 0. */

@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, DeleteDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, DeleteDateColumn, Entity, ForeignKey, Index, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { NUMERIC_ID } from '../database/numeric-id';
 import { AccountEntity } from '../accounts/account.entity';
 import { TeamEntity } from '../teams/team.entity';
 
@@ -16,15 +17,15 @@ import { TeamEntity } from '../teams/team.entity';
 })
 @Index('rotations_one_active_default', ['accountId'], { unique: true, where: 'active AND deleted_at IS NULL AND team_id IS NULL' })
 export class RotationEntity {
-  @PrimaryGeneratedColumn('identity', { generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'rotations_pkey' })
+  @PrimaryColumn({ type: 'bigint', generated: 'identity', generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'rotations_pkey', transformer: NUMERIC_ID })
   id: number;
 
-  @Column({ name: 'account_id', type: 'bigint' })
+  @PrimaryColumn({ name: 'account_id', type: 'bigint', primaryKeyConstraintName: 'rotations_pkey' })
   @ForeignKey(() => AccountEntity, { name: 'rotations_account_id_fkey' })
   accountId: string;
 
   /** null: the account's default rotation. */
-  @Column({ name: 'team_id', type: 'integer', nullable: true })
+  @Column({ name: 'team_id', type: 'bigint', nullable: true, transformer: NUMERIC_ID })
   teamId: number | null;
 
   @Column({ type: 'varchar', length: 255 })

@@ -92,7 +92,7 @@ export const candidatesJson = (account: string, team: string) =>
 
 export const CANDIDATES = defineQuery<{ accountId: string; teamId: number | null }, CandidateRow>(
   'rotations/candidates',
-  `${candidatesSelect(':accountId', ':teamId::integer')} ORDER BY r.id, rm.ordinal`,
+  `${candidatesSelect(':accountId', ':teamId::bigint')} ORDER BY r.id, rm.ordinal`,
 );
 
 /** Where a statement has the values of a turn: SQL expressions. */

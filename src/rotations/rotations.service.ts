@@ -18,14 +18,15 @@ import { RotationMemberEntity } from './rotation-member.entity';
 import { RotationEntity } from './rotation.entity';
 import { RotationErrors } from './rotations.errors';
 import { runTransaction } from '../database/transaction';
+import { numericId } from '../database/numeric-id';
 
 const CURSOR_SCOPE = 'rotations';
 
 function toDto(rotation: RotationEntity, members: RotationMemberState[], nextUser: string | null): RotationDto {
   return {
-    id: rotation.id,
+    id: numericId(rotation.id),
     accountId: rotation.accountId,
-    teamId: rotation.teamId,
+    teamId: numericId(rotation.teamId),
     name: rotation.name,
     active: rotation.active,
     respectAvailability: rotation.respectAvailability,

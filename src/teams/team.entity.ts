@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, DeleteDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, DeleteDateColumn, Entity, ForeignKey, Index, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { NUMERIC_ID } from '../database/numeric-id';
 import { AccountEntity } from '../accounts/account.entity';
 
 /** A team of an account (soft-deleted): migrations/1764250100000-TeamsSourcesRotations.js. */
@@ -9,10 +10,10 @@ import { AccountEntity } from '../accounts/account.entity';
 // describe, `(account_id, lower(name)) WHERE deleted_at IS NULL` (the migration creates it).
 @Index('teams_live_name_key', { synchronize: false })
 export class TeamEntity {
-  @PrimaryGeneratedColumn('identity', { generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'teams_pkey' })
+  @PrimaryColumn({ type: 'bigint', generated: 'identity', generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'teams_pkey', transformer: NUMERIC_ID })
   id: number;
 
-  @Column({ name: 'account_id', type: 'bigint' })
+  @PrimaryColumn({ name: 'account_id', type: 'bigint', primaryKeyConstraintName: 'teams_pkey' })
   @ForeignKey(() => AccountEntity, { name: 'teams_account_id_fkey' })
   accountId: string;
 

@@ -76,7 +76,7 @@ export async function insertLeads(t: TestApp, accountId: string, rows: LeadSeedR
      RETURNING id`,
     [accountId, JSON.stringify(filled)],
   );
-  return inserted.map((r) => r.id);
+  return inserted.map((r) => Number(r.id)); // int8 comes back as a string
 }
 
 /** Picks from a SQL array literal by a hash column: `pick(NAMES, 'h.h3', 60)`. */

@@ -115,7 +115,8 @@ export async function startServer(env: Record<string, string | undefined>, ready
     cwd: ROOT,
     // LEAD_DESK_ENV_FILE=none: a developer's .env in the repository must not configure the servers tests start.
     // WEBHOOK_DELIVERY=false unless asked for: see testConfig (test/support/app.ts)
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', LEAD_DESK_ENV_FILE: 'none', WEBHOOK_DELIVERY: 'false', ...env },
+    // DATABASE_POOL_MODE: set for the whole run by TEST_PGBOUNCER=1 (global setup), so servers behave as behind a pooler.
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', LEAD_DESK_ENV_FILE: 'none', WEBHOOK_DELIVERY: 'false', DATABASE_POOL_MODE: process.env.DATABASE_POOL_MODE, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (output += d));

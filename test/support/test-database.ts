@@ -8,6 +8,8 @@ import { isDatabaseUnavailable } from '../../src/common/filters/database-errors'
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /** Set by global setup for every worker when the run is on PostgreSQL: the throwaway database of this run. */
 export const RUN_DATABASE_ENV = 'LEADDESK_TEST_DATABASE_URL';
+/** TEST_PGBOUNCER=1: the run database's own URL (RUN_DATABASE_ENV then names it through PgBouncer). */
+export const DIRECT_DATABASE_ENV = 'LEADDESK_TEST_DIRECT_DATABASE_URL';
 /** Set by global setup for every worker when the run is on PGlite: this run's folder (template and per-app copies). */
 export const RUN_PGLITE_ENV = 'LEADDESK_TEST_PGLITE_DIR';
 

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsName, OptionalNotNull } from '../../common/validation/decorators';
 import type { LeadSourceEntity } from '../lead-source.entity';
+import { numericId } from '../../database/numeric-id';
 
 export class CreateLeadSourceDto {
   /** Source name, unique in its team (case-insensitive); trimmed, 1..255 characters */
@@ -50,9 +51,9 @@ export class LeadSourcePageDto {
 export type LeadSourceFields = Pick<LeadSourceEntity, 'id' | 'accountId' | 'teamId' | 'name' | 'createdAt' | 'updatedAt'>;
 
 export const toLeadSourceDto = (source: LeadSourceFields): LeadSourceDto => ({
-  id: source.id,
+  id: numericId(source.id),
   accountId: source.accountId,
-  teamId: source.teamId,
+  teamId: numericId(source.teamId),
   name: source.name,
   createdAt: source.createdAt,
   updatedAt: source.updatedAt,

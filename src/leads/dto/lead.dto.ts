@@ -1,5 +1,6 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { AuditEntryDto } from '../../audit/dto/audit-entry.dto';
+import { numericId } from '../../database/numeric-id';
 
 /**
  * The seed's `Lead`. Every field is present in an answer; an optional field that has no value is `null`.
@@ -180,10 +181,10 @@ export const LEAD_COLUMNS = `id, account_id, team_id, lead_source_id, applicatio
 /** The API's `Lead` of a row; `auditLog` only where the route includes it (not in lists). */
 export function toLeadDto(r: LeadRow, auditLog?: AuditEntryDto[]): LeadDto {
   const lead: LeadDto = {
-    id: r.id,
+    id: numericId(r.id),
     accountId: String(r.account_id),
-    teamId: r.team_id,
-    leadSourceId: r.lead_source_id,
+    teamId: numericId(r.team_id),
+    leadSourceId: numericId(r.lead_source_id),
     applicationId: r.application_id,
     firstName: r.first_name,
     lastName: r.last_name,

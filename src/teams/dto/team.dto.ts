@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsName, OptionalNotNull } from '../../common/validation/decorators';
 import type { TeamEntity } from '../team.entity';
+import { numericId } from '../../database/numeric-id';
 
 export class CreateTeamDto {
   /** Team name, unique in the account (case-insensitive); trimmed, 1..255 characters */
@@ -43,7 +44,7 @@ export class TeamPageDto {
 }
 
 export const toTeamDto = (team: TeamEntity): TeamDto => ({
-  id: team.id,
+  id: numericId(team.id),
   accountId: team.accountId,
   name: team.name,
   createdAt: team.createdAt,
