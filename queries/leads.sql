@@ -2,7 +2,7 @@
 
 -- leads/archive-merged
 UPDATE leads SET archived = true, merged_into_id = $1, updated_at = now()
-    WHERE account_id = $2 AND id = ANY($3::integer[]) RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
+    WHERE account_id = $2 AND id = ANY($3::bigint[]) RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
   phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
   current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role,
   assigned_to, notes, last_contacted, archived, created_by, merged_into_id, created_at, updated_at
@@ -40,11 +40,11 @@ WITH team AS (SELECT 1 FROM teams WHERE account_id = $1::bigint AND id = $2::big
 SELECT m.id, m.account_id, m.team_id, m.lead_source_id, m.application_id, m.first_name, m.last_name, m.img_src, m.email, m.phone, m.company, m.job_title, m.branch, m.source, m.position, m.location, m.products_services_sold, m.number_of_employees, m.current_payment_processor, m.monthly_transaction_volume, m.interested_in_switching, m.process_stage, m.buying_role, m.assigned_to, m.notes, m.last_contacted, m.archived, m.created_by, m.merged_into_id, m.created_at, m.updated_at, m.email_key, m.phone_key, ms.active AS assignee_active
      FROM (
        SELECT l.id FROM unnest($1::text[]) AS k, LATERAL (
-         SELECT id FROM leads WHERE account_id = $2 AND email_key = k AND NOT archived AND id IS DISTINCT FROM $3::integer
+         SELECT id FROM leads WHERE account_id = $2 AND email_key = k AND NOT archived AND id IS DISTINCT FROM $3::bigint
           ORDER BY created_at DESC, id DESC LIMIT $4) l
        UNION
        SELECT l.id FROM unnest($5::text[]) AS k, LATERAL (
-         SELECT id FROM leads WHERE account_id = $2 AND phone_key = k AND NOT archived AND id IS DISTINCT FROM $3::integer
+         SELECT id FROM leads WHERE account_id = $2 AND phone_key = k AND NOT archived AND id IS DISTINCT FROM $3::bigint
           ORDER BY created_at DESC, id DESC LIMIT $4) l
      ) ids
      JOIN leads m ON m.account_id = $2 AND m.id = ids.id
@@ -213,7 +213,7 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
         AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass),
   turn AS (
       UPDATE rotations SET position = position + $11::integer, cap_counters = cap_counters || $12::jsonb
-       WHERE account_id = $2::bigint AND id = $13::integer AND active AND deleted_at IS NULL AND members_version = $14::integer
+       WHERE account_id = $2::bigint AND id = $13::bigint AND active AND deleted_at IS NULL AND members_version = $14::integer
          AND position = $15::bigint
          AND (SELECT pass FROM rules)
          AND set_config('lock_timeout', $16::text, true) IS NOT NULL
@@ -361,7 +361,7 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
 WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::jsonb AS audit_data, $29::text AS actor_user, $30::text AS actor_api_key_id, $31::text AS actor_request_method, $32::text AS actor_request_path, $33::jsonb AS actor_request_headers, $34::text AS actor_request_ip, $35::text AS actor_request_id),
   turn AS (
       UPDATE rotations SET position = position + $36::integer, cap_counters = cap_counters || $37::jsonb
-       WHERE account_id = $38::bigint AND id = $39::integer AND active AND deleted_at IS NULL AND members_version = $40::integer
+       WHERE account_id = $38::bigint AND id = $39::bigint AND active AND deleted_at IS NULL AND members_version = $40::integer
          AND position = $41::bigint
          
          AND set_config('lock_timeout', $42::text, true) IS NOT NULL
@@ -536,7 +536,7 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
         AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass),
   turn AS (
       UPDATE rotations SET position = position + $45::integer, cap_counters = cap_counters || $46::jsonb
-       WHERE account_id = $36::bigint AND id = $47::integer AND active AND deleted_at IS NULL AND members_version = $48::integer
+       WHERE account_id = $36::bigint AND id = $47::bigint AND active AND deleted_at IS NULL AND members_version = $48::integer
          AND position = $49::bigint
          AND (SELECT pass FROM rules)
          AND set_config('lock_timeout', $50::text, true) IS NOT NULL
@@ -798,7 +798,7 @@ SELECT id, account_id, team_id, lead_source_id, application_id, first_name, last
 SELECT id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
   phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
   current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role,
-  assigned_to, notes, last_contacted, archived, created_by, merged_into_id, created_at, updated_at FROM leads WHERE account_id = $1 AND id = ANY($2::integer[]) ORDER BY id FOR NO KEY UPDATE
+  assigned_to, notes, last_contacted, archived, created_by, merged_into_id, created_at, updated_at FROM leads WHERE account_id = $1 AND id = ANY($2::bigint[]) ORDER BY id FOR NO KEY UPDATE
 
 -- leads/lock-match-keys
 SELECT count(*)::integer AS locked FROM (
@@ -819,15 +819,6 @@ UPDATE leads SET archived = $1, updated_at = now() WHERE account_id = $2 AND id 
   phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
   current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role,
   assigned_to, notes, last_contacted, archived, created_by, merged_into_id, created_at, updated_at
-
--- leads/take-turns
-WITH turn AS (
-      UPDATE rotations SET position = position + $1::integer
-       WHERE account_id = $2::bigint AND id = $3::integer AND active AND deleted_at IS NULL AND members_version = $4::integer
-         
-         AND set_config('lock_timeout', $5::text, true) IS NOT NULL
-       RETURNING position - $1::integer AS slot)
-  SELECT slot FROM turn
 
 -- leads/update
 UPDATE leads SET

@@ -15,7 +15,7 @@ SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email
 
 -- rotations/lock-state
 SELECT r.id, r.position, r.members_version, r.cap_counters AS counters FROM rotations r
-    WHERE r.account_id = $1 AND r.id = ANY($2::integer[]) AND r.active AND r.deleted_at IS NULL
+    WHERE r.account_id = $1 AND r.id = ANY($2::bigint[]) AND r.active AND r.deleted_at IS NULL
       AND set_config('lock_timeout', $3::text, true) IS NOT NULL
     ORDER BY r.id FOR UPDATE OF r
 
@@ -38,15 +38,15 @@ SELECT r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email
      FROM rotations r
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
-    WHERE r.account_id = $1 AND r.id = ANY($2::integer[]) ORDER BY r.id, rm.ordinal
+    WHERE r.account_id = $1 AND r.id = ANY($2::bigint[]) ORDER BY r.id, rm.ordinal
 
 -- rotations/state
-SELECT r.id, r.position, r.members_version, r.cap_counters AS counters FROM rotations r WHERE r.account_id = $1 AND r.id = ANY($2::integer[]) ORDER BY r.id
+SELECT r.id, r.position, r.members_version, r.cap_counters AS counters FROM rotations r WHERE r.account_id = $1 AND r.id = ANY($2::bigint[]) ORDER BY r.id
 
 -- rotations/take-decided-turn
 WITH turn AS (
       UPDATE rotations SET position = position + $1::integer, cap_counters = cap_counters || $2::jsonb
-       WHERE account_id = $3::bigint AND id = $4::integer AND active AND deleted_at IS NULL AND members_version = $5::integer
+       WHERE account_id = $3::bigint AND id = $4::bigint AND active AND deleted_at IS NULL AND members_version = $5::integer
          AND position = $6::bigint
          
          AND set_config('lock_timeout', $7::text, true) IS NOT NULL

@@ -40,11 +40,11 @@ export const FIND_MATCHES = defineQuery<{ accountId: string; emails: string[]; p
     .join(', ')}, m.email_key, m.phone_key, ms.active AS assignee_active
      FROM (
        SELECT l.id FROM unnest(:emails::text[]) AS k, LATERAL (
-         SELECT id FROM leads WHERE account_id = :accountId AND email_key = k AND NOT archived AND id IS DISTINCT FROM :excludeId::integer
+         SELECT id FROM leads WHERE account_id = :accountId AND email_key = k AND NOT archived AND id IS DISTINCT FROM :excludeId::bigint
           ORDER BY created_at DESC, id DESC LIMIT :perKey) l
        UNION
        SELECT l.id FROM unnest(:phones::text[]) AS k, LATERAL (
-         SELECT id FROM leads WHERE account_id = :accountId AND phone_key = k AND NOT archived AND id IS DISTINCT FROM :excludeId::integer
+         SELECT id FROM leads WHERE account_id = :accountId AND phone_key = k AND NOT archived AND id IS DISTINCT FROM :excludeId::bigint
           ORDER BY created_at DESC, id DESC LIMIT :perKey) l
      ) ids
      JOIN leads m ON m.account_id = :accountId AND m.id = ids.id
@@ -61,25 +61,12 @@ export const LEAD_MATCH_KEYS = defineQuery<{ accountId: string; id: number }, { 
 /** The leads of a merge (target and sources), locked in id order as every change of a lead locks it. */
 export const LOCK_LEADS = defineQuery<{ accountId: string; ids: number[] }, LeadRow>(
   'leads/lock-many',
-  `SELECT ${LEAD_COLUMNS} FROM leads WHERE account_id = :accountId AND id = ANY(:ids::integer[]) ORDER BY id FOR NO KEY UPDATE`,
+  `SELECT ${LEAD_COLUMNS} FROM leads WHERE account_id = :accountId AND id = ANY(:ids::bigint[]) ORDER BY id FOR NO KEY UPDATE`,
 );
 
 /** The sources of a merge: archived, pointing at their target. */
 export const ARCHIVE_MERGED = defineQuery<{ accountId: string; ids: number[]; targetId: number }, LeadRow>(
   'leads/archive-merged',
   `UPDATE leads SET archived = true, merged_into_id = :targetId, updated_at = now()
-    WHERE account_id = :accountId AND id = ANY(:ids::integer[]) RETURNING ${LEAD_COLUMNS}`,
-);
-
-/**
- * `:count` turns of a planned rotation at once (bulk create): the first slot taken, or no row when the rotation
- * changed since it was planned (`turnCte`). The caller hands turn first + i to its i-th lead of that rotation.
- */
-export const TAKE_TURNS = defineQuery<
-  { accountId: string; rotationId: number; membersVersion: number; count: number; lockTimeout: string },
-  { slot: string }
->(
-  'leads/take-turns',
-  `WITH ${turnCte({ account: ':accountId::bigint', rotation: ':rotationId::integer', version: ':membersVersion::integer', step: ':count::integer', lockTimeout: ':lockTimeout::text' })}
-  SELECT slot FROM turn`,
+    WHERE account_id = :accountId AND id = ANY(:ids::bigint[]) RETURNING ${LEAD_COLUMNS}`,
 );

@@ -11,6 +11,7 @@ import { ValidationException } from '../common/http/validation.exception';
 import { preparedRows, sqlRows } from '../database/sql';
 import { AssignmentService } from '../rotations/assignment.service';
 import { BatchRouter } from './bulk-assignment';
+import { numericId } from '../database/numeric-id';
 import { NO_ROTATION } from '../rotations/assignment.service';
 import { LeadInputDto } from './dto/lead-input.dto';
 import type { LeadDto } from './dto/lead.dto';
@@ -126,8 +127,8 @@ export class LeadBatchService {
 
     // the rotations that may serve the batch's leads, locked (id order) with their positions and cap counters
     const router = new BatchRouter(this.assignment);
-    for (const lead of live) {
-      if (lead.values.assignedTo === null) router.consider((lead.values.teamId as number | null) ?? null, candidates.get(rulesKey(lead))!.rows);
+    for (const lead of judged) {
+      if (!lead.error && lead.values.assignedTo === null) router.consider((lead.values.teamId as number | null) ?? null, candidates.get(rulesKey(lead))!.rows);
     }
     await router.open(m, ctx.accountId);
     const created: Judged[] = [];
@@ -232,7 +233,7 @@ export class LeadBatchService {
       const owner = row.assigned_to !== null && row.assignee_active === true ? row.assigned_to : null;
       const keys = { emailKey: emails.has(row.email_key ?? '') ? row.email_key : null, phoneKey: phones.has(row.phone_key ?? '') ? row.phone_key : null };
       // rows come newest first: the first gets the highest (still negative) recency
-      rememberExisting(known, keys, { id: row.id }, -1 - i, owner);
+      rememberExisting(known, keys, { id: numericId(row.id) }, -1 - i, owner);
     });
     return known;
   }

@@ -5,7 +5,7 @@ import type { InsertedLeadRow } from './leads.queries';
 
 /** A DataSource whose one connection answers every statement with `rows`. */
 function answering(rows: Partial<InsertedLeadRow>[]): DataSource {
-  return { driver: { master: { query: async () => ({ rows, rowCount: rows.length }) } } } as unknown as DataSource;
+  return { options: {}, driver: { master: { query: async () => ({ rows, rowCount: rows.length }) } } } as unknown as DataSource;
 }
 
 const values = Object.fromEntries(INPUT_COLUMNS.map(([field]) => [field, null])) as LeadValues;

@@ -17,6 +17,7 @@ import { LeadReadsService } from './lead-reads.service';
 import { DuplicateErrors, LeadErrors } from './leads.errors';
 import { UPDATE_LEAD } from './leads.queries';
 import { matchKeysOf } from './match-keys';
+import { numericId } from '../database/numeric-id';
 import { OutboxService } from '../webhooks/outbox.service';
 
 /** The most matches GET /leads/{id}/duplicates lists per key (email, phone). */
@@ -79,14 +80,14 @@ export class LeadMergeService {
         if (replay) return { ...replay, replayed: true };
       }
       const rows = await sqlRows(m, LOCK_LEADS, { accountId: ctx.accountId, ids: [targetId, ...dto.sourceIds] });
-      const byId = new Map(rows.map((row) => [row.id, row]));
+      const byId = new Map(rows.map((row) => [numericId(row.id), row]));
       const target = byId.get(targetId);
       if (!target) throw LeadErrors.notFound();
       const missing = dto.sourceIds.filter((id) => !byId.has(id));
       if (missing.length > 0) throw DuplicateErrors.sourceNotFound(missing);
       if (dto.sourceIds.includes(targetId)) throw DuplicateErrors.targetAmongSources();
       for (const row of [target, ...dto.sourceIds.map((id) => byId.get(id)!)]) {
-        if (row.merged_into_id !== null) throw DuplicateErrors.alreadyMerged(row.id, row.merged_into_id);
+        if (row.merged_into_id !== null) throw DuplicateErrors.alreadyMerged(numericId(row.id), numericId(row.merged_into_id));
       }
       const sources = dto.sourceIds.map((id) => byId.get(id)!).sort(newestFirst);
 
@@ -101,10 +102,10 @@ export class LeadMergeService {
       // team and source go together: a source's lead source belongs to its own team
       if (before.teamId === null) {
         const withTeam = sources.find((s) => s.team_id !== null);
-        if (withTeam) Object.assign(fill, { teamId: withTeam.team_id, leadSourceId: withTeam.lead_source_id });
+        if (withTeam) Object.assign(fill, { teamId: numericId(withTeam.team_id), leadSourceId: numericId(withTeam.lead_source_id) });
       } else if (before.leadSourceId === null) {
-        const sameTeam = sources.find((s) => s.team_id === before.teamId && s.lead_source_id !== null);
-        if (sameTeam) fill.leadSourceId = sameTeam.lead_source_id;
+        const sameTeam = sources.find((s) => numericId(s.team_id) === before.teamId && s.lead_source_id !== null);
+        if (sameTeam) fill.leadSourceId = numericId(sameTeam.lead_source_id);
       }
 
       let after: LeadRow = target;
@@ -128,11 +129,11 @@ export class LeadMergeService {
           (source): AuditEvent => ({
             event: 'lead_merged_into',
             entityType: 'lead',
-            entityId: source.id,
+            entityId: String(source.id),
             data: {
               targetId,
               changes: {
-                ...(byId.get(source.id)!.archived ? {} : { archived: { from: false, to: true } }),
+                ...(byId.get(numericId(source.id))!.archived ? {} : { archived: { from: false, to: true } }),
                 mergedIntoId: { from: null, to: targetId },
               },
             },

@@ -227,7 +227,7 @@ function insertLeadsSql(shape: { many: boolean; turn: TurnShape; guarded: boolea
     ctes.push(
       decidedTurnCtes({
         account: ':accountId::bigint',
-        rotation: ':rotationId::integer',
+        rotation: ':rotationId::bigint',
         version: ':membersVersion::integer',
         position: ':fromPosition::bigint',
         taken: ':taken::integer',

@@ -139,10 +139,11 @@ export function explain(all: readonly RotationConfig[], rotation: RotationConfig
 export function toRotationConfigs(rows: readonly CandidateRow[]): RotationConfig[] {
   const byId = new Map<number, RotationConfig & { routing: { respectAvailability: boolean; members: RoutingMember[] } }>();
   for (const r of rows) {
-    let c = byId.get(r.id);
+    const id = numericId(r.id);
+    let c = byId.get(id);
     if (!c) {
-      c = { id: numericId(r.id), teamId: numericId(r.team_id), membersVersion: r.members_version, members: [], routing: { respectAvailability: r.respect_availability, members: [] } };
-      byId.set(r.id, c);
+      c = { id, teamId: numericId(r.team_id), membersVersion: r.members_version, members: [], routing: { respectAvailability: r.respect_availability, members: [] } };
+      byId.set(id, c);
     }
     const state = toMemberState(r);
     c.members.push(state);
@@ -163,7 +164,7 @@ export function toRotationConfigs(rows: readonly CandidateRow[]): RotationConfig
 export function toStates(rows: readonly RotationStateRow[]): Map<number, RotationState> {
   return new Map(
     rows.map((r) => [
-      r.id,
+      numericId(r.id),
       {
         position: BigInt(r.position),
         membersVersion: r.members_version,

@@ -48,7 +48,7 @@ export const ROTATION_ROUTING = defineQuery<{ accountId: string; ids: number[] }
   'rotations/routing',
   `SELECT ${routingColumns(':accountId::bigint')}
      ${routingFrom}
-    WHERE r.account_id = :accountId AND r.id = ANY(:ids::integer[]) ORDER BY r.id, rm.ordinal`,
+    WHERE r.account_id = :accountId AND r.id = ANY(:ids::bigint[]) ORDER BY r.id, rm.ordinal`,
 );
 
 /** A rotation's position and its cap counters (`{user: {dayStart, day, weekStart, week}}`). */
@@ -64,7 +64,7 @@ const stateColumns = `r.id, r.position, r.members_version, r.cap_counters AS cou
 /** The state of rotations `ids`, read without a lock (preview, `nextUser`). */
 export const ROTATION_STATE = defineQuery<{ accountId: string; ids: number[] }, RotationStateRow>(
   'rotations/state',
-  `SELECT ${stateColumns} FROM rotations r WHERE r.account_id = :accountId AND r.id = ANY(:ids::integer[]) ORDER BY r.id`,
+  `SELECT ${stateColumns} FROM rotations r WHERE r.account_id = :accountId AND r.id = ANY(:ids::bigint[]) ORDER BY r.id`,
 );
 
 /**
@@ -77,7 +77,7 @@ export const ROTATION_STATE = defineQuery<{ accountId: string; ids: number[] }, 
 export const LOCK_ROTATION_STATE = defineQuery<{ accountId: string; ids: number[]; lockTimeout: string }, RotationStateRow>(
   'rotations/lock-state',
   `SELECT ${stateColumns} FROM rotations r
-    WHERE r.account_id = :accountId AND r.id = ANY(:ids::integer[]) AND r.active AND r.deleted_at IS NULL
+    WHERE r.account_id = :accountId AND r.id = ANY(:ids::bigint[]) AND r.active AND r.deleted_at IS NULL
       AND set_config('lock_timeout', :lockTimeout::text, true) IS NOT NULL
     ORDER BY r.id FOR UPDATE OF r`,
 );
@@ -192,7 +192,7 @@ export const TAKE_DECIDED_TURN = defineQuery<DecidedTurnValues, { slot: string }
   'rotations/take-decided-turn',
   `WITH ${decidedTurnCtes({
     account: ':accountId::bigint',
-    rotation: ':rotationId::integer',
+    rotation: ':rotationId::bigint',
     version: ':membersVersion::integer',
     position: ':fromPosition::bigint',
     taken: ':taken::integer',

@@ -209,7 +209,7 @@ export function toLeadDto(r: LeadRow, auditLog?: AuditEntryDto[]): LeadDto {
     lastContacted: r.last_contacted,
     archived: r.archived,
     createdBy: r.created_by,
-    mergedIntoId: r.merged_into_id,
+    mergedIntoId: numericId(r.merged_into_id),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
