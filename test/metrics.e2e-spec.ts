@@ -8,6 +8,7 @@ import { createRotation, MINIMAL_LEAD } from './support/leads';
 import { freePort, startServer } from './support/server-process';
 import { itWhen, needsPostgres } from './support/skips';
 import { RUN_DATABASE_ENV } from './support/test-database';
+import { startReceiver, webhookSuiteTurn, type WebhookReceiver } from './support/webhook-receiver';
 
 /** API.md section 14: GET /metrics, its gate (token on the API port, or a port of its own) and its content. */
 const TOKEN = 'metrics-token-0123456789';
@@ -180,4 +181,45 @@ describe('metrics: rotation lock timeouts', () => {
       await t.close();
     }
   }, 60_000);
+});
+
+describe('metrics: webhook attempts and outbox lag come from the webhooks feature', () => {
+  let t: TestApp;
+  let release: () => Promise<void>;
+  let receiver: WebhookReceiver;
+  beforeAll(async () => {
+    release = await webhookSuiteTurn();
+    receiver = await startReceiver({ answer: (d) => (d.event.type === 'lead.assigned' ? 500 : 200) });
+    t = await startTestApp({
+      METRICS_TOKEN: TOKEN,
+      METRICS_PORT: undefined,
+      WEBHOOK_DELIVERY: 'true',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_RETRY_SCHEDULE: '1h',
+      WEBHOOK_POLL_MS: '50',
+    });
+  }, 300_000);
+  afterAll(async () => {
+    await t?.close();
+    await receiver?.close();
+    await release?.();
+  });
+
+  it('counts real delivery attempts by result, and shows the age of the oldest undelivered delivery', async () => {
+    const account = await createAccount(t);
+    const agent = await account.member('agent');
+    await createRotation(account.owner.api, [agent.email]);
+    const hook = await account.owner.api.post('/webhooks', { url: receiver.url, events: ['lead.created', 'lead.assigned'] });
+    expect(hook.status).toBe(201);
+    receiver.secrets.push(hook.body.secret);
+    expect((await account.owner.api.post('/leads', MINIMAL_LEAD)).status).toBe(201);
+    // lead.created is delivered; lead.assigned fails (500) and waits an hour for its retry
+    await receiver.waitFor(() => receiver.deliveries.length >= 2, 20_000, 'both events attempted');
+    await new Promise((r) => setTimeout(r, 300));
+    const text = (await call(t.app, { method: 'GET', url: '/metrics', token: TOKEN })).body as string;
+    expect(sample(text, 'leaddesk_webhook_attempts_total', { result: 'delivered' })).toBe(1);
+    expect(sample(text, 'leaddesk_webhook_attempts_total', { result: 'http_error' })).toBe(1);
+    expect(sample(text, 'leaddesk_outbox_lag_seconds')).toBeGreaterThan(0);
+  });
 });

@@ -73,5 +73,5 @@ export const POOL_MODE_OPTION = 'leadDeskPoolMode';
  * pooler (PgBouncer 1.18 keeps no prepared statement across transactions).
  */
 export function namedStatementsOn(dataSource: DataSource): boolean {
-  return (dataSource.options as { extra?: Record<string, unknown> }).extra?.[POOL_MODE_OPTION] !== 'transaction';
+  return (dataSource.options as { extra?: Record<string, unknown> } | undefined)?.extra?.[POOL_MODE_OPTION] !== 'transaction';
 }

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -8,6 +9,7 @@ import { AccessLogRecorder } from '../access-log/access-log-recorder';
 import { AppConfig } from '../config/app-config';
 import { ReadReplicas } from '../database/read-replicas';
 import { onRotationTurn } from './rotation-turns';
+import { WebhookAttempts, WebhookMetrics } from '../webhooks/webhook-observers';
 
 /** node-postgres' Pool, as far as the gauges read it. */
 interface PgPoolCounts {
@@ -53,6 +55,7 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
   private webhookAttempts?: Counter<'result'>;
   private outboxLag?: OutboxLagProvider;
   private stopObservingTurns?: () => void;
+  private stopObservingAttempts?: () => void;
   private server?: Server;
 
   constructor(
@@ -60,6 +63,7 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly accessLog: AccessLogRecorder,
     private readonly replicas: ReadReplicas,
+    private readonly moduleRef: ModuleRef,
   ) {
     this.enabled = config.metrics.port !== undefined || config.metrics.token !== undefined;
     if (this.enabled) this.define();
@@ -155,10 +159,24 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
       this.turnDuration!.observe({ outcome }, seconds);
       if (outcome === 'lock_timeout') this.lockTimeouts!.inc();
     });
+    // the webhooks feature, when the application has it: attempts by result, and the outbox lag read at each scrape
+    const attempts = this.optional(WebhookAttempts);
+    if (attempts) this.stopObservingAttempts = attempts.onAttempt((result) => this.webhookAttempt(result));
+    const webhooks = this.optional(WebhookMetrics);
+    if (webhooks) this.setOutboxLagProvider(async () => (await webhooks.outboxLag()).oldestUndeliveredSeconds);
+  }
+
+  private optional<T>(type: new (...args: never[]) => T): T | undefined {
+    try {
+      return this.moduleRef.get(type, { strict: false });
+    } catch {
+      return undefined;
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopObservingTurns?.();
+    this.stopObservingAttempts?.();
     await this.stopServer();
   }
 

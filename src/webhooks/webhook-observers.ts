@@ -5,13 +5,25 @@ import { sqlRows } from '../database/sql';
 import type { AttemptResult } from './delivery-client';
 import { OUTBOX_LAG } from './webhooks.queries';
 
+export type AttemptListener = (result: AttemptResult, durationMs: number) => void;
+
 /**
- * Told of every delivery attempt this process makes, with its result. It keeps nothing: a seam for the metrics
- * (API.md 14 "webhook attempts by result": wrap or spy on `attempted`), so the worker carries no counters.
+ * Told of every delivery attempt this process makes, with its result, and tells its listeners (the metrics'
+ * `leaddesk_webhook_attempts_total{result}`, API.md 14); the worker itself carries no counters.
  */
 @Injectable()
 export class WebhookAttempts {
-  attempted(result: AttemptResult, durationMs: number): void {}
+  private readonly listeners = new Set<AttemptListener>();
+
+  /** Calls `listener` after every attempt; returns how to stop. */
+  onAttempt(listener: AttemptListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  attempted(result: AttemptResult, durationMs: number): void {
+    for (const listener of this.listeners) listener(result, durationMs);
+  }
 }
 
 export interface OutboxLag {
