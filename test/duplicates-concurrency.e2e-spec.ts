@@ -89,7 +89,7 @@ describe('duplicates under concurrency, several server processes', () => {
       await other.query('COMMIT');
       const answer = await pending;
       expect(answer.status).toBe(409);
-      expect(answer.body.duplicates).toEqual([{ id: rows[0].id, matchedOn: ['email'] }]);
+      expect(answer.body.duplicates).toEqual([{ id: Number(rows[0].id), matchedOn: ['email'] }]);
       const { rows: count } = await db.query(`SELECT count(*)::int AS n FROM leads WHERE account_id = $1 AND email_key = 'late@example.com'`, [accountId]);
       expect(count[0].n).toBe(1);
     } finally {
