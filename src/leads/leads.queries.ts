@@ -3,7 +3,7 @@ import { ACTOR_RECORD_TYPES, actorOf, insertAuditEntries, type AuditRow } from '
 import { compileNamed, defineSql } from '../database/named-sql';
 import { defineQuery } from '../database/sql';
 import { liveSourceCte, teamHasLiveSources } from '../lead-sources/lead-sources.queries';
-import { candidatesJson, decidedTurnCtes, turnAssignee, turnCte, type CandidateRow } from '../rotations/rotations.queries';
+import { candidatesJson, DECIDED_TURN_PARAMETERS, decidedTurnCtes, turnAssignee, turnCte, type CandidateRow } from '../rotations/rotations.queries';
 import { accountHasLiveTeams, liveTeamCte } from '../teams/teams.queries';
 import { outboxCtes } from '../webhooks/webhooks.queries';
 import { LEAD_COLUMNS, type LeadRow } from './dto/lead.dto';
@@ -224,18 +224,7 @@ function insertLeadsSql(shape: { many: boolean; turn: TurnShape; guarded: boolea
     ctes.push(turnCte({ account: ':accountId::bigint', rotation: ':rotationId::bigint', version: ':membersVersion::integer', step, lockTimeout: ':lockTimeout::text', when }));
   }
   if (shape.turn === 'decided') {
-    ctes.push(
-      decidedTurnCtes({
-        account: ':accountId::bigint',
-        rotation: ':rotationId::bigint',
-        version: ':membersVersion::integer',
-        position: ':fromPosition::bigint',
-        taken: ':taken::integer',
-        counters: ':counters::jsonb',
-        lockTimeout: ':lockTimeout::text',
-        when,
-      }),
-    );
+    ctes.push(decidedTurnCtes({ ...DECIDED_TURN_PARAMETERS, when }));
   }
   const explained = shape.turn === 'decided' || shape.turn === 'explained';
   const how = `(:hows::jsonb -> input.ord)`;

@@ -187,17 +187,20 @@ export interface DecidedTurnValues {
   lockTimeout: string;
 }
 
+/** `decidedTurnCtes` over the named parameters of DecidedTurnValues (a statement adds its own `when`). */
+export const DECIDED_TURN_PARAMETERS: DecidedTurnParams = {
+  account: ':accountId::bigint',
+  rotation: ':rotationId::bigint',
+  version: ':membersVersion::integer',
+  position: ':fromPosition::bigint',
+  taken: ':taken::integer',
+  counters: ':counters::jsonb',
+  lockTimeout: ':lockTimeout::text',
+};
+
 /** A decided turn (position and counters) on its own, for `AssignmentService.assignMany` (the rotation is locked already). */
 export const TAKE_DECIDED_TURN = defineQuery<DecidedTurnValues, { slot: string }>(
   'rotations/take-decided-turn',
-  `WITH ${decidedTurnCtes({
-    account: ':accountId::bigint',
-    rotation: ':rotationId::bigint',
-    version: ':membersVersion::integer',
-    position: ':fromPosition::bigint',
-    taken: ':taken::integer',
-    counters: ':counters::jsonb',
-    lockTimeout: ':lockTimeout::text',
-  })}
+  `WITH ${decidedTurnCtes(DECIDED_TURN_PARAMETERS)}
   SELECT slot FROM turn`,
 );
