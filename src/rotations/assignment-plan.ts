@@ -41,6 +41,8 @@ export interface RotationConfig {
   id: number;
   teamId: number | null;
   membersVersion: number;
+  /** First-touch timer of the leads it assigns (seconds); null: off */
+  firstTouchSeconds: number | null;
   members: RotationMemberState[];
   routing: RoutingRotation;
 }
@@ -59,6 +61,8 @@ export interface AssignmentPlan {
   schedule: number[];
   skipped: SkippedMember[];
   fallbackFromTeamRotationId: number | null;
+  /** The rotation's first-touch timer (seconds; null: off): the insert sets each lead's deadline from it */
+  firstTouchSeconds: number | null;
   /** The explanation, the same for every slot; the statement adds `user` */
   how?: Omit<AssignmentExplanation, 'user'>;
 }
@@ -89,6 +93,8 @@ export interface RotationState {
 export interface DecidedTurns {
   /** The rotation whose turns the leads take; null: no rotation took any lead */
   rotationId: number | null;
+  /** Its first-touch timer (seconds; null: off or no rotation) */
+  firstTouchSeconds: number | null;
   membersVersion: number;
   /** Its position before the leads */
   position: bigint;
@@ -140,7 +146,7 @@ export function toRotationConfigs(rows: readonly CandidateRow[]): RotationConfig
   for (const r of rows) {
     let c = byId.get(r.id);
     if (!c) {
-      c = { id: r.id, teamId: r.team_id, membersVersion: r.members_version, members: [], routing: { respectAvailability: r.respect_availability, members: [] } };
+      c = { id: r.id, teamId: r.team_id, membersVersion: r.members_version, firstTouchSeconds: r.first_touch_seconds ?? null, members: [], routing: { respectAvailability: r.respect_availability, members: [] } };
       byId.set(r.id, c);
     }
     const state = toMemberState(r);
