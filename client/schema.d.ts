@@ -1439,9 +1439,7 @@ export interface components {
             readonly mergedIntoId?: number | null;
             /**
              * Format: date-time
-             * @description First-touch timer (API.md 10): when the assignee must have touched the lead (a change by them, or POST
-             *     /leads/{id}/touch) before it is reassigned; null when no timer runs (the rotation has none, it was touched, or
-             *     it was handled)
+             * @description First-touch timer: when the assignee must touch the lead (POST /leads/{id}/touch, or a change by them) before it is reassigned; null when no timer runs
              * @example null
              */
             readonly firstTouchDueAt?: string | null;

@@ -52,15 +52,19 @@ SELECT m.id, m.account_id, m.team_id, m.lead_source_id, m.application_id, m.firs
     ORDER BY m.created_at DESC, m.id DESC
 
 -- leads/first-touch-due
-SELECT id, account_id, assigned_to, archived, first_touch_rotation_id, first_touch_reassignments, first_touch_holders
-     FROM leads WHERE first_touch_due_at IS NOT NULL AND first_touch_due_at <= now()
-    ORDER BY first_touch_due_at LIMIT $1::integer FOR NO KEY UPDATE SKIP LOCKED
+SELECT account_id, id FROM leads WHERE first_touch_due_at IS NOT NULL AND first_touch_due_at <= now()
+    ORDER BY first_touch_due_at LIMIT $1::integer
 
 -- leads/first-touch-end
 UPDATE leads SET first_touch_due_at = NULL WHERE account_id = $1::bigint AND id = $2::bigint RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
   phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
   current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role,
   assigned_to, notes, last_contacted, archived, created_by, merged_into_id, first_touch_due_at, first_touched_at, created_at, updated_at
+
+-- leads/first-touch-lock
+SELECT id, account_id, assigned_to, archived, first_touch_rotation_id, first_touch_reassignments, first_touch_holders
+     FROM leads WHERE account_id = $1::bigint AND id = $2::bigint AND first_touch_due_at <= now()
+      FOR NO KEY UPDATE SKIP LOCKED
 
 -- leads/first-touch-reassign
 UPDATE leads SET first_touch_holders = CASE WHEN assigned_to IS NULL THEN first_touch_holders ELSE array_append(first_touch_holders, assigned_to::text) END,

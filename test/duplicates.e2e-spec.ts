@@ -79,7 +79,7 @@ describe('duplicates, merge, bulk create and import', () => {
       const res = await account.owner.api.post('/leads?onDuplicate=assign_to_owner', { firstName: 'A', lastName: 'B', email: 'O@example.com' });
       expect(res.status).toBe(201);
       expect(res.body.assignedTo).toBe(a.email);
-      expect(res.body.auditLog[0].data.assignment).toEqual({ reason: 'duplicate_owner', user: a.email });
+      expect(res.body.auditLog[0].data.assignment).toEqual({ reason: 'duplicate_owner', user: a.email, rotationId: null, fallbackFromTeamRotationId: null, candidates: [], consulted: [] });
       // no turn was taken: the next lead without a match gets b
       expect((await account.owner.api.get(`/rotations/${rotationId}`)).body.nextUser).toBe(b.email);
       expect((await createLead(account.owner.api, { firstName: 'N', lastName: 'M' })).assignedTo).toBe(b.email);
@@ -261,7 +261,7 @@ describe('duplicates, merge, bulk create and import', () => {
       const leads = Array.from({ length: 5 }, (_, i) => ({ firstName: 'A', lastName: `${i}`, email: 'owner@example.com' }));
       const res = await account.owner.api.post('/leads/bulk?onDuplicate=assign_to_owner', { leads: [...leads, { firstName: 'X', lastName: 'Y' }] });
       expect(res.body.results.map((r: any) => r.lead.assignedTo)).toEqual([a.email, a.email, a.email, a.email, a.email, b.email]);
-      expect(res.body.results[1].lead.auditLog[0].data.assignment).toEqual({ reason: 'duplicate_owner', user: a.email });
+      expect(res.body.results[1].lead.auditLog[0].data.assignment).toEqual({ reason: 'duplicate_owner', user: a.email, rotationId: null, fallbackFromTeamRotationId: null, candidates: [], consulted: [] });
     });
 
     it.each([

@@ -9,7 +9,7 @@ import { AssignmentService } from '../rotations/assignment.service';
 import type { NewEvent } from '../webhooks/event-types';
 import { OutboxService } from '../webhooks/outbox.service';
 import { toLeadDto } from './dto/lead.dto';
-import { DUE_FIRST_TOUCH, END_FIRST_TOUCH, REASSIGN_FIRST_TOUCH, type DueLeadRow } from './leads.queries';
+import { DUE_FIRST_TOUCH, END_FIRST_TOUCH, LOCK_DUE_LEAD, REASSIGN_FIRST_TOUCH, type DueLeadRow } from './leads.queries';
 
 /** The job's name (and advisory lock). */
 export const FIRST_TOUCH_JOB = 'first-touch-breaches';
@@ -31,7 +31,7 @@ export const FIRST_TOUCH_ACTOR: Actor = { user: 'system', apiKeyId: null };
  *   `lead.assigned` (reason `first_touch_sla`); the new assignee gets a fresh deadline;
  * - at `maxReassignments`, with no one eligible left, or when the rotation is gone: the lead stays, its deadline
  *   goes, and only `lead.first_touch_breached` is emitted.
- * Exactly once: each lead is read FOR NO KEY UPDATE (SKIP LOCKED) and its deadline changes in the transaction that
+ * Exactly once: each lead is locked FOR NO KEY UPDATE (SKIP LOCKED, still due once locked) and its deadline changes in the transaction that
  * writes its audit entry and events; a run that fails rolls all of it back and the next run takes the lead again.
  * A killed process's run never committed, so nothing of it happened. Archived leads lose their deadline silently.
  */
@@ -52,7 +52,10 @@ export class FirstTouchService implements OnModuleInit {
   /** One run, in the job's transaction: handles the due leads (up to PER_RUN); how many it handled. */
   async handleDue(m: EntityManager): Promise<number> {
     const due = await sqlRows(m, DUE_FIRST_TOUCH, { limit: PER_RUN });
-    for (const lead of due) await this.breach(m, lead);
+    for (const { account_id, id } of due) {
+      const [lead] = await sqlRows(m, LOCK_DUE_LEAD, { accountId: String(account_id), id: Number(id) });
+      if (lead) await this.breach(m, lead);
+    }
     return due.length;
   }
 

@@ -129,7 +129,7 @@ export class LeadBatchService {
     // the rotations that may serve the batch's leads, locked (id order) with their positions and cap counters
     const router = new BatchRouter(this.assignment);
     for (const lead of live) {
-      if (lead.values.assignedTo === null) router.consider((lead.values.teamId as number | null) ?? null, candidates.get(rulesKey(lead))!.rows);
+      if (lead.values.assignedTo === null && !lead.error) router.consider((lead.values.teamId as number | null) ?? null, candidates.get(rulesKey(lead))!.rows);
     }
     await router.open(m, ctx.accountId);
     const created: Judged[] = [];

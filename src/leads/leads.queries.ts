@@ -442,16 +442,26 @@ export interface DueLeadRow {
 }
 
 /**
- * Up to `limit` leads whose first-touch deadline passed, oldest deadline first, locked FOR NO KEY UPDATE (as a
- * change of the lead locks it) and skipping those a change holds now (they are taken at the next run, or the
- * change touches them). Through the partial index of running timers (leads_first_touch_due_idx): it holds only
- * leads with a deadline, so the read costs what is due, whatever the number of leads.
+ * Up to `limit` leads whose first-touch deadline passed, oldest deadline first, read without a lock through the
+ * partial index of running timers (leads_first_touch_due_idx: it holds only leads with a deadline, so the read
+ * costs what is due, whatever the number of leads). Each is then locked on its own (`LOCK_DUE_LEAD`, by its
+ * (account_id, id): a single-shard statement on Citus, where this read spans the shards).
  */
-export const DUE_FIRST_TOUCH = defineQuery<{ limit: number }, DueLeadRow>(
+export const DUE_FIRST_TOUCH = defineQuery<{ limit: number }, { account_id: string; id: number }>(
   'leads/first-touch-due',
+  `SELECT account_id, id FROM leads WHERE first_touch_due_at IS NOT NULL AND first_touch_due_at <= now()
+    ORDER BY first_touch_due_at LIMIT :limit::integer`,
+);
+
+/**
+ * The due lead, locked FOR NO KEY UPDATE (as a change of the lead locks it) if it is still due once locked; no
+ * row when a change holds it now (SKIP LOCKED: a touch in progress, or another run) or it is no longer due.
+ */
+export const LOCK_DUE_LEAD = defineQuery<{ accountId: string; id: number }, DueLeadRow>(
+  'leads/first-touch-lock',
   `SELECT id, account_id, assigned_to, archived, first_touch_rotation_id, first_touch_reassignments, first_touch_holders
-     FROM leads WHERE first_touch_due_at IS NOT NULL AND first_touch_due_at <= now()
-    ORDER BY first_touch_due_at LIMIT :limit::integer FOR NO KEY UPDATE SKIP LOCKED`,
+     FROM leads WHERE account_id = :accountId::bigint AND id = :id::bigint AND first_touch_due_at <= now()
+      FOR NO KEY UPDATE SKIP LOCKED`,
 );
 
 /**

@@ -123,11 +123,7 @@ export class LeadDto {
   @ApiProperty({ type: 'integer', required: false, nullable: true, readOnly: true, example: null })
   mergedIntoId: number | null;
 
-  /**
-   * First-touch timer (API.md 10): when the assignee must have touched the lead (a change by them, or POST
-   * /leads/{id}/touch) before it is reassigned; null when no timer runs (the rotation has none, it was touched, or
-   * it was handled)
-   */
+  /** First-touch timer: when the assignee must touch the lead (POST /leads/{id}/touch, or a change by them) before it is reassigned; null when no timer runs */
   @ApiProperty({ type: 'string', format: 'date-time', required: false, nullable: true, readOnly: true, example: null })
   firstTouchDueAt: Date | null;
 
