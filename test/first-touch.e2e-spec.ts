@@ -271,6 +271,40 @@ describe('first-touch timers', () => {
       expect((await events(account.id, lead.id)).map((e) => e.type)).toEqual(['lead.created', 'lead.assigned', 'lead.first_touch_breached', 'lead.assigned', 'lead.first_touch_breached']);
     });
 
+    it('the same rotation only: a team rotation with no one left does not hand the lead to the default rotation', async () => {
+      const account = await createAccount(t);
+      const [a, b, c] = [await account.member('agent'), await account.member('agent'), await account.member('agent')];
+      const team = await account.owner.api.post('/teams', { name: 'Sales' });
+      expect(team.status).toBe(201);
+      const teamRotation = (await account.owner.api.post('/rotations', { name: 'T', teamId: team.body.id, members: [{ user: a.email }, { user: b.email }], firstTouchSeconds: 30 })).body.id;
+      await account.owner.api.post('/rotations', { name: 'D', members: [{ user: c.email }], firstTouchSeconds: 30 });
+      const lead = await post(account, { teamId: team.body.id });
+      expect(lead.assignedTo).toBe(a.email);
+      await expire(lead.id);
+      await until(async () => (await reassignedEntries(account, lead.id)).length === 1, 'the first reassignment');
+      const [entry] = await reassignedEntries(account, lead.id);
+      expect(entry.data).toMatchObject({ from: a.email, to: b.email, assignment: { rotationId: teamRotation, reason: 'first_touch_sla' } });
+      await expire(lead.id);
+      await until(async () => (await dueOf(lead.id)) === null, 'the second breach');
+      expect((await account.owner.api.get(`/leads/${lead.id}`)).body.assignedTo).toBe(b.email);
+      expect(await reassignedEntries(account, lead.id)).toHaveLength(1);
+    });
+
+    it('a rotation deactivated since: the breach is emitted, the lead stays; an archived lead loses its deadline', async () => {
+      const { account, users, rotationId } = await setup(2);
+      const lead = await post(account);
+      expect((await account.owner.api.patch(`/rotations/${rotationId}`, { active: false })).status).toBe(200);
+      await expire(lead.id);
+      await until(async () => (await dueOf(lead.id)) === null, 'the breach');
+      expect((await account.owner.api.get(`/leads/${lead.id}`)).body.assignedTo).toBe(users[0].email);
+      expect((await events(account.id, lead.id)).map((e) => e.type)).toEqual(['lead.created', 'lead.assigned', 'lead.first_touch_breached']);
+
+      await account.owner.api.patch(`/rotations/${rotationId}`, { active: true });
+      const archived = await post(account);
+      const res = await account.owner.api.post(`/leads/${archived.id}/archive`);
+      expect(res.body).toMatchObject({ archived: true, firstTouchDueAt: null, firstTouchedAt: null });
+    });
+
     it('maxReassignments 0: the first breach only emits lead.first_touch_breached', async () => {
       const { account, users } = await setup(2, { firstTouchSeconds: 30, maxReassignments: 0 });
       const lead = await post(account);
