@@ -356,5 +356,26 @@ describe('first-touch timers', () => {
         expect(users.map((u) => u.email)).toContain(r.assigned_to);
       }
     }, 180_000);
+
+    real.it('a process SIGKILLed while breaches are being handled: every due lead is still handled exactly once', async () => {
+      const { account } = await setup(3);
+      const ids: number[] = [];
+      for (let i = 0; i < 40; i++) ids.push((await post(account, { lastName: `K${i}` })).id);
+      await db().query(`UPDATE leads SET first_touch_due_at = now() - interval '1 second' WHERE id = ANY($1::bigint[])`, [ids]);
+      await sleep(30 + Math.floor(Math.random() * 100));
+      servers[0].child.kill('SIGKILL');
+      await servers[0].exited;
+      await until(async () => (await db().query(`SELECT count(*)::int AS n FROM leads WHERE id = ANY($1::bigint[]) AND first_touch_reassignments = 1`, [ids]))[0].n === 40, 'every reassignment', 30_000);
+      await sleep(1500);
+      const entries = await db().query(`SELECT entity_id FROM audit_log WHERE account_id = $1 AND event = 'lead_reassigned'`, [account.id]);
+      expect(entries).toHaveLength(40);
+      expect(new Set(entries.map((e: any) => e.entity_id)).size).toBe(40);
+      const types = await db().query(`SELECT type, count(*)::int AS n FROM events WHERE account_id = $1 GROUP BY type ORDER BY type`, [account.id]);
+      expect(types).toEqual([
+        { type: 'lead.assigned', n: 80 },
+        { type: 'lead.created', n: 40 },
+        { type: 'lead.first_touch_breached', n: 40 },
+      ]);
+    }, 180_000);
   });
 });
