@@ -20,7 +20,7 @@ module.exports = class FirstTouch1764270500000 {
       ALTER TABLE leads
         ADD COLUMN first_touch_due_at timestamptz,
         ADD COLUMN first_touched_at timestamptz,
-        ADD COLUMN first_touch_rotation_id integer,
+        ADD COLUMN first_touch_rotation_id bigint,
         ADD COLUMN first_touch_reassignments smallint NOT NULL DEFAULT 0,
         ADD COLUMN first_touch_holders text[] NOT NULL DEFAULT '{}'`);
     await q.query(`CREATE INDEX leads_first_touch_due_idx ON leads (first_touch_due_at) WHERE first_touch_due_at IS NOT NULL`);

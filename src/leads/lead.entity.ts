@@ -149,8 +149,8 @@ export class LeadEntity {
   firstTouchedAt: Date | null;
 
   /** The rotation whose timer runs: a breach reassigns through it */
-  @Column({ name: 'first_touch_rotation_id', type: 'integer', nullable: true })
-  firstTouchRotationId: number | null;
+  @Column({ name: 'first_touch_rotation_id', type: 'bigint', nullable: true })
+  firstTouchRotationId: string | null;
 
   /** How many times the timer reassigned the lead */
   @Column({ name: 'first_touch_reassignments', type: 'smallint', default: 0 })

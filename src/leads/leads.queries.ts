@@ -114,7 +114,7 @@ const LEAD_RECORD = [
   ...MATCH_KEY_COLUMNS.map((column) => `${column} text`),
   // the first-touch timer of the rotation that assigns it (null: none), known from the plan (src/leads/lead-insert.ts)
   'first_touch_seconds integer',
-  'first_touch_rotation_id integer',
+  'first_touch_rotation_id bigint',
   'audit_data jsonb',
   ...ACTOR_RECORD_TYPES,
 ].join(', ');
@@ -436,7 +436,8 @@ export interface DueLeadRow {
   account_id: string;
   assigned_to: string | null;
   archived: boolean;
-  first_touch_rotation_id: number | null;
+  /** bigint: a string from node-postgres */
+  first_touch_rotation_id: string | number | null;
   first_touch_reassignments: number;
   first_touch_holders: string[];
 }
