@@ -415,6 +415,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/leads/{id}/touch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the assignee's first touch
+         * @description First-touch timers (API.md 10): the lead's assignee tells that they took it up. When a first-touch deadline runs (`firstTouchDueAt`), it is cleared and `firstTouchedAt` set, so the lead is not reassigned. Only the assignee may touch a lead (a PATCH that changes something, archive or convert by the assignee count as the touch too). Records `lead_touched`.
+         */
+        post: operations["LeadsController_touch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/leads/{id}/unarchive": {
         parameters: {
             query?: never;
@@ -1187,6 +1207,18 @@ export interface components {
              * @default false
              */
             respectAvailability?: boolean | null;
+            /**
+             * @description First-touch timer (API.md 10): a lead this rotation assigns must be touched by its assignee within this many
+             *     seconds (30..604800), else it is reassigned; absent or null: off
+             * @example 900
+             */
+            firstTouchSeconds?: number | null;
+            /**
+             * @description How many times a lead is reassigned for a missed first touch before it stays put (0..10, default 2)
+             * @default 2
+             * @example 2
+             */
+            maxReassignments?: number;
         };
         CreateTeamDto: {
             /**
@@ -1405,6 +1437,18 @@ export interface components {
              * @example null
              */
             readonly mergedIntoId?: number | null;
+            /**
+             * Format: date-time
+             * @description First-touch timer: when the assignee must touch the lead (POST /leads/{id}/touch, or a change by them) before it is reassigned; null when no timer runs
+             * @example null
+             */
+            readonly firstTouchDueAt?: string | null;
+            /**
+             * Format: date-time
+             * @description When the assignee the timer ran for first touched the lead; null when not applicable
+             * @example null
+             */
+            readonly firstTouchedAt?: string | null;
             /**
              * Format: date-time
              * @description When the lead was created
@@ -1925,6 +1969,16 @@ export interface components {
             teamId: number | null;
             /** @example Enterprise round robin */
             name: string;
+            /**
+             * @description First-touch timer of the leads it assigns, in seconds; null: off
+             * @example 900
+             */
+            firstTouchSeconds: number | null;
+            /**
+             * @description How many times a lead is reassigned for a missed first touch before it stays put
+             * @example 2
+             */
+            maxReassignments: number;
             /** @description Members in turn order */
             members: components["schemas"]["RotationMemberDto"][];
             /**
@@ -2099,6 +2153,16 @@ export interface components {
              * @example true
              */
             respectAvailability?: boolean;
+            /**
+             * @description First-touch timer in seconds (30..604800); null turns it off. Applies to leads assigned from now on
+             * @example 900
+             */
+            firstTouchSeconds?: number | null;
+            /**
+             * @description How many times a lead is reassigned for a missed first touch before it stays put (0..10)
+             * @example 2
+             */
+            maxReassignments?: number;
         };
         UpdateTeamDto: {
             /**
@@ -5005,6 +5069,104 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Internal server error"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    LeadsController_touch: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Account ID for the request */
+                "x-account-id": string;
+            };
+            path: {
+                /** @description The lead id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Touched */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing x-account-id header, or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "x-account-id header is required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Missing, malformed, expired or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Authentication required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /**
+             * @description Not an active member of the account, or the role is below agent
+             *
+             *     Not an active member of the account, a role below agent, or not the lead's assignee
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "only the lead's assignee can touch it"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No such lead in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "lead not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too many requests, retry later"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];

@@ -40,6 +40,9 @@ const SEED_LEAD: [string, string, string][] = [
   ['createdBy', 'string', 'Email of the user who created the lead'],
   // part two (API.md section 11)
   ['mergedIntoId', 'integer', 'Set when this lead was merged into another (POST /leads/{id}/merge): the target\'s id. Such a lead is archived.'],
+  // part two (API.md section 10)
+  ['firstTouchDueAt', 'string', 'First-touch timer: when the assignee must touch the lead (POST /leads/{id}/touch, or a change by them) before it is reassigned; null when no timer runs'],
+  ['firstTouchedAt', 'string', 'When the assignee the timer ran for first touched the lead; null when not applicable'],
   ['createdAt', 'string', 'When the lead was created'],
   ['updatedAt', 'string', 'When the lead was last updated'],
   ['auditLog', 'array', 'Comprehensive audit log of all significant events and actions performed on the lead'],
@@ -100,7 +103,7 @@ describe('POST /leads in the OpenAPI document (/docs-json)', () => {
     expectFields(lead, SEED_LEAD);
     expect([...lead.required!].sort()).toEqual(['firstName', 'id', 'lastName']);
     const readOnly = Object.entries(lead.properties!).filter(([, p]) => p.readOnly).map(([name]) => name);
-    expect(readOnly.sort()).toEqual(['auditLog', 'createdAt', 'id', 'mergedIntoId', 'updatedAt']);
+    expect(readOnly.sort()).toEqual(['auditLog', 'createdAt', 'firstTouchDueAt', 'firstTouchedAt', 'id', 'mergedIntoId', 'updatedAt']);
     for (const f of ['lastContacted', 'createdAt', 'updatedAt']) expect(lead.properties![f].format).toBe('date-time');
     expect(lead.properties!.archived.default).toBe(false);
     const item = resolve(lead.properties!.auditLog.items!);

@@ -78,6 +78,8 @@ describe('POST /leads', () => {
       archived: false,
       createdBy: agent.email,
       mergedIntoId: null,
+      firstTouchDueAt: null,
+      firstTouchedAt: null,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       auditLog: [
@@ -146,6 +148,8 @@ describe('POST /leads', () => {
       accountId: account.id,
       applicationId: null,
       mergedIntoId: null,
+      firstTouchDueAt: null,
+      firstTouchedAt: null,
       lastContacted: '2025-05-01T14:30:00.250Z',
       createdAt: expect.any(String),
       updatedAt: expect.any(String),

@@ -35,6 +35,8 @@ describe('rotations', () => {
       name: 'Everyone',
       active: true,
       respectAvailability: false,
+      firstTouchSeconds: null,
+      maxReassignments: 2,
       members: [
         { user: a.email, weight: 1 },
         { user: b.email, weight: 3 },
@@ -345,7 +347,7 @@ describe('rotations', () => {
     const log = await events(account, `entityType=rotation&entityId=${rotation.id}`);
     expect(log.map((e) => e.event)).toEqual(['rotation_deleted', 'rotation_updated', 'rotation_created']);
     expect(log.every((e) => e.user === manager.email)).toBe(true);
-    expect(log[2].data).toEqual({ name: 'R', teamId: team.id, active: true, respectAvailability: false, members: users([a, b], [2, 1]) });
+    expect(log[2].data).toEqual({ name: 'R', teamId: team.id, active: true, respectAvailability: false, firstTouchSeconds: null, maxReassignments: 2, members: users([a, b], [2, 1]) });
     expect(log[1].data).toEqual({
       changes: {
         name: { from: 'R', to: 'R2' },

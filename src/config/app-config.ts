@@ -50,6 +50,8 @@ export class AppConfig {
   /** API.md section 13: audit seals, HMAC'd with `key` when set (plain SHA-256 otherwise). */
   readonly auditSeal: { key?: string; intervalS: number };
   /** API.md section 10: whether this process delivers, where deliveries may go, the retry pauses and the poll interval. */
+  /** API.md section 10: how often the first-touch job looks for due leads (ms). */
+  readonly firstTouch: { intervalMs: number };
   readonly webhooks: { delivery: boolean; allowHttp: boolean; allowPrivate: boolean; retryScheduleMs: number[]; pollMs: number };
   /** API.md section 14: GET /metrics on `port` (a listener of its own), else on the API port behind `token`; off when neither */
   readonly metrics: { port?: number; token?: string };
@@ -90,6 +92,7 @@ export class AppConfig {
     this.rotations = { lockTimeoutMs: env.ROTATION_LOCK_TIMEOUT_MS ?? 3000 };
     this.accessLog = { enabled: env.ACCESS_LOG ?? true, retentionDays: env.ACCESS_LOG_RETENTION_DAYS ?? 30 };
     this.auditSeal = { key: env.AUDIT_SEAL_KEY, intervalS: env.AUDIT_SEAL_INTERVAL_S ?? 60 };
+    this.firstTouch = { intervalMs: env.FIRST_TOUCH_INTERVAL_MS ?? 5000 };
     this.webhooks = {
       delivery: env.WEBHOOK_DELIVERY ?? true,
       allowHttp: env.WEBHOOK_ALLOW_HTTP ?? false,

@@ -115,6 +115,9 @@ export class EnvironmentVariables {
   @Help('60', 'at most this many seconds after audit entries are appended, they are sealed (1..86400)')
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86400) AUDIT_SEAL_INTERVAL_S?: number;
 
+  @Help('5000', 'how often (ms, 100..30000) a process looks for leads whose first-touch deadline passed (API.md 10); one process at a time handles them')
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(30000) FIRST_TOUCH_INTERVAL_MS?: number;
+
   @Help('true', 'deliver webhooks from this process (API.md 10); false: events and deliveries still accumulate, other processes deliver them')
   @IsOptional() @Transform(toBoolean) @IsBoolean() WEBHOOK_DELIVERY?: boolean;
 

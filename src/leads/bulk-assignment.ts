@@ -68,6 +68,12 @@ export class BatchRouter {
     return decided.explanations[0];
   }
 
+  /** The first-touch timer of the rotation that chose `how` (null: none, or no rotation chose). */
+  firstTouchOf(how: AssignmentExplanation): { rotationId: number; seconds: number } | null {
+    const seconds = how.user === null ? null : (this.rotations.get(how.rotationId)?.firstTouchSeconds ?? null);
+    return seconds === null ? null : { rotationId: how.rotationId, seconds };
+  }
+
   /** Writes the turns taken: each rotation's position and changed counters, in id order. */
   async finish(m: EntityManager, accountId: string): Promise<void> {
     for (const id of [...this.started.keys()].sort((a, b) => a - b)) {

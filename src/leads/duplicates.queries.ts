@@ -67,6 +67,6 @@ export const LOCK_LEADS = defineQuery<{ accountId: string; ids: number[] }, Lead
 /** The sources of a merge: archived, pointing at their target. */
 export const ARCHIVE_MERGED = defineQuery<{ accountId: string; ids: number[]; targetId: number }, LeadRow>(
   'leads/archive-merged',
-  `UPDATE leads SET archived = true, merged_into_id = :targetId, updated_at = now()
+  `UPDATE leads SET archived = true, merged_into_id = :targetId, first_touch_due_at = NULL, updated_at = now()
     WHERE account_id = :accountId AND id = ANY(:ids::bigint[]) RETURNING ${LEAD_COLUMNS}`,
 );

@@ -17,7 +17,7 @@ import { LeadInputDto } from './dto/lead-input.dto';
 import type { LeadDto } from './dto/lead.dto';
 import { FIND_MATCHES, LOCK_MATCH_KEYS, MATCHES_PER_KEY } from './duplicates.queries';
 import { INPUT_COLUMNS, type LeadValues } from './lead-columns';
-import { leadRecord, toInserted, UnexpectedInsertResult, type LeadToInsert } from './lead-insert';
+import { leadRecord, toInserted, UnexpectedInsertResult, type FirstTouch, type LeadToInsert } from './lead-insert';
 import { checkLeadRules, type CheckedCandidates } from './lead-rules';
 import { DuplicateErrors, LeadError, LeadErrors, type DuplicateRef } from './leads.errors';
 import { INSERT_LEADS } from './leads.queries';
@@ -65,6 +65,8 @@ interface Judged {
   keys: MatchKeys;
   /** data.assignment of the entry */
   assignment?: Record<string, unknown>;
+  /** The first-touch timer of the rotation that assigned it */
+  firstTouch?: FirstTouch | null;
   /** assign_to_owner: the batch lead whose assignee this one takes */
   ownerOrd?: number;
   /** reject: the leads it duplicates */
@@ -156,6 +158,7 @@ export class LeadBatchService {
         if (how.user !== null) {
           lead.values.assignedTo = how.user;
           lead.assignment = { ...how };
+          lead.firstTouch = router.firstTouchOf(how);
           assigned = true;
         } else if (how !== NO_ROTATION) lead.assignment = { ...how };
       }
@@ -242,7 +245,7 @@ export class LeadBatchService {
   private async insert(m: EntityManager, ctx: AccountContext, created: Judged[]): Promise<LeadDto[]> {
     if (created.length === 0) return [];
     const records = created.map((lead, ord) => {
-      const toInsert: LeadToInsert = { values: lead.values, actor: ctx, keys: lead.keys, assignment: lead.assignment };
+      const toInsert: LeadToInsert = { values: lead.values, actor: ctx, keys: lead.keys, assignment: lead.assignment, firstTouch: lead.firstTouch };
       return { ord, ...leadRecord(toInsert) };
     });
     const rows = await preparedRows(m, INSERT_LEADS.batchChecked, { accountId: ctx.accountId, leads: JSON.stringify(records) });

@@ -15,7 +15,7 @@ import { checkLeadRules } from './lead-rules';
 import { LeadBatchService } from './lead-batch.service';
 import { matchKeysOf } from './match-keys';
 import { LeadErrors } from './leads.errors';
-import { LOCK_LEAD, SET_APPLICATION_ID, SET_ARCHIVED, UPDATE_LEAD, type LockedLeadRow } from './leads.queries';
+import { LOCK_LEAD, SET_APPLICATION_ID, SET_ARCHIVED, TOUCH_LEAD, UPDATE_LEAD, type LockedLeadRow } from './leads.queries';
 import { runTransaction } from '../database/transaction';
 import type { NewEvent } from '../webhooks/event-types';
 import { OutboxService } from '../webhooks/outbox.service';
@@ -84,7 +84,9 @@ export class LeadChangesService {
         const keys = matchKeysOf({ email: fields.has('email') ? patch.email : before.email, phone: fields.has('phone') ? patch.phone : before.phone }, country);
         Object.assign(columns, { email_key: keys.emailKey, phone_key: keys.phoneKey });
       }
-      const [row] = await sqlRows(m, UPDATE_LEAD, { accountId: ctx.accountId, id, changes: JSON.stringify(columns) });
+      // a change by the assignee is their first touch; archiving or handing the lead to someone else ends the timer
+      const timer = { touch: touchedBy(ctx, current), stopTimer: fields.has('assignedTo') || patch.archived === true };
+      const [row] = await sqlRows(m, UPDATE_LEAD, { accountId: ctx.accountId, id, changes: JSON.stringify(columns), ...timer });
       const after = toLeadDto(row);
       const changes: Changes = {};
       for (const [field] of changed) changes[field] = { from: before[field], to: after[field] };
@@ -100,7 +102,7 @@ export class LeadChangesService {
     return runTransaction(this.dataSource, async (m) => {
       const current = await this.lock(m, ctx.accountId, id);
       if (current.archived === archived) return this.reads.withHistory(m, ctx.accountId, current);
-      const [row] = await sqlRows(m, SET_ARCHIVED, { accountId: ctx.accountId, id, archived });
+      const [row] = await sqlRows(m, SET_ARCHIVED, { accountId: ctx.accountId, id, archived, touch: touchedBy(ctx, current), stopTimer: archived });
       await this.audit.record(m, ctx.accountId, ctx, {
         event: archived ? 'lead_archived' : 'lead_unarchived',
         entityType: 'lead',
@@ -119,7 +121,7 @@ export class LeadChangesService {
       if (current.application_id !== null) throw LeadErrors.alreadyConverted(current.application_id);
       const generated = dto.applicationId === undefined || dto.applicationId === null;
       const applicationId = generated ? newApplicationId() : dto.applicationId;
-      const [row] = await sqlRows(m, SET_APPLICATION_ID, { accountId: ctx.accountId, id, applicationId: applicationId! });
+      const [row] = await sqlRows(m, SET_APPLICATION_ID, { accountId: ctx.accountId, id, applicationId: applicationId!, touch: touchedBy(ctx, current), stopTimer: false });
       await this.audit.record(m, ctx.accountId, ctx, {
         event: 'lead_converted',
         entityType: 'lead',
@@ -130,6 +132,25 @@ export class LeadChangesService {
         { type: 'lead.converted', data: { lead: toLeadDto(row), changes: { applicationId: { from: null, to: row.application_id } } } },
       ]);
       return this.reads.withHistory(m, ctx.accountId, row);
+    });
+  }
+
+  /**
+   * POST /leads/{id}/touch (API.md 10): the assignee's first touch. Only the assignee may (403 otherwise); when a
+   * first-touch deadline runs, it goes and firstTouchedAt is set. Audited (`lead_touched`) whether or not a timer ran.
+   */
+  async touch(ctx: AccountContext, id: number): Promise<void> {
+    await runTransaction(this.dataSource, async (m) => {
+      const current = await this.lock(m, ctx.accountId, id);
+      if (!touchedBy(ctx, current)) throw LeadErrors.touchNotAssignee();
+      const [row] = await sqlRows(m, TOUCH_LEAD, { accountId: ctx.accountId, id });
+      const dueAt = current.first_touch_due_at === null ? null : new Date(current.first_touch_due_at).toISOString();
+      await this.audit.record(m, ctx.accountId, ctx, {
+        event: 'lead_touched',
+        entityType: 'lead',
+        entityId: id,
+        data: { firstTouchDueAt: dueAt, firstTouchedAt: row.first_touched_at === null ? null : new Date(row.first_touched_at).toISOString(), timerRan: dueAt !== null },
+      });
     });
   }
 
@@ -157,6 +178,11 @@ function changeEvents(lead: LeadDto, changes: Changes): NewEvent[] {
     events.push({ type: 'lead.assigned', data: { lead, previousUser: assignee.from, assignment: { reason: 'manual', user: assignee.to } } });
   }
   return events;
+}
+
+/** Whether the caller is the lead's assignee (whose changes count as the first touch). */
+function touchedBy(ctx: AccountContext, lead: LockedLeadRow): boolean {
+  return lead.assigned_to !== null && lead.assigned_to === ctx.user;
 }
 
 function newApplicationId(): string {

@@ -25,7 +25,7 @@ const row = (ord: number, id: number): Partial<InsertedLeadRow> => ({
 
 describe('insertLeads: what the one statement answered', () => {
   const guard = { teamId: 7, leadSourceId: null, skip: false, assignee: null, candidatesText: '[]', country: 'US', policy: 'allow', rejectDuplicates: false };
-  const plan = { rotationId: 1, membersVersion: 0, users: ['a@x.test'], schedule: [0], skipped: [], fallbackFromTeamRotationId: null };
+  const plan = { rotationId: 1, membersVersion: 0, users: ['a@x.test'], schedule: [0], skipped: [], fallbackFromTeamRotationId: null, firstTouchSeconds: null };
 
   it('no row: nothing was written (a rule failed or the rotation changed)', async () => {
     await expect(insertLeads(answering([]), '1', [lead, lead], plan, guard, '1s')).resolves.toBeNull();

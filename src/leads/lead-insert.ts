@@ -18,6 +18,14 @@ export interface LeadToInsert {
   keys?: MatchKeys;
   /** data.assignment of its `lead_created` entry, when it was assigned outside a turn of the statement (bulk, duplicate owner) */
   assignment?: Record<string, unknown>;
+  /** The first-touch timer of the rotation that assigned it (API.md 10), when that rotation has one */
+  firstTouch?: FirstTouch | null;
+}
+
+/** A rotation's first-touch timer, as a lead it assigns carries it into the insert. */
+export interface FirstTouch {
+  rotationId: number;
+  seconds: number;
 }
 
 /** The most leads one statement inserts. */
@@ -42,11 +50,13 @@ function auditValues(values: LeadValues): Record<string, unknown> {
 }
 
 /** One lead as a record of the insert's input: its values by column, its match keys, what its entry keeps, and its actor. */
-export function leadRecord({ values, actor, keys, assignment }: LeadToInsert): Record<string, unknown> {
+export function leadRecord({ values, actor, keys, assignment, firstTouch }: LeadToInsert): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   for (const [field, column] of INPUT_COLUMNS) record[column] = values[field];
   record.email_key = keys?.emailKey ?? null;
   record.phone_key = keys?.phoneKey ?? null;
+  record.first_touch_seconds = firstTouch?.seconds ?? null;
+  record.first_touch_rotation_id = firstTouch?.rotationId ?? null;
   const audit = auditValues(values);
   if (assignment) audit.assignment = assignment;
   record.audit_data = audit;
@@ -108,6 +118,9 @@ async function insertLeadsOnce(
     how: JSON.stringify(plan.how ?? { rotationId: plan.rotationId, skipped: plan.skipped, fallbackFromTeamRotationId: plan.fallbackFromTeamRotationId }),
     lockTimeout,
   };
+  // the timer of the rotation that takes the leads' turns, known from the plan: no read of its own
+  const timer = plan ? timerOf(plan.rotationId, plan.firstTouchSeconds) : decided ? timerOf(decided.rotationId, decided.firstTouchSeconds) : null;
+  if (timer) leads = leads.map((lead) => ({ ...lead, firstTouch: timer }));
   let rows: InsertedLeadRow[];
   if (decided) rows = await insertDecided(db, accountId, leads, guard, lockTimeout, decided);
   else if (leads.length === 1) {
@@ -132,6 +145,10 @@ async function insertLeadsOnce(
     out[row.ord] = toInserted(row);
   }
   return out;
+}
+
+function timerOf(rotationId: number | null, seconds: number | null | undefined): FirstTouch | null {
+  return rotationId !== null && seconds !== null && seconds !== undefined ? { rotationId, seconds } : null;
 }
 
 /** A lone lead's record as the named parameters of the one-lead shapes (jsonb parameters go as JSON text). */

@@ -117,7 +117,7 @@ export class LeadMergeService {
           const keys = matchKeysOf({ email: fill.email ?? before.email, phone: fill.phone ?? before.phone }, country);
           Object.assign(columns, { email_key: keys.emailKey, phone_key: keys.phoneKey });
         }
-        [after] = await sqlRows(m, UPDATE_LEAD, { accountId: ctx.accountId, id: targetId, changes: JSON.stringify(columns) });
+        [after] = await sqlRows(m, UPDATE_LEAD, { accountId: ctx.accountId, id: targetId, changes: JSON.stringify(columns), touch: false, stopTimer: false });
       }
       const merged = await sqlRows(m, ARCHIVE_MERGED, { accountId: ctx.accountId, ids: dto.sourceIds, targetId });
       const afterDto = toLeadDto(after);

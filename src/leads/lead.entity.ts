@@ -30,6 +30,8 @@ import { TeamEntity } from '../teams/team.entity';
 @Index('leads_account_assignee_created_idx', ['accountId', 'assignedTo', 'createdAt', 'id'])
 @Index('leads_account_stage_created_idx', ['accountId', 'processStage', 'createdAt', 'id'])
 @Index('leads_account_creator_created_idx', ['accountId', 'createdBy', 'createdAt', 'id'])
+// Leads whose first-touch timer runs, by deadline (migrations/1764270500000-FirstTouch.js)
+@Index('leads_first_touch_due_idx', ['firstTouchDueAt'], { where: 'first_touch_due_at IS NOT NULL' })
 // `q`: a pg_trgm GIN index over the lower-cased searchable fields, an expression TypeORM cannot describe
 // (migrations/1764250300000-LeadSearch.js creates it; src/leads/lead-list.sql.ts repeats the expression).
 @Index('leads_search_trgm_idx', { synchronize: false })
@@ -138,6 +140,26 @@ export class LeadEntity {
   /** Set when the lead was merged into another (and archived). */
   @Column({ name: 'merged_into_id', type: 'bigint', nullable: true, transformer: NUMERIC_ID })
   mergedIntoId: number | null;
+
+  /** First-touch timer (API.md 10): when the assignee must have touched the lead; null when no timer runs */
+  @Column({ name: 'first_touch_due_at', type: 'timestamptz', nullable: true })
+  firstTouchDueAt: Date | null;
+
+  /** When the assignee the timer ran for touched the lead */
+  @Column({ name: 'first_touched_at', type: 'timestamptz', nullable: true })
+  firstTouchedAt: Date | null;
+
+  /** The rotation whose timer runs: a breach reassigns through it */
+  @Column({ name: 'first_touch_rotation_id', type: 'bigint', nullable: true })
+  firstTouchRotationId: string | null;
+
+  /** How many times the timer reassigned the lead */
+  @Column({ name: 'first_touch_reassignments', type: 'smallint', default: 0 })
+  firstTouchReassignments: number;
+
+  /** The earlier assignees of the timer (never offered the lead again) */
+  @Column({ name: 'first_touch_holders', type: 'text', array: true, default: () => "'{}'" })
+  firstTouchHolders: string[];
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -10,6 +10,7 @@ import {
   ApiUnsupportedMediaTypeResponse,
   getSchemaPath,
   ApiForbiddenResponse,
+  ApiNoContentResponse,
   ApiHeader,
   ApiInternalServerErrorResponse,
   ApiNotFoundResponse,
@@ -481,6 +482,29 @@ export class LeadsController {
   @Permission('leads:archive')
   unarchive(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number): Promise<LeadDto> {
     return this.changes.setArchived(ctx, id, false);
+  }
+
+  @Post(':id/touch')
+  @UseInterceptors(EmbeddedAuditInterceptor)
+  @HttpCode(204)
+  @ApiOperation({
+    summary: "Record the assignee's first touch",
+    description:
+      'First-touch timers (API.md 10): the lead\'s assignee tells that they took it up. When a first-touch deadline runs ' +
+      '(`firstTouchDueAt`), it is cleared and `firstTouchedAt` set, so the lead is not reassigned. Only the assignee may touch ' +
+      'a lead (a PATCH that changes something, archive or convert by the assignee count as the touch too). Records `lead_touched`.',
+  })
+  @ApiParam({ name: 'id', description: 'The lead id', schema: { type: 'integer', minimum: 1 } })
+  @ApiNoContentResponse({ description: 'Touched' })
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description: "Not an active member of the account, a role below agent, or not the lead's assignee",
+    example: { error: "only the lead's assignee can touch it" },
+  })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such lead in this account', example: { error: 'lead not found' } })
+  @Permission('leads:write')
+  touch(@Ctx() ctx: AccountContext, @Param('id', IdParamPipe) id: number): Promise<void> {
+    return this.changes.touch(ctx, id);
   }
 
   @Post(':id/convert')

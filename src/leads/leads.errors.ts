@@ -10,6 +10,7 @@ export type LeadErrorCode =
   | 'archive_change_not_allowed'
   | 'not_found'
   | 'already_converted'
+  | 'touch_not_assignee'
   | 'outcome_unknown';
 
 /** A failure of the leads feature: the lead rules (API.md section 7), access to archiving, a missing lead. */
@@ -26,6 +27,8 @@ export const LeadErrors = {
 
   archiveNotAllowed: () => new LeadError('archive_not_allowed', 'Your role does not allow creating an archived lead', 'forbidden'),
   archiveChangeNotAllowed: () => new LeadError('archive_change_not_allowed', 'Your role does not allow archiving or unarchiving a lead', 'forbidden'),
+
+  touchNotAssignee: () => new LeadError('touch_not_assignee', 'only the lead\'s assignee can touch it', 'forbidden'),
 
   // A lead of another account is not found either: the answer must not tell whether it exists.
   notFound: () => new LeadError('not_found', 'lead not found', 'not_found'),

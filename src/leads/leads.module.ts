@@ -14,11 +14,12 @@ import { LeadsService } from './leads.service';
 import { LeadBatchService } from './lead-batch.service';
 import { LeadBulkService } from './lead-bulk.service';
 import { LeadMergeService } from './lead-merge.service';
+import { FirstTouchService } from './first-touch.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([LeadEntity, IdempotencyKeyEntity]), AuditModule, RotationsModule, WebhooksModule],
   controllers: [LeadsController],
-  providers: [LeadsService, LeadReadsService, LeadChangesService, IdempotencyService, LeadCreatePaths, LeadBatchService, LeadBulkService, LeadMergeService],
+  providers: [LeadsService, LeadReadsService, LeadChangesService, IdempotencyService, LeadCreatePaths, LeadBatchService, LeadBulkService, LeadMergeService, FirstTouchService],
   exports: [LeadsService, LeadReadsService, LeadChangesService, LeadBulkService, LeadMergeService],
 })
 export class LeadsModule {}

@@ -112,6 +112,9 @@ const LEAD_RECORD = [
   'ord integer',
   ...INPUT_COLUMNS.map(([, column]) => `${column} ${COLUMN_TYPES[column] ?? 'text'}`),
   ...MATCH_KEY_COLUMNS.map((column) => `${column} text`),
+  // the first-touch timer of the rotation that assigns it (null: none), known from the plan (src/leads/lead-insert.ts)
+  'first_touch_seconds integer',
+  'first_touch_rotation_id bigint',
   'audit_data jsonb',
   ...ACTOR_RECORD_TYPES,
 ].join(', ');
@@ -237,8 +240,10 @@ function insertLeadsSql(shape: { many: boolean; turn: TurnShape; guarded: boolea
   );
   const columns = [...INPUT_COLUMNS.map(([, column]) => column), ...MATCH_KEY_COLUMNS];
   ctes.push(`lead AS (
-      INSERT INTO leads (id, account_id, ${columns.join(', ')})
-      SELECT id, :accountId::bigint, ${columns.map((c) => (c === 'assigned_to' ? 'assignee' : c)).join(', ')} FROM slots
+      INSERT INTO leads (id, account_id, ${columns.join(', ')}, first_touch_due_at, first_touch_rotation_id)
+      SELECT id, :accountId::bigint, ${columns.map((c) => (c === 'assigned_to' ? 'assignee' : c)).join(', ')},
+             ${firstTouchDue('first_touch_seconds', 'assignee')}, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END
+        FROM slots
       RETURNING ${LEAD_COLUMNS})`);
   const data =
     shape.turn === 'slot'
@@ -255,6 +260,10 @@ function insertLeadsSql(shape: { many: boolean; turn: TurnShape; guarded: boolea
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text`;
 }
 
+/** A lead's first-touch deadline: `seconds` after now (the statement's time, its created_at) when it has an assignee and a timer. */
+const firstTouchDue = (seconds: string, assignee: string) =>
+  `CASE WHEN ${seconds} IS NOT NULL AND ${assignee} IS NOT NULL THEN now() + ${seconds} * interval '1 second' END`;
+
 /** A timestamptz as the API writes it (JSON of a JS Date): UTC, milliseconds. */
 const apiTime = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
@@ -265,7 +274,7 @@ const apiTime = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY
 export const leadEventJson = (a: string) =>
   `jsonb_build_object('id', ${a}.id, 'accountId', ${a}.account_id::text, 'applicationId', ${a}.application_id, ${INPUT_COLUMNS.map(
     ([field, column]) => `'${field}', ${column === 'last_contacted' ? apiTime(`${a}.${column}`) : `${a}.${column}`}`,
-  ).join(', ')}, 'mergedIntoId', ${a}.merged_into_id, 'createdAt', ${apiTime(`${a}.created_at`)}, 'updatedAt', ${apiTime(`${a}.updated_at`)})`;
+  ).join(', ')}, 'mergedIntoId', ${a}.merged_into_id, 'firstTouchDueAt', ${apiTime(`${a}.first_touch_due_at`)}, 'firstTouchedAt', ${apiTime(`${a}.first_touched_at`)}, 'createdAt', ${apiTime(`${a}.created_at`)}, 'updatedAt', ${apiTime(`${a}.updated_at`)})`;
 
 /**
  * The CTEs `lead_events` (+ their deliveries, `outboxCtes`): per lead, `lead.created`, and `lead.assigned` when it
@@ -359,27 +368,108 @@ export const LOCK_LEAD = defineQuery<{ accountId: string; id: number; lastContac
 );
 
 /**
+ * What a change does to the lead's first-touch timer (API.md 10): `touch`, made by the assignee: it counts as the
+ * first touch (firstTouchedAt set when a deadline ran) and the deadline goes; `stopTimer`: the deadline goes
+ * without a touch (the lead was archived, or given to someone else by hand).
+ */
+export interface TouchFlags {
+  touch: boolean;
+  stopTimer: boolean;
+}
+
+/**
  * Sets the input columns (and match keys, merged_into_id) named in `:changes` (a JSON object by column name;
  * JSON null clears) and leaves the others as they are: one statement whatever the PATCH carries.
  */
-export const UPDATE_LEAD = defineQuery<{ accountId: string; id: number; changes: string }, LeadRow>(
+export const UPDATE_LEAD = defineQuery<{ accountId: string; id: number; changes: string } & TouchFlags, LeadRow>(
   'leads/update',
   `UPDATE leads SET
      ${[...INPUT_COLUMNS.map(([, c]) => c), ...MATCH_KEY_COLUMNS, 'merged_into_id']
        .map((c) => `${c} = CASE WHEN :changes::jsonb ? '${c}' THEN (:changes::jsonb ->> '${c}')::${COLUMN_TYPES[c] ?? 'text'} ELSE ${c} END`)
        .join(',\n     ')},
+     first_touched_at = CASE WHEN :touch::boolean AND first_touch_due_at IS NOT NULL THEN now() ELSE first_touched_at END,
+     first_touch_due_at = CASE WHEN :touch::boolean OR :stopTimer::boolean THEN NULL ELSE first_touch_due_at END,
      updated_at = now()
    WHERE account_id = :accountId AND id = :id RETURNING ${LEAD_COLUMNS}`,
 );
 
-export const SET_ARCHIVED = defineQuery<{ accountId: string; id: number; archived: boolean }, LeadRow>(
+export const SET_ARCHIVED = defineQuery<{ accountId: string; id: number; archived: boolean } & TouchFlags, LeadRow>(
   'leads/set-archived',
-  `UPDATE leads SET archived = :archived, updated_at = now() WHERE account_id = :accountId AND id = :id RETURNING ${LEAD_COLUMNS}`,
+  `UPDATE leads SET archived = :archived,
+     first_touched_at = CASE WHEN :touch::boolean AND first_touch_due_at IS NOT NULL THEN now() ELSE first_touched_at END,
+     first_touch_due_at = CASE WHEN :touch::boolean OR :stopTimer::boolean THEN NULL ELSE first_touch_due_at END,
+     updated_at = now() WHERE account_id = :accountId AND id = :id RETURNING ${LEAD_COLUMNS}`,
 );
 
-export const SET_APPLICATION_ID = defineQuery<{ accountId: string; id: number; applicationId: string }, LeadRow>(
+export const SET_APPLICATION_ID = defineQuery<{ accountId: string; id: number; applicationId: string } & TouchFlags, LeadRow>(
   'leads/set-application-id',
-  `UPDATE leads SET application_id = :applicationId, updated_at = now() WHERE account_id = :accountId AND id = :id RETURNING ${LEAD_COLUMNS}`,
+  `UPDATE leads SET application_id = :applicationId,
+     first_touched_at = CASE WHEN :touch::boolean AND first_touch_due_at IS NOT NULL THEN now() ELSE first_touched_at END,
+     first_touch_due_at = CASE WHEN :touch::boolean OR :stopTimer::boolean THEN NULL ELSE first_touch_due_at END,
+     updated_at = now() WHERE account_id = :accountId AND id = :id RETURNING ${LEAD_COLUMNS}`,
+);
+
+// ---------------------------------------------------------------------------------------------------------
+// First-touch timers (API.md 10): POST /leads/{id}/touch and the breach job (src/leads/first-touch.service.ts)
+
+/** POST /leads/{id}/touch on the locked lead: the first touch when a deadline runs (the deadline goes). */
+export const TOUCH_LEAD = defineQuery<{ accountId: string; id: number }, LeadRow>(
+  'leads/touch',
+  `UPDATE leads SET first_touched_at = CASE WHEN first_touch_due_at IS NOT NULL THEN now() ELSE first_touched_at END, first_touch_due_at = NULL
+    WHERE account_id = :accountId::bigint AND id = :id::bigint RETURNING ${LEAD_COLUMNS}`,
+);
+
+/** A lead whose deadline passed, locked, with what its breach needs. */
+export interface DueLeadRow {
+  id: number;
+  account_id: string;
+  assigned_to: string | null;
+  archived: boolean;
+  /** bigint: a string from node-postgres */
+  first_touch_rotation_id: string | number | null;
+  first_touch_reassignments: number;
+  first_touch_holders: string[];
+}
+
+/**
+ * Up to `limit` leads whose first-touch deadline passed, oldest deadline first, read without a lock through the
+ * partial index of running timers (leads_first_touch_due_idx: it holds only leads with a deadline, so the read
+ * costs what is due, whatever the number of leads). Each is then locked on its own (`LOCK_DUE_LEAD`, by its
+ * (account_id, id): a single-shard statement on Citus, where this read spans the shards).
+ */
+export const DUE_FIRST_TOUCH = defineQuery<{ limit: number }, { account_id: string; id: number }>(
+  'leads/first-touch-due',
+  `SELECT account_id, id FROM leads WHERE first_touch_due_at IS NOT NULL AND first_touch_due_at <= now()
+    ORDER BY first_touch_due_at LIMIT :limit::integer`,
+);
+
+/**
+ * The due lead, locked FOR NO KEY UPDATE (as a change of the lead locks it) if it is still due once locked; no
+ * row when a change holds it now (SKIP LOCKED: a touch in progress, or another run) or it is no longer due.
+ */
+export const LOCK_DUE_LEAD = defineQuery<{ accountId: string; id: number }, DueLeadRow>(
+  'leads/first-touch-lock',
+  `SELECT id, account_id, assigned_to, archived, first_touch_rotation_id, first_touch_reassignments, first_touch_holders
+     FROM leads WHERE account_id = :accountId::bigint AND id = :id::bigint AND first_touch_due_at <= now()
+      FOR NO KEY UPDATE SKIP LOCKED`,
+);
+
+/**
+ * A breach that reassigns: the lead goes to `to`, its earlier assignee joins its holders, one more reassignment
+ * is counted, and the new assignee gets a fresh deadline (`seconds` from now; null: the rotation's timer is off now).
+ */
+export const REASSIGN_FIRST_TOUCH = defineQuery<{ accountId: string; id: number; to: string; seconds: number | null }, LeadRow>(
+  'leads/first-touch-reassign',
+  `UPDATE leads SET first_touch_holders = CASE WHEN assigned_to IS NULL THEN first_touch_holders ELSE array_append(first_touch_holders, assigned_to::text) END,
+     assigned_to = :to::text, first_touch_reassignments = first_touch_reassignments + 1, first_touched_at = NULL,
+     first_touch_due_at = ${firstTouchDue(':seconds::integer', ':to::text')}, updated_at = now()
+    WHERE account_id = :accountId::bigint AND id = :id::bigint RETURNING ${LEAD_COLUMNS}`,
+);
+
+/** A breach that leaves the lead where it is: its deadline goes (so the breach is handled once). */
+export const END_FIRST_TOUCH = defineQuery<{ accountId: string; id: number }, LeadRow>(
+  'leads/first-touch-end',
+  `UPDATE leads SET first_touch_due_at = NULL WHERE account_id = :accountId::bigint AND id = :id::bigint RETURNING ${LEAD_COLUMNS}`,
 );
 
 // ---------------------------------------------------------------------------------------------------------

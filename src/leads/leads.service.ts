@@ -238,7 +238,7 @@ export class LeadsService {
 
 /** Leads no rotation can take: no turn, each with the explanation of why. */
 function explainedOnly(none: AssignmentExplanation, n: number): DecidedTurns {
-  return { rotationId: null, membersVersion: 0, position: 0n, taken: 0, counters: {}, explanations: Array.from({ length: n }, () => none), after: new Map() };
+  return { rotationId: null, firstTouchSeconds: null, membersVersion: 0, position: 0n, taken: 0, counters: {}, explanations: Array.from({ length: n }, () => none), after: new Map() };
 }
 
 /** SQLSTATE of a lock wait that ran past `lock_timeout`. */

@@ -13,6 +13,7 @@ function learnt(members: number, weight: number): LearntPlan {
     schedule: Array.from(smoothWeightedSchedule(users.map(() => weight))),
     skipped: [],
     fallbackFromTeamRotationId: null,
+    firstTouchSeconds: null,
   };
   const candidatesText = JSON.stringify(users.map((u, i) => ({ id: 1, team_id: 7, members_version: 0, user_email: u, weight, member_active: true, ordinal: i })));
   return { plan, candidatesText };

@@ -42,6 +42,8 @@ export interface RotationConfig {
   id: number;
   teamId: number | null;
   membersVersion: number;
+  /** First-touch timer of the leads it assigns (seconds); null: off */
+  firstTouchSeconds: number | null;
   members: RotationMemberState[];
   routing: RoutingRotation;
 }
@@ -60,6 +62,8 @@ export interface AssignmentPlan {
   schedule: number[];
   skipped: SkippedMember[];
   fallbackFromTeamRotationId: number | null;
+  /** The rotation's first-touch timer (seconds; null: off): the insert sets each lead's deadline from it */
+  firstTouchSeconds: number | null;
   /** The explanation, the same for every slot; the statement adds `user` */
   how?: Omit<AssignmentExplanation, 'user'>;
 }
@@ -90,6 +94,8 @@ export interface RotationState {
 export interface DecidedTurns {
   /** The rotation whose turns the leads take; null: no rotation took any lead */
   rotationId: number | null;
+  /** Its first-touch timer (seconds; null: off or no rotation) */
+  firstTouchSeconds: number | null;
   membersVersion: number;
   /** Its position before the leads */
   position: bigint;
@@ -142,7 +148,7 @@ export function toRotationConfigs(rows: readonly CandidateRow[]): RotationConfig
     const id = numericId(r.id);
     let c = byId.get(id);
     if (!c) {
-      c = { id, teamId: numericId(r.team_id), membersVersion: r.members_version, members: [], routing: { respectAvailability: r.respect_availability, members: [] } };
+      c = { id, teamId: numericId(r.team_id), membersVersion: r.members_version, firstTouchSeconds: r.first_touch_seconds ?? null, members: [], routing: { respectAvailability: r.respect_availability, members: [] } };
       byId.set(id, c);
     }
     const state = toMemberState(r);

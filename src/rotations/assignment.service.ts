@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { preparedRows, sqlRows } from '../database/sql';
-import { CANDIDATES, LOCK_ROTATION_STATE, NEXT_TURN, ROTATION_ROUTING, ROTATION_STATE, TAKE_DECIDED_TURN, type CandidateRow } from './rotations.queries';
+import { CANDIDATES, LOCK_ROTATION_STATE, NEXT_TURN, ROTATION_FIRST_TOUCH, ROTATION_ROUTING, ROTATION_STATE, TAKE_DECIDED_TURN, type CandidateRow } from './rotations.queries';
 import { route, routeMany, slotOnly, countLead, type MemberCounter } from './routing-engine';
 import { smoothWeightedSchedule } from './weighted-round-robin';
 import { RotationErrors } from './rotations.errors';
@@ -92,6 +92,7 @@ export class AssignmentService {
           schedule: Array.from(smoothWeightedSchedule(active.map((m) => m.weight))),
           skipped: how.skipped,
           fallbackFromTeamRotationId: how.fallbackFromTeamRotationId,
+          firstTouchSeconds: rotation.firstTouchSeconds,
           how,
         },
         stateful: null,
@@ -150,6 +151,7 @@ export class AssignmentService {
     }
     return {
       rotationId: chosen?.id ?? null,
+      firstTouchSeconds: chosen?.firstTouchSeconds ?? null,
       membersVersion: chosen?.membersVersion ?? 0,
       position: first?.position ?? 0n,
       taken: explanations.filter((e) => e.user !== null).length,
@@ -214,6 +216,43 @@ export class AssignmentService {
       return out;
     }
     if (out.length === options.count) return out;
+    throw RotationErrors.keptChanging();
+  }
+
+  /** A rotation's first-touch settings (null: no such rotation). */
+  async firstTouchSettings(manager: EntityManager, accountId: string, rotationId: number): Promise<{ seconds: number | null; maxReassignments: number; live: boolean } | null> {
+    const [row] = await sqlRows(manager, ROTATION_FIRST_TOUCH, { accountId, id: rotationId });
+    return row ? { seconds: row.first_touch_seconds, maxReassignments: Number(row.max_reassignments), live: row.live } : null;
+  }
+
+  /**
+   * One lead's turn through rotation `rotationId` alone (no fallback: a first-touch reassignment goes through the
+   * rotation that assigned the lead), `exclude` skipped as `already_had_lead`, inside the caller's transaction
+   * (the rotation's row lock is held until it ends). The explanation (user null: no one eligible, nothing taken),
+   * or null when the rotation is no longer live.
+   */
+  async assignThrough(manager: EntityManager, accountId: string, rotationId: number, exclude: ReadonlySet<string>): Promise<AssignmentExplanation | null> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const rotations = toRotationConfigs(await sqlRows(manager, ROTATION_ROUTING, { accountId, ids: [rotationId] }));
+      if (rotations.length === 0) return null;
+      const rows = await sqlRows(manager, LOCK_ROTATION_STATE, { accountId, ids: [rotationId], lockTimeout: this.lockTimeout });
+      if (rows.length === 0) return null; // deactivated or deleted
+      const states = toStates(rows);
+      if (states.get(rotationId)!.membersVersion !== rotations[0].membersVersion) continue; // changed between the reads
+      const decided = this.decide(rotations, states, 1, Date.now(), () => exclude)!;
+      if (decided.rotationId !== null) {
+        await sqlRows(manager, TAKE_DECIDED_TURN, {
+          accountId,
+          rotationId: decided.rotationId,
+          membersVersion: decided.membersVersion,
+          fromPosition: String(decided.position),
+          taken: decided.taken,
+          counters: JSON.stringify(decided.counters),
+          lockTimeout: this.lockTimeout,
+        });
+      }
+      return decided.explanations[0];
+    }
     throw RotationErrors.keptChanging();
   }
 

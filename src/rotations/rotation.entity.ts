@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, DeleteDateColumn, Entity, ForeignKey, Index, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, DeleteDateColumn, Entity, ForeignKey, Index, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
 import { NUMERIC_ID } from '../database/numeric-id';
 import { AccountEntity } from '../accounts/account.entity';
 import { TeamEntity } from '../teams/team.entity';
@@ -16,6 +16,8 @@ import { TeamEntity } from '../teams/team.entity';
   where: 'active AND deleted_at IS NULL AND team_id IS NOT NULL',
 })
 @Index('rotations_one_active_default', ['accountId'], { unique: true, where: 'active AND deleted_at IS NULL AND team_id IS NULL' })
+@Check('rotations_first_touch_seconds_check', 'first_touch_seconds BETWEEN 30 AND 604800')
+@Check('rotations_max_reassignments_check', 'max_reassignments BETWEEN 0 AND 10')
 export class RotationEntity {
   @PrimaryColumn({ type: 'bigint', generated: 'identity', generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'rotations_pkey', transformer: NUMERIC_ID })
   id: number;
@@ -44,6 +46,14 @@ export class RotationEntity {
    */
   @Column({ name: 'cap_counters', type: 'jsonb', default: () => "'{}'" })
   capCounters: Record<string, { dayStart: string; day: number; weekStart: string; week: number }>;
+
+  /** First-touch timer of the leads it assigns, in seconds; null: off (migrations/1764270500000-FirstTouch.js) */
+  @Column({ name: 'first_touch_seconds', type: 'integer', nullable: true })
+  firstTouchSeconds: number | null;
+
+  /** How many times a lead is reassigned for a missed first touch before it stays put */
+  @Column({ name: 'max_reassignments', type: 'smallint', default: 2 })
+  maxReassignments: number;
 
   /** How many leads the rotation has handed out since its members last changed (bigint, as a string). */
   @Column({ type: 'bigint', default: 0 })

@@ -14,6 +14,8 @@ export interface CandidateRow {
   team_id: number | null;
   members_version: number;
   respect_availability: boolean;
+  /** The rotation's first-touch timer (seconds; null: off) */
+  first_touch_seconds: number | null;
   user_email: string;
   weight: number;
   member_active: boolean | null;
@@ -27,7 +29,7 @@ export interface CandidateRow {
  * A rotation member's columns as the routing engine reads them (`r` the rotation, `rm` the member); `account` is
  * the statement's account (an expression that does not depend on the row, so the account's zone is read once).
  */
-const routingColumns = (account: string) => `r.id, r.team_id, r.members_version, r.respect_availability, rm.user_email, rm.weight, ms.active AS member_active,
+const routingColumns = (account: string) => `r.id, r.team_id, r.members_version, r.respect_availability, r.first_touch_seconds, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
                  THEN ${memberAvailability('ms', account, 'r.respect_availability')} END AS availability, rm.ordinal`;
@@ -203,4 +205,11 @@ export const TAKE_DECIDED_TURN = defineQuery<DecidedTurnValues, { slot: string }
   'rotations/take-decided-turn',
   `WITH ${decidedTurnCtes(DECIDED_TURN_PARAMETERS)}
   SELECT slot FROM turn`,
+);
+
+/** A rotation's first-touch settings (API.md 10), for the breach job; no row when it is gone (deleted). */
+export const ROTATION_FIRST_TOUCH = defineQuery<{ accountId: string; id: number }, { first_touch_seconds: number | null; max_reassignments: number; live: boolean }>(
+  'rotations/first-touch',
+  `SELECT first_touch_seconds, max_reassignments, (active AND deleted_at IS NULL) AS live
+     FROM rotations WHERE account_id = :accountId::bigint AND id = :id::bigint`,
 );

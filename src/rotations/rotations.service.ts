@@ -30,6 +30,8 @@ function toDto(rotation: RotationEntity, members: RotationMemberState[], nextUse
     name: rotation.name,
     active: rotation.active,
     respectAvailability: rotation.respectAvailability,
+    firstTouchSeconds: rotation.firstTouchSeconds,
+    maxReassignments: rotation.maxReassignments,
     members: members.map((m) => ({ user: m.user, weight: m.weight, ...capsOf(m) })),
     nextUser,
     createdAt: rotation.createdAt,
@@ -148,19 +150,21 @@ export class RotationsService {
     const active = dto.active ?? true;
     const members = memberInputs(dto.members);
     const respectAvailability = dto.respectAvailability ?? false;
+    const firstTouchSeconds = dto.firstTouchSeconds ?? null;
+    const maxReassignments = dto.maxReassignments ?? 2;
     return runTransaction(this.dataSource, async (m) => {
       // Share-locks the team: a concurrent team delete waits, then deletes this rotation with the team.
       if (teamId !== null && !(await this.teams.lockLive(m, ctx.accountId, teamId))) throw RotationErrors.teamNotFound();
       await this.assertActiveMembers(m, ctx.accountId, members);
       // The partial unique indexes (one active rotation per team, one active default) decide, race-free.
-      const rotation = m.create(RotationEntity, { accountId: ctx.accountId, teamId, name: dto.name, active, respectAvailability });
+      const rotation = m.create(RotationEntity, { accountId: ctx.accountId, teamId, name: dto.name, active, respectAvailability, firstTouchSeconds, maxReassignments });
       await this.activeUniquely(teamId, () => m.insert(RotationEntity, rotation));
       await this.insertMembers(m, rotation, members);
       await this.audit.record(m, ctx.accountId, ctx, {
         event: 'rotation_created',
         entityType: 'rotation',
         entityId: rotation.id,
-        data: { name: rotation.name, teamId, active, respectAvailability, members: plain(members) },
+        data: { name: rotation.name, teamId, active, respectAvailability, firstTouchSeconds, maxReassignments, members: plain(members) },
       });
       return this.toDtoNow(m, rotation);
     });
@@ -188,12 +192,25 @@ export class RotationsService {
       if (dto.respectAvailability !== undefined && dto.respectAvailability !== current.respectAvailability) {
         changes.respectAvailability = { from: current.respectAvailability, to: dto.respectAvailability };
       }
+      if (dto.firstTouchSeconds !== undefined && dto.firstTouchSeconds !== current.firstTouchSeconds) {
+        changes.firstTouchSeconds = { from: current.firstTouchSeconds, to: dto.firstTouchSeconds };
+      }
+      if (dto.maxReassignments !== undefined && dto.maxReassignments !== current.maxReassignments) {
+        changes.maxReassignments = { from: current.maxReassignments, to: dto.maxReassignments };
+      }
       if (Object.keys(changes).length === 0) return this.toDtoNow(m, current);
 
-      const settings = { name: dto.name ?? current.name, active: dto.active ?? current.active, respectAvailability: dto.respectAvailability ?? current.respectAvailability };
+      const settings = {
+        name: dto.name ?? current.name,
+        active: dto.active ?? current.active,
+        respectAvailability: dto.respectAvailability ?? current.respectAvailability,
+        firstTouchSeconds: dto.firstTouchSeconds === undefined ? current.firstTouchSeconds : dto.firstTouchSeconds,
+        maxReassignments: dto.maxReassignments ?? current.maxReassignments,
+      };
       // A new member list (users or weights) restarts the rotation; any change of how it routes (members, caps,
       // availability) tells the assignment engine, so no turn is taken with a plan made under the old settings.
-      const routingChanged = members !== null || changes.respectAvailability !== undefined;
+      // (the timer too: the one-statement insert sets a lead's deadline from the plan)
+      const routingChanged = members !== null || changes.respectAvailability !== undefined || changes.firstTouchSeconds !== undefined;
       const restart = restarts ? { position: '0' } : {};
       const version = routingChanged ? { membersVersion: () => 'members_version + 1' } : {};
       // whereEntity: the entity's updatedAt is refreshed from the statement's RETURNING

@@ -124,6 +124,14 @@ export class LeadDto {
   @ApiProperty({ type: 'integer', required: false, nullable: true, readOnly: true, example: null })
   mergedIntoId: number | null;
 
+  /** First-touch timer: when the assignee must touch the lead (POST /leads/{id}/touch, or a change by them) before it is reassigned; null when no timer runs */
+  @ApiProperty({ type: 'string', format: 'date-time', required: false, nullable: true, readOnly: true, example: null })
+  firstTouchDueAt: Date | null;
+
+  /** When the assignee the timer ran for first touched the lead; null when not applicable */
+  @ApiProperty({ type: 'string', format: 'date-time', required: false, nullable: true, readOnly: true, example: null })
+  firstTouchedAt: Date | null;
+
   /** When the lead was created */
   @ApiProperty({ type: 'string', format: 'date-time', required: false, readOnly: true })
   createdAt: Date;
@@ -169,6 +177,8 @@ export interface LeadRow {
   archived: boolean;
   created_by: string;
   merged_into_id: number | null;
+  first_touch_due_at: Date | null;
+  first_touched_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -176,7 +186,7 @@ export interface LeadRow {
 export const LEAD_COLUMNS = `id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
   phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
   current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role,
-  assigned_to, notes, last_contacted, archived, created_by, merged_into_id, created_at, updated_at`;
+  assigned_to, notes, last_contacted, archived, created_by, merged_into_id, first_touch_due_at, first_touched_at, created_at, updated_at`;
 
 /** The API's `Lead` of a row; `auditLog` only where the route includes it (not in lists). */
 export function toLeadDto(r: LeadRow, auditLog?: AuditEntryDto[]): LeadDto {
@@ -210,6 +220,8 @@ export function toLeadDto(r: LeadRow, auditLog?: AuditEntryDto[]): LeadDto {
     archived: r.archived,
     createdBy: r.created_by,
     mergedIntoId: numericId(r.merged_into_id),
+    firstTouchDueAt: r.first_touch_due_at ?? null,
+    firstTouchedAt: r.first_touched_at ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

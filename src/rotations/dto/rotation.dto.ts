@@ -33,6 +33,24 @@ export class MemberCapsDto {
   week?: number | null;
 }
 
+export const MIN_FIRST_TOUCH_SECONDS = 30;
+export const MAX_FIRST_TOUCH_SECONDS = 604_800;
+export const MAX_REASSIGNMENTS = 10;
+
+/** An integer in [min, max], or null when `nullable` (absent is left to @IsOptional / OptionalNotNull). */
+function IsIntegerIn(min: number, max: number, nullable: boolean): PropertyDecorator {
+  return (target, key) =>
+    registerDecorator({
+      name: 'isIntegerIn',
+      target: target.constructor,
+      propertyName: key as string,
+      validator: {
+        validate: (value: unknown) => (nullable && value === null) || (Number.isInteger(value) && (value as number) >= min && (value as number) <= max),
+        defaultMessage: (args?: ValidationArguments) => `${args?.property} must be an integer from ${min} to ${max}${nullable ? ' or null' : ''}`,
+      },
+    });
+}
+
 export class RotationMemberInputDto {
   /** Email of an active member of the account; lower-cased */
   @IsUserEmail()
@@ -121,6 +139,21 @@ export class CreateRotationDto {
   @IsBoolean()
   @ApiProperty({ required: false, default: false })
   respectAvailability?: boolean | null;
+
+  /**
+   * First-touch timer (API.md 10): a lead this rotation assigns must be touched by its assignee within this many
+   * seconds (30..604800), else it is reassigned; absent or null: off
+   */
+  @IsOptional()
+  @IsIntegerIn(MIN_FIRST_TOUCH_SECONDS, MAX_FIRST_TOUCH_SECONDS, true)
+  @ApiProperty({ type: 'integer', minimum: MIN_FIRST_TOUCH_SECONDS, maximum: MAX_FIRST_TOUCH_SECONDS, nullable: true, required: false, example: 900 })
+  firstTouchSeconds?: number | null;
+
+  /** How many times a lead is reassigned for a missed first touch before it stays put (0..10, default 2) */
+  @OptionalNotNull()
+  @IsIntegerIn(0, MAX_REASSIGNMENTS, false)
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_REASSIGNMENTS, default: 2, required: false, example: 2 })
+  maxReassignments?: number;
 }
 
 export class UpdateRotationDto {
@@ -147,6 +180,18 @@ export class UpdateRotationDto {
   @IsBoolean()
   @ApiProperty({ required: false, example: true })
   respectAvailability?: boolean;
+
+  /** First-touch timer in seconds (30..604800); null turns it off. Applies to leads assigned from now on */
+  @IsOptional()
+  @IsIntegerIn(MIN_FIRST_TOUCH_SECONDS, MAX_FIRST_TOUCH_SECONDS, true)
+  @ApiProperty({ type: 'integer', minimum: MIN_FIRST_TOUCH_SECONDS, maximum: MAX_FIRST_TOUCH_SECONDS, nullable: true, required: false, example: 900 })
+  firstTouchSeconds?: number | null;
+
+  /** How many times a lead is reassigned for a missed first touch before it stays put (0..10) */
+  @OptionalNotNull()
+  @IsIntegerIn(0, MAX_REASSIGNMENTS, false)
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_REASSIGNMENTS, required: false, example: 2 })
+  maxReassignments?: number;
 }
 
 export class MemberCapsOutDto {
@@ -188,6 +233,14 @@ export class RotationDto {
 
   /** Whether members away or outside their working hours are skipped */
   respectAvailability: boolean;
+
+  /** First-touch timer of the leads it assigns, in seconds; null: off */
+  @ApiProperty({ type: 'integer', nullable: true, example: 900 })
+  firstTouchSeconds: number | null;
+
+  /** How many times a lead is reassigned for a missed first touch before it stays put */
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_REASSIGNMENTS, example: 2 })
+  maxReassignments: number;
 
   /** Members in turn order */
   @ApiProperty({ type: [RotationMemberDto] })
