@@ -192,6 +192,8 @@ async function setUpBaseline(db: string, accounts: number, teams: number, offset
 
 async function load(server: Server, targets: Target[], baseline: boolean, duration: number): Promise<Figures> {
   let i = 0;
+  // every lead of every round a new email: under BENCH_DUPLICATE_POLICY=reject a repeated one would be a 409
+  const round = randomBytes(4).toString('hex');
   const before = await cpuSnapshot(server);
   const result = await autocannon({
     url: server.base,
@@ -210,7 +212,7 @@ async function load(server: Server, targets: Target[], baseline: boolean, durati
               'x-account-id': t.accountId,
               ...(baseline ? { 'x-user': t.user } : { authorization: `Bearer ${t.token}` }),
             },
-            body: JSON.stringify({ teamId: t.teamId, firstName: 'Ada', lastName: `Lovelace ${i}`, email: `ada${i}@example.com`, company: 'Analytical Engines' }),
+            body: JSON.stringify({ teamId: t.teamId, firstName: 'Ada', lastName: `Lovelace ${i}`, email: `ada${i}-${round}@example.com`, company: 'Analytical Engines' }),
           };
         },
       },

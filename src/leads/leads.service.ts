@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { hasPermission } from '../accounts/roles';
 import type { AccountContext } from '../common/account-context';
 import { mayHaveCommitted, sqlState } from '../common/filters/database-errors';
-import { AssignmentService, type AssignmentExplanation, type AssignmentPlan, type DecidedTurns } from '../rotations/assignment.service';
+import { AssignmentService, type AssignmentExplanation, type AssignmentPlan, type DecidedTurns, type RotationState } from '../rotations/assignment.service';
 import { RotationErrors } from '../rotations/rotations.errors';
 import { LeadInputDto } from './dto/lead-input.dto';
 import type { LeadDto } from './dto/lead.dto';
@@ -184,7 +184,7 @@ export class LeadsService {
         if (!decided) return null;
       } else if (!plan && learnt?.none && guard.assignee === null) decided = explainedOnly(learnt.none, leads.length);
       const created = await insertLeads(this.dataSource, accountId, leads, decided ? null : plan, guard, this.assignment.lockTimeout, decided);
-      if (created && decided && learnt?.stateful) learnt.stateful.states = decided.after;
+      if (created && decided && learnt?.stateful) learnt.stateful.states = newerStates(learnt.stateful.states, decided.after);
       return created;
     } catch (error) {
       // a concurrent create of the same key committed first: nothing was written; the checked way answers the 409
@@ -223,7 +223,12 @@ export class LeadsService {
         const decided = this.assignment.decide(routing.stateful, states, 1, Date.now())!;
         const created = await insertLeads(m, ctx.accountId, [lead], null, null, lockTimeout, decided);
         if (!created) continue;
-        if (attempt === 1) this.learntPlans.set(planKey, { plan: null, candidatesText: candidates.text, stateful: { rotations: routing.stateful, states: decided.after } });
+        if (attempt === 1) {
+          // a plan this process already follows keeps its object (a batch in flight updates it); only its state moves on
+          const known = this.learntPlans.get(planKey);
+          if (known?.stateful && known.candidatesText === candidates.text) known.stateful.states = newerStates(known.stateful.states, decided.after);
+          else this.learntPlans.set(planKey, { plan: null, candidatesText: candidates.text, stateful: { rotations: routing.stateful, states: decided.after } });
+        }
         return created[0];
       }
       const decided = !routing.slot && routing.none ? explainedOnly(routing.none, 1) : null;
@@ -234,6 +239,20 @@ export class LeadsService {
     }
     throw RotationErrors.keptChanging();
   }
+}
+
+/**
+ * The newer state of each rotation: a rotation's position only grows while its member list stays (a new list has
+ * a higher version). A statement that finished after a later one must not take this process back to its state:
+ * the next decision would start from a position that no longer holds, and its statement would write nothing.
+ */
+function newerStates(known: ReadonlyMap<number, RotationState>, next: ReadonlyMap<number, RotationState>): Map<number, RotationState> {
+  const out = new Map(known);
+  for (const [id, state] of next) {
+    const have = out.get(id);
+    if (!have || state.membersVersion > have.membersVersion || (state.membersVersion === have.membersVersion && state.position >= have.position)) out.set(id, state);
+  }
+  return out;
 }
 
 /** Leads no rotation can take: no turn, each with the explanation of why. */
