@@ -154,6 +154,11 @@ describe('first-touch timers', () => {
       expect(read.firstTouchedAt).not.toBeNull();
       const touched = read.auditLog.find((e: any) => e.event === 'lead_touched');
       expect(touched).toMatchObject({ user: users[0].email, data: { timerRan: true, firstTouchDueAt: lead.firstTouchDueAt, firstTouchedAt: read.firstTouchedAt } });
+      // touched already: a second touch is 204 and changes nothing, so it writes no entry
+      expect((await users[0].api.post(`/leads/${lead.id}/touch`)).status).toBe(204);
+      const again = (await account.owner.api.get(`/leads/${lead.id}`)).body;
+      expect(again.firstTouchedAt).toBe(read.firstTouchedAt);
+      expect(again.auditLog.filter((e: any) => e.event === 'lead_touched')).toHaveLength(1);
       await expire(lead.id);
       await sleep(1200);
       expect((await account.owner.api.get(`/leads/${lead.id}`)).body.assignedTo).toBe(users[0].email);

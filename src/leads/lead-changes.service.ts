@@ -143,13 +143,15 @@ export class LeadChangesService {
     await runTransaction(this.dataSource, async (m) => {
       const current = await this.lock(m, ctx.accountId, id);
       if (!touchedBy(ctx, current)) throw LeadErrors.touchNotAssignee();
+      // no running timer (none applies, or it was touched already): the touch changes nothing, and writes no entry
+      if (current.first_touch_due_at === null) return;
       const [row] = await sqlRows(m, TOUCH_LEAD, { accountId: ctx.accountId, id });
-      const dueAt = current.first_touch_due_at === null ? null : new Date(current.first_touch_due_at).toISOString();
+      const dueAt = new Date(current.first_touch_due_at).toISOString();
       await this.audit.record(m, ctx.accountId, ctx, {
         event: 'lead_touched',
         entityType: 'lead',
         entityId: id,
-        data: { firstTouchDueAt: dueAt, firstTouchedAt: row.first_touched_at === null ? null : new Date(row.first_touched_at).toISOString(), timerRan: dueAt !== null },
+        data: { firstTouchDueAt: dueAt, firstTouchedAt: row.first_touched_at === null ? null : new Date(row.first_touched_at).toISOString(), timerRan: true },
       });
     });
   }
