@@ -211,10 +211,10 @@ async function ledger(db: Client, account: string, rotationId: number, agents: s
 async function readLedger(db: Client, account: string, rotationId: number, agents: string[]): Promise<Ledger> {
   const leads: { id: number; assigned_to: string; entries: number; rotation_id: string | null }[] = (
     await db.query(
-      `SELECT l.id, l.assigned_to, count(a.id)::int AS entries, min(a.data->'assignment'->>'rotationId') AS rotation_id
+      `SELECT l.id::int AS id, l.assigned_to, count(a.id)::int AS entries, min(a.data->'assignment'->>'rotationId') AS rotation_id
          FROM leads l
          LEFT JOIN audit_log a ON a.account_id = l.account_id AND a.entity_type = 'lead' AND a.entity_id = l.id::text AND a.event = 'lead_created'
-        WHERE l.account_id = $1 GROUP BY l.id ORDER BY l.id`,
+        WHERE l.account_id = $1 GROUP BY l.account_id, l.id ORDER BY l.id`,
       [account],
     )
   ).rows;
