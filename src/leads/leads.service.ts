@@ -178,20 +178,39 @@ export class LeadsService {
   private async writeAtOnce(accountId: string, leads: LeadToInsert[], plan: AssignmentPlan | null, guard: InsertGuard, learnt?: LearntPlan): Promise<LeadDto[] | null> {
     try {
       // rotations with caps or availability: decided from the state this process wrote last, applied only if it still holds
-      let decided: DecidedTurns | null = null;
-      if (learnt?.stateful) {
-        decided = this.assignment.decide(learnt.stateful.rotations, learnt.stateful.states, leads.length, Date.now());
-        if (!decided) return null;
-      } else if (!plan && learnt?.none && guard.assignee === null) decided = explainedOnly(learnt.none, leads.length);
-      const created = await insertLeads(this.dataSource, accountId, leads, decided ? null : plan, guard, this.assignment.lockTimeout, decided);
-      if (created && decided && learnt?.stateful) learnt.stateful.states = newerStates(learnt.stateful.states, decided.after);
-      return created;
+      if (learnt?.stateful) return await this.writeDecided(accountId, leads, guard, learnt.stateful);
+      const decided = !plan && learnt?.none && guard.assignee === null ? explainedOnly(learnt.none, leads.length) : null;
+      return await insertLeads(this.dataSource, accountId, leads, decided ? null : plan, guard, this.assignment.lockTimeout, decided);
     } catch (error) {
       // a concurrent create of the same key committed first: nothing was written; the checked way answers the 409
       if (sqlState(error) === DUPLICATE_AT_COMMIT) return null;
       if (error instanceof UnexpectedInsertResult || mayHaveCommitted(error)) throw LeadErrors.outcomeUnknown();
       throw error;
     }
+  }
+
+  /**
+   * Rotations with caps or availability, at once: decided from the state this process knows and written only while
+   * that state still holds. When the statement wrote nothing, the rotation may have moved on (another process, or
+   * a lead of this one on the checked path): the state is read again (one read, no lock) and the leads decided
+   * again, a few times, before they take the checked path; otherwise every lead of a failed batch would take it,
+   * each moving the rotation under the next batch.
+   */
+  private async writeDecided(accountId: string, leads: LeadToInsert[], guard: InsertGuard, stateful: NonNullable<LearntPlan['stateful']>): Promise<LeadDto[] | null> {
+    for (let attempt = 1; attempt <= MAX_DECIDED_ATTEMPTS; attempt++) {
+      const decided = this.assignment.decide(stateful.rotations, stateful.states, leads.length, Date.now());
+      if (!decided) return null;
+      const created = await insertLeads(this.dataSource, accountId, leads, null, guard, this.assignment.lockTimeout, decided);
+      if (created) {
+        stateful.states = newerStates(stateful.states, decided.after);
+        return created;
+      }
+      if (attempt === MAX_DECIDED_ATTEMPTS) break;
+      const fresh = await this.assignment.readStates(this.dataSource, accountId, stateful.rotations);
+      if (!fresh) return null; // a rotation changed: the checked path plans afresh
+      stateful.states = newerStates(stateful.states, fresh);
+    }
+    return null;
   }
 
   private async insertChecked(
@@ -259,6 +278,9 @@ function newerStates(known: ReadonlyMap<number, RotationState>, next: ReadonlyMa
 function explainedOnly(none: AssignmentExplanation, n: number): DecidedTurns {
   return { rotationId: null, firstTouchSeconds: null, membersVersion: 0, position: 0n, taken: 0, counters: {}, explanations: Array.from({ length: n }, () => none), after: new Map() };
 }
+
+/** Tries of a decided statement (caps or availability) before its leads take the checked path. */
+const MAX_DECIDED_ATTEMPTS = 3;
 
 /** SQLSTATE of a lock wait that ran past `lock_timeout`. */
 const LOCK_NOT_AVAILABLE = '55P03';

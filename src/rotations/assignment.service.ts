@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { preparedRows, sqlRows } from '../database/sql';
 import { CANDIDATES, LOCK_ROTATION_STATE, NEXT_TURN, ROTATION_FIRST_TOUCH, ROTATION_ROUTING, ROTATION_STATE, TAKE_DECIDED_TURN, type CandidateRow } from './rotations.queries';
@@ -102,6 +102,12 @@ export class AssignmentService {
     }
     const last = rotations[rotations.length - 1];
     return { slot: null, stateful: null, none: { ...explain(rotations, last, records.slice(0, -1), records[records.length - 1].candidates), user: null }, rotations };
+  }
+
+  /** The states of `rotations` as committed now, without a lock; null when one of them changed or went away. */
+  async readStates(db: DataSource | EntityManager, accountId: string, rotations: readonly RotationConfig[]): Promise<Map<number, RotationState> | null> {
+    const states = toStates(await sqlRows(db, ROTATION_STATE, { accountId, ids: rotations.map((r) => r.id) }));
+    return rotations.every((r) => states.get(r.id)?.membersVersion === r.membersVersion) ? states : null;
   }
 
   /** The states of `rotations`, row-locked until the caller's transaction ends; null when one of them changed or went away. */
