@@ -1,4 +1,4 @@
-import { Body, Get, HttpCode, Param, Patch, Post, Query, Req, Res, StreamableFile, UnsupportedMediaTypeException, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, Body, Get, HttpCode, Param, Patch, Post, Query, Req, Res, StreamableFile, UnsupportedMediaTypeException, UseInterceptors } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -71,6 +71,18 @@ const BATCH_IDEMPOTENCY_HEADER = {
     'first answer again and creates nothing; with a different request: 409.',
   schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX },
 } as const;
+
+/** The error answers POST /leads/bulk and POST /leads/import share: not signed in, not allowed, the batch's Idempotency-Key reused. */
+const BatchCreateErrors = () =>
+  applyDecorators(
+    ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Unauthorized - User not authenticated' }),
+    ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Not an active member of the account, or a role below agent' }),
+    ApiConflictResponse({
+      type: ErrorResponseDto,
+      description: 'The Idempotency-Key was already used with a different request, or its first request is still running',
+      example: { error: 'Idempotency-Key was already used with a different request; use a new key for a new request' },
+    }),
+  );
 
 /** Set on an answer that repeats a stored one (same Idempotency-Key, same request). */
 export const REPLAYED_HEADER = 'idempotent-replayed';
@@ -225,13 +237,7 @@ export class LeadsController {
     description: 'The body is not {leads: [1..1000 items]} (checked before any work; each lead\'s own problems are in its result)',
     example: { error: 'Request validation failed', details: [{ field: 'leads', message: `leads must contain no more than ${MAX_BULK_LEADS} elements` }] },
   })
-  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Unauthorized - User not authenticated' })
-  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Not an active member of the account, or a role below agent' })
-  @ApiConflictResponse({
-    type: ErrorResponseDto,
-    description: 'The Idempotency-Key was already used with a different request, or its first request is still running',
-    example: { error: 'Idempotency-Key was already used with a different request; use a new key for a new request' },
-  })
+  @BatchCreateErrors()
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'The body is larger than 10 MiB', example: { error: 'Request body is larger than 10 MiB' } })
   @ApiInternalServerErrorResponse({ type: ErrorResponseDto, description: 'Internal server error', example: { error: 'Internal server error' } })
   @ApiServiceUnavailableResponse({
@@ -284,13 +290,7 @@ export class LeadsController {
     description: 'A CSV of the wrong shape (nothing created)',
     example: { error: 'CSV row 3, column 4 ("phone") has a quote that is never closed', details: [{ field: 'row 3, column 4', message: 'Quote Not Closed: ...' }] },
   })
-  @ApiUnauthorizedResponse({ type: ErrorResponseDto, description: 'Unauthorized - User not authenticated' })
-  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'Not an active member of the account, or a role below agent' })
-  @ApiConflictResponse({
-    type: ErrorResponseDto,
-    description: 'The Idempotency-Key was already used with a different request, or its first request is still running',
-    example: { error: 'Idempotency-Key was already used with a different request; use a new key for a new request' },
-  })
+  @BatchCreateErrors()
   @ApiPayloadTooLargeResponse({ type: ErrorResponseDto, description: 'The file is larger than 10 MiB', example: { error: 'Request body is larger than 10 MiB' } })
   @ApiUnsupportedMediaTypeResponse({ type: ErrorResponseDto, description: 'The body is not text/csv', example: { error: 'Content-Type must be text/csv' } })
   @ApiInternalServerErrorResponse({ type: ErrorResponseDto, description: 'Internal server error', example: { error: 'Internal server error' } })
