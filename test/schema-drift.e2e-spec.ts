@@ -109,7 +109,7 @@ describe(`schema drift: entities against migrations (${usingRealPostgres() ? 'Po
     ['the dropped unique index API-key login uses', 'DROP INDEX api_keys_prefix_key', /CREATE UNIQUE INDEX "api_keys_prefix_key"/],
     ['a dropped partial unique index', 'DROP INDEX rotations_one_active_default', /CREATE UNIQUE INDEX "rotations_one_active_default" .*WHERE active AND deleted_at IS NULL AND team_id IS NULL/],
     ['a dropped check', 'ALTER TABLE memberships DROP CONSTRAINT memberships_role_check', /"memberships_role_check" CHECK/],
-    ['a dropped unique constraint (and the foreign keys that need it)', 'ALTER TABLE teams DROP CONSTRAINT teams_account_id_id_key CASCADE', /"teams_account_id_id_key" UNIQUE/],
+    ['a dropped unique constraint (and the foreign keys that need it)', 'ALTER TABLE lead_sources DROP CONSTRAINT lead_sources_account_team_id_key CASCADE', /"lead_sources_account_team_id_key" UNIQUE/],
     ['a dropped column default', 'ALTER TABLE rotations ALTER COLUMN members_version DROP DEFAULT', /"members_version" SET DEFAULT/],
     ['a nullable column made NOT NULL', 'ALTER TABLE leads ALTER COLUMN email SET NOT NULL', /"email" DROP NOT NULL/],
   ])('%s: reported, and put back by the proposed statements', async (_what, change, expected) => {

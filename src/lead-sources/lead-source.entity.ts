@@ -8,7 +8,6 @@ import { TeamEntity } from '../teams/team.entity';
  * 1764250200000-Leads.js for `lead_sources_account_team_id_key`.
  */
 @Entity('lead_sources')
-@Unique('lead_sources_account_id_id_key', ['accountId', 'id'])
 // the target of the leads -> lead_sources foreign key: a source together with its team
 @Unique('lead_sources_account_team_id_key', ['accountId', 'teamId', 'id'])
 @ForeignKey(() => TeamEntity, ['accountId', 'teamId'], ['accountId', 'id'], { name: 'lead_sources_account_id_team_id_fkey' })

@@ -1,4 +1,4 @@
-import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { NUMERIC_ID } from '../database/numeric-id';
 import { AccountEntity } from '../accounts/account.entity';
 import { LeadSourceEntity } from '../lead-sources/lead-source.entity';
@@ -11,7 +11,6 @@ import { TeamEntity } from '../teams/team.entity';
  * their order).
  */
 @Entity('leads')
-@Unique('leads_account_id_id_key', ['accountId', 'id'])
 @ForeignKey(() => TeamEntity, ['accountId', 'teamId'], ['accountId', 'id'], { name: 'leads_account_id_team_id_fkey' })
 @ForeignKey(() => LeadSourceEntity, ['accountId', 'teamId', 'leadSourceId'], ['accountId', 'teamId', 'id'], {
   name: 'leads_account_id_team_id_lead_source_id_fkey',

@@ -1,4 +1,4 @@
-import { Check, Column, CreateDateColumn, DeleteDateColumn, Entity, ForeignKey, Index, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, DeleteDateColumn, Entity, ForeignKey, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { NUMERIC_ID } from '../database/numeric-id';
 import { AccountEntity } from '../accounts/account.entity';
 import { TeamEntity } from '../teams/team.entity';
@@ -8,7 +8,6 @@ import { TeamEntity } from '../teams/team.entity';
  * migrations/1764250100000-TeamsSourcesRotations.js and 1764250150000-RotationMembersVersion.js.
  */
 @Entity('rotations')
-@Unique('rotations_account_id_id_key', ['accountId', 'id'])
 @ForeignKey(() => TeamEntity, ['accountId', 'teamId'], ['accountId', 'id'], { name: 'rotations_account_id_team_id_fkey' })
 // One active rotation per team, one active default (team_id NULL) per account: enforced by the database.
 @Index('rotations_one_active_per_team', ['accountId', 'teamId'], {

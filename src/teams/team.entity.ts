@@ -1,11 +1,9 @@
-import { Column, CreateDateColumn, DeleteDateColumn, Entity, ForeignKey, Index, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, DeleteDateColumn, Entity, ForeignKey, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { NUMERIC_ID } from '../database/numeric-id';
 import { AccountEntity } from '../accounts/account.entity';
 
 /** A team of an account (soft-deleted): migrations/1764250100000-TeamsSourcesRotations.js. */
 @Entity('teams')
-// the target of every (account_id, team_id) foreign key
-@Unique('teams_account_id_id_key', ['accountId', 'id'])
 // Names are unique in an account among live teams, case-insensitively: an expression index TypeORM cannot
 // describe, `(account_id, lower(name)) WHERE deleted_at IS NULL` (the migration creates it).
 @Index('teams_live_name_key', { synchronize: false })
