@@ -318,6 +318,34 @@ describe('first-touch timers', () => {
       expect((await account.owner.api.get(`/leads/${lead.id}`)).body.assignedTo).toBe(users[0].email);
       expect((await events(account.id, lead.id)).map((e) => e.type)).toEqual(['lead.created', 'lead.assigned', 'lead.first_touch_breached']);
     });
+
+    it('a breach that fails is undone alone: the other due leads of the run are handled, and the failed one on a later run', async () => {
+      const { account, users } = await setup(3);
+      const stuck = await post(account);
+      const other = await post(account);
+      // the stuck lead's reassignment fails in the database (as a lost row lock or a bad row would), until dropped
+      await db().query(`CREATE FUNCTION test_fail_breach() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'breach refused for the test'; END $$`);
+      await db().query(
+        `CREATE TRIGGER test_fail_breach BEFORE UPDATE ON leads FOR EACH ROW WHEN (OLD.id = ${Number(stuck.id)} AND NEW.first_touch_reassignments <> OLD.first_touch_reassignments) EXECUTE FUNCTION test_fail_breach()`,
+      );
+      try {
+        // the stuck lead is the older deadline: every run takes it first
+        await db().query(`UPDATE leads SET first_touch_due_at = now() - interval '2 seconds' WHERE id = $1`, [stuck.id]);
+        await expire(other.id);
+        await until(async () => (await reassignedEntries(account, other.id)).length === 1, 'the other lead\'s breach');
+        expect((await account.owner.api.get(`/leads/${other.id}`)).body.assignedTo).toBe(users[2].email);
+        await sleep(600); // a few more runs: the stuck lead stays due, unchanged, without entries or events
+        expect(await dueOf(stuck.id)).not.toBeNull();
+        expect((await account.owner.api.get(`/leads/${stuck.id}`)).body.assignedTo).toBe(users[0].email);
+        expect(await reassignedEntries(account, stuck.id)).toEqual([]);
+        expect((await events(account.id, stuck.id)).map((e) => e.type)).toEqual(['lead.created', 'lead.assigned']);
+      } finally {
+        await db().query(`DROP TRIGGER test_fail_breach ON leads`);
+        await db().query(`DROP FUNCTION test_fail_breach()`);
+      }
+      await until(async () => (await reassignedEntries(account, stuck.id)).length === 1, 'the stuck lead\'s breach');
+      expect((await account.owner.api.get(`/leads/${stuck.id}`)).body.assignedTo).not.toBe(users[0].email);
+    });
   });
 
   describe('across two server processes', () => {

@@ -66,6 +66,35 @@ export async function withConflictRetries<T>(attempt: () => Promise<T>): Promise
   }
 }
 
+/**
+ * Runs `work` inside a savepoint of the transaction `m`: when it throws, everything it wrote is undone (ROLLBACK TO
+ * SAVEPOINT) and the error rethrown, and the transaction can go on with its other work (TransactionUnusable
+ * instead when even the rollback fails). For a transaction that
+ * handles several independent items (a background job's run), so one that fails does not undo the others.
+ */
+export async function withSavepoint<T>(m: EntityManager, work: () => Promise<T>): Promise<T> {
+  await m.query('SAVEPOINT lead_desk_item');
+  try {
+    const result = await work();
+    await m.query('RELEASE SAVEPOINT lead_desk_item');
+    return result;
+  } catch (error) {
+    try {
+      await m.query('ROLLBACK TO SAVEPOINT lead_desk_item');
+    } catch (cause) {
+      throw new TransactionUnusable(cause); // the connection or the transaction is gone: nothing more can run in it
+    }
+    throw error;
+  }
+}
+
+/** A savepoint could not be rolled back to: the transaction cannot go on (its connection is lost). */
+export class TransactionUnusable extends Error {
+  constructor(readonly cause: unknown) {
+    super('the transaction cannot go on');
+  }
+}
+
 /** The pause before attempt `attempt + 1`: 10 ms, then 20 ms, ... each ±50%. */
 export function retryPause(attempt: number): number {
   const base = RETRY_PAUSE_MS * 2 ** (attempt - 1);

@@ -1,9 +1,10 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Actor } from '../audit/actor';
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../config/app-config';
 import { sqlRows } from '../database/sql';
+import { TransactionUnusable, withSavepoint } from '../database/transaction';
 import { JobRunner } from '../jobs/job-runner';
 import { AssignmentService } from '../rotations/assignment.service';
 import type { NewEvent } from '../webhooks/event-types';
@@ -32,11 +33,14 @@ export const FIRST_TOUCH_ACTOR: Actor = { user: 'system', apiKeyId: null };
  * - at `maxReassignments`, with no one eligible left, or when the rotation is gone: the lead stays, its deadline
  *   goes, and only `lead.first_touch_breached` is emitted.
  * Exactly once: each lead is locked FOR NO KEY UPDATE (SKIP LOCKED, still due once locked) and its deadline changes in the transaction that
- * writes its audit entry and events; a run that fails rolls all of it back and the next run takes the lead again.
- * A killed process's run never committed, so nothing of it happened. Archived leads lose their deadline silently.
+ * writes its audit entry and events. Each lead's breach runs in a savepoint of the run: one that fails (logged) is
+ * undone alone, stays due and is taken again by a later run, while the run's other leads commit. A killed
+ * process's run never committed, so nothing of it happened. Archived leads lose their deadline silently.
  */
 @Injectable()
 export class FirstTouchService implements OnModuleInit {
+  private readonly logger = new Logger('FirstTouch');
+
   constructor(
     private readonly jobs: JobRunner,
     private readonly config: AppConfig,
@@ -49,14 +53,27 @@ export class FirstTouchService implements OnModuleInit {
     this.jobs.register({ name: FIRST_TOUCH_JOB, everyMs: this.config.firstTouch.intervalMs, run: async (m) => (await this.handleDue(m)) >= PER_RUN });
   }
 
-  /** One run, in the job's transaction: handles the due leads (up to PER_RUN); how many it handled. */
+  /**
+   * One run, in the job's transaction: handles the due leads (up to PER_RUN), each in its own savepoint; how many
+   * it handled (a lead whose breach failed is not counted: a run of only failures does not run again at once).
+   */
   async handleDue(m: EntityManager): Promise<number> {
     const due = await sqlRows(m, DUE_FIRST_TOUCH, { limit: PER_RUN });
+    let handled = 0;
     for (const { account_id, id } of due) {
-      const [lead] = await sqlRows(m, LOCK_DUE_LEAD, { accountId: String(account_id), id: Number(id) });
-      if (lead) await this.breach(m, lead);
+      try {
+        await withSavepoint(m, async () => {
+          const [lead] = await sqlRows(m, LOCK_DUE_LEAD, { accountId: String(account_id), id: Number(id) });
+          if (lead) await this.breach(m, lead);
+        });
+        handled++;
+      } catch (error) {
+        if (error instanceof TransactionUnusable) throw error;
+        const { message, code } = error as Error & { code?: unknown };
+        this.logger.warn({ err: { message, code } }, `first-touch breach of lead ${id} (account ${account_id}) failed; a later run takes it again`);
+      }
     }
-    return due.length;
+    return handled;
   }
 
   private async breach(m: EntityManager, lead: DueLeadRow): Promise<void> {
