@@ -98,7 +98,7 @@ SELECT request_hash, response_status, response_body FROM idempotency_keys
 SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked
 
 -- leads/insert-batch
-WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, team_id integer, lead_source_id integer, first_name text, last_name text, img_src text, email text, phone text, company text, job_title text, branch text, source text, position text, location text, products_services_sold text, number_of_employees integer, current_payment_processor text, monthly_transaction_volume bigint, interested_in_switching boolean, process_stage text, buying_role text, assigned_to text, notes text, last_contacted timestamptz, archived boolean, created_by text, email_key text, phone_key text, first_touch_seconds integer, first_touch_rotation_id bigint, audit_data jsonb, actor_user text, actor_api_key_id text, actor_request_method text, actor_request_path text, actor_request_headers jsonb, actor_request_ip text, actor_request_id text)),
+WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, team_id integer, lead_source_id integer, first_name text, last_name text, img_src text, email text, phone text, company text, job_title text, branch text, source text, position text, location text, products_services_sold text, number_of_employees integer, current_payment_processor text, monthly_transaction_volume bigint, interested_in_switching boolean, process_stage text, buying_role text, assigned_to text, notes text, last_contacted timestamptz, archived boolean, created_by text, email_key text, phone_key text, fenced boolean, first_touch_seconds integer, first_touch_rotation_id bigint, audit_data jsonb, actor_user text, actor_api_key_id text, actor_request_method text, actor_request_path text, actor_request_headers jsonb, actor_request_ip text, actor_request_id text)),
   team AS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND id = $3::bigint AND deleted_at IS NULL FOR SHARE),
   source AS (SELECT 1 FROM lead_sources
               WHERE account_id = $2::bigint AND team_id = $3::bigint AND id = $4::bigint AND deleted_at IS NULL FOR SHARE),
@@ -124,8 +124,7 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
       AND ($8::text IS NULL OR default_country = $8::text)
       AND ($9::text IS NULL OR duplicate_policy = $9::text))
       AND (NOT $10::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.email_key = i.email_key AND NOT l.archived)
-        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.phone_key = i.phone_key AND NOT l.archived)
-        AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass),
+        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.phone_key = i.phone_key AND NOT l.archived))) AS pass),
   turn AS (
       UPDATE rotations SET position = position + (SELECT count(*)::integer FROM input)
        WHERE account_id = $2::bigint AND id = $11::bigint AND active AND deleted_at IS NULL AND members_version = $12::integer
@@ -134,9 +133,10 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
        RETURNING position - (SELECT count(*)::integer FROM input) AS slot),
   slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($14::text[])[($15::smallint[])[((turn.slot + input.ord) % cardinality($15::smallint[])) + 1] + 1] AS assignee FROM input, turn ORDER BY ord),
   lead AS (
-      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id)
+      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id, email_fenced, phone_fenced)
       SELECT id, $2::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key,
-             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END
+             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END,
+             fenced AND email_key IS NOT NULL, fenced AND phone_key IS NOT NULL
         FROM slots
       RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
   phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
@@ -171,12 +171,13 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
 -- leads/insert-batch.checked
-WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, team_id integer, lead_source_id integer, first_name text, last_name text, img_src text, email text, phone text, company text, job_title text, branch text, source text, position text, location text, products_services_sold text, number_of_employees integer, current_payment_processor text, monthly_transaction_volume bigint, interested_in_switching boolean, process_stage text, buying_role text, assigned_to text, notes text, last_contacted timestamptz, archived boolean, created_by text, email_key text, phone_key text, first_touch_seconds integer, first_touch_rotation_id bigint, audit_data jsonb, actor_user text, actor_api_key_id text, actor_request_method text, actor_request_path text, actor_request_headers jsonb, actor_request_ip text, actor_request_id text)),
+WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, team_id integer, lead_source_id integer, first_name text, last_name text, img_src text, email text, phone text, company text, job_title text, branch text, source text, position text, location text, products_services_sold text, number_of_employees integer, current_payment_processor text, monthly_transaction_volume bigint, interested_in_switching boolean, process_stage text, buying_role text, assigned_to text, notes text, last_contacted timestamptz, archived boolean, created_by text, email_key text, phone_key text, fenced boolean, first_touch_seconds integer, first_touch_rotation_id bigint, audit_data jsonb, actor_user text, actor_api_key_id text, actor_request_method text, actor_request_path text, actor_request_headers jsonb, actor_request_ip text, actor_request_id text)),
   slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, input.assigned_to AS assignee FROM input ORDER BY ord),
   lead AS (
-      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id)
+      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id, email_fenced, phone_fenced)
       SELECT id, $2::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key,
-             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END
+             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END,
+             fenced AND email_key IS NOT NULL, fenced AND phone_key IS NOT NULL
         FROM slots
       RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
   phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
@@ -211,7 +212,7 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
 -- leads/insert-batch.decided
-WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, team_id integer, lead_source_id integer, first_name text, last_name text, img_src text, email text, phone text, company text, job_title text, branch text, source text, position text, location text, products_services_sold text, number_of_employees integer, current_payment_processor text, monthly_transaction_volume bigint, interested_in_switching boolean, process_stage text, buying_role text, assigned_to text, notes text, last_contacted timestamptz, archived boolean, created_by text, email_key text, phone_key text, first_touch_seconds integer, first_touch_rotation_id bigint, audit_data jsonb, actor_user text, actor_api_key_id text, actor_request_method text, actor_request_path text, actor_request_headers jsonb, actor_request_ip text, actor_request_id text)),
+WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, team_id integer, lead_source_id integer, first_name text, last_name text, img_src text, email text, phone text, company text, job_title text, branch text, source text, position text, location text, products_services_sold text, number_of_employees integer, current_payment_processor text, monthly_transaction_volume bigint, interested_in_switching boolean, process_stage text, buying_role text, assigned_to text, notes text, last_contacted timestamptz, archived boolean, created_by text, email_key text, phone_key text, fenced boolean, first_touch_seconds integer, first_touch_rotation_id bigint, audit_data jsonb, actor_user text, actor_api_key_id text, actor_request_method text, actor_request_path text, actor_request_headers jsonb, actor_request_ip text, actor_request_id text)),
   team AS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND id = $3::bigint AND deleted_at IS NULL FOR SHARE),
   source AS (SELECT 1 FROM lead_sources
               WHERE account_id = $2::bigint AND team_id = $3::bigint AND id = $4::bigint AND deleted_at IS NULL FOR SHARE),
@@ -237,8 +238,7 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
       AND ($8::text IS NULL OR default_country = $8::text)
       AND ($9::text IS NULL OR duplicate_policy = $9::text))
       AND (NOT $10::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.email_key = i.email_key AND NOT l.archived)
-        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.phone_key = i.phone_key AND NOT l.archived)
-        AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass),
+        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.phone_key = i.phone_key AND NOT l.archived))) AS pass),
   turn AS (
       UPDATE rotations SET position = position + $11::integer, cap_counters = cap_counters || $12::jsonb
        WHERE account_id = $2::bigint AND id = $13::bigint AND active AND deleted_at IS NULL AND members_version = $14::integer
@@ -248,9 +248,10 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
        RETURNING position - $11::integer AS slot),
   slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($17::jsonb -> input.ord) ->> 'user' AS assignee, ($17::jsonb -> input.ord) AS how FROM input, turn ORDER BY ord),
   lead AS (
-      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id)
+      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id, email_fenced, phone_fenced)
       SELECT id, $2::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key,
-             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END
+             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END,
+             fenced AND email_key IS NOT NULL, fenced AND phone_key IS NOT NULL
         FROM slots
       RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
   phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
@@ -285,7 +286,7 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
 -- leads/insert-batch.explained
-WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, team_id integer, lead_source_id integer, first_name text, last_name text, img_src text, email text, phone text, company text, job_title text, branch text, source text, position text, location text, products_services_sold text, number_of_employees integer, current_payment_processor text, monthly_transaction_volume bigint, interested_in_switching boolean, process_stage text, buying_role text, assigned_to text, notes text, last_contacted timestamptz, archived boolean, created_by text, email_key text, phone_key text, first_touch_seconds integer, first_touch_rotation_id bigint, audit_data jsonb, actor_user text, actor_api_key_id text, actor_request_method text, actor_request_path text, actor_request_headers jsonb, actor_request_ip text, actor_request_id text)),
+WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, team_id integer, lead_source_id integer, first_name text, last_name text, img_src text, email text, phone text, company text, job_title text, branch text, source text, position text, location text, products_services_sold text, number_of_employees integer, current_payment_processor text, monthly_transaction_volume bigint, interested_in_switching boolean, process_stage text, buying_role text, assigned_to text, notes text, last_contacted timestamptz, archived boolean, created_by text, email_key text, phone_key text, fenced boolean, first_touch_seconds integer, first_touch_rotation_id bigint, audit_data jsonb, actor_user text, actor_api_key_id text, actor_request_method text, actor_request_path text, actor_request_headers jsonb, actor_request_ip text, actor_request_id text)),
   team AS (SELECT 1 FROM teams WHERE account_id = $2::bigint AND id = $3::bigint AND deleted_at IS NULL FOR SHARE),
   source AS (SELECT 1 FROM lead_sources
               WHERE account_id = $2::bigint AND team_id = $3::bigint AND id = $4::bigint AND deleted_at IS NULL FOR SHARE),
@@ -311,13 +312,13 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
       AND ($8::text IS NULL OR default_country = $8::text)
       AND ($9::text IS NULL OR duplicate_policy = $9::text))
       AND (NOT $10::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.email_key = i.email_key AND NOT l.archived)
-        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.phone_key = i.phone_key AND NOT l.archived)
-        AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass),
+        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.phone_key = i.phone_key AND NOT l.archived))) AS pass),
   slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($11::jsonb -> input.ord) ->> 'user' AS assignee, ($11::jsonb -> input.ord) AS how FROM input WHERE (SELECT pass FROM rules) ORDER BY ord),
   lead AS (
-      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id)
+      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id, email_fenced, phone_fenced)
       SELECT id, $2::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key,
-             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END
+             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END,
+             fenced AND email_key IS NOT NULL, fenced AND phone_key IS NOT NULL
         FROM slots
       RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
   phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
@@ -352,12 +353,13 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
 -- leads/insert-one
-WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::integer AS first_touch_seconds, $29::bigint AS first_touch_rotation_id, $30::jsonb AS audit_data, $31::text AS actor_user, $32::text AS actor_api_key_id, $33::text AS actor_request_method, $34::text AS actor_request_path, $35::jsonb AS actor_request_headers, $36::text AS actor_request_ip, $37::text AS actor_request_id),
+WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::boolean AS fenced, $29::integer AS first_touch_seconds, $30::bigint AS first_touch_rotation_id, $31::jsonb AS audit_data, $32::text AS actor_user, $33::text AS actor_api_key_id, $34::text AS actor_request_method, $35::text AS actor_request_path, $36::jsonb AS actor_request_headers, $37::text AS actor_request_ip, $38::text AS actor_request_id),
   slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, input.assigned_to AS assignee FROM input),
   lead AS (
-      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id)
-      SELECT id, $38::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key,
-             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END
+      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id, email_fenced, phone_fenced)
+      SELECT id, $39::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key,
+             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END,
+             fenced AND email_key IS NOT NULL, fenced AND phone_key IS NOT NULL
         FROM slots
       RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
   phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
@@ -366,14 +368,14 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
   entry AS (
       INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
                              request_method, request_path, request_headers, request_ip, request_id)
-      SELECT $38::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, slots.audit_data,
+      SELECT $39::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, slots.audit_data,
              slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
         FROM slots
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
   request_method, request_path, request_headers, request_ip, request_id),
   lead_events AS (
       INSERT INTO events (account_id, public_id, type, data)
-      SELECT $38::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
+      SELECT $39::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
         FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'firstTouchDueAt', to_char(lead.first_touch_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'firstTouchedAt', to_char(lead.first_touched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, coalesce(slots.audit_data -> 'assignment', jsonb_build_object('rotationId', NULL, 'user', slots.assignee, 'reason', 'named', 'fallbackFromTeamRotationId', NULL, 'candidates', '[]'::jsonb, 'consulted', '[]'::jsonb)) AS assignment FROM slots JOIN lead USING (id)) l
        CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
                                   (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
@@ -392,19 +394,61 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
 -- leads/insert-one.decided
-WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::integer AS first_touch_seconds, $29::bigint AS first_touch_rotation_id, $30::jsonb AS audit_data, $31::text AS actor_user, $32::text AS actor_api_key_id, $33::text AS actor_request_method, $34::text AS actor_request_path, $35::jsonb AS actor_request_headers, $36::text AS actor_request_ip, $37::text AS actor_request_id),
+WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::boolean AS fenced, $29::integer AS first_touch_seconds, $30::bigint AS first_touch_rotation_id, $31::jsonb AS audit_data, $32::text AS actor_user, $33::text AS actor_api_key_id, $34::text AS actor_request_method, $35::text AS actor_request_path, $36::jsonb AS actor_request_headers, $37::text AS actor_request_ip, $38::text AS actor_request_id),
   turn AS (
-      UPDATE rotations SET position = position + $38::integer, cap_counters = cap_counters || $39::jsonb
-       WHERE account_id = $40::bigint AND id = $41::bigint AND active AND deleted_at IS NULL AND members_version = $42::integer
-         AND position = $43::bigint
+      UPDATE rotations SET position = position + $39::integer, cap_counters = cap_counters || $40::jsonb
+       WHERE account_id = $41::bigint AND id = $42::bigint AND active AND deleted_at IS NULL AND members_version = $43::integer
+         AND position = $44::bigint
          
-         AND set_config('lock_timeout', $44::text, true) IS NOT NULL
-       RETURNING position - $38::integer AS slot),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($45::jsonb -> input.ord) ->> 'user' AS assignee, ($45::jsonb -> input.ord) AS how FROM input, turn),
+         AND set_config('lock_timeout', $45::text, true) IS NOT NULL
+       RETURNING position - $39::integer AS slot),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($46::jsonb -> input.ord) ->> 'user' AS assignee, ($46::jsonb -> input.ord) AS how FROM input, turn),
   lead AS (
-      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id)
+      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id, email_fenced, phone_fenced)
+      SELECT id, $41::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key,
+             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END,
+             fenced AND email_key IS NOT NULL, fenced AND phone_key IS NOT NULL
+        FROM slots
+      RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
+  phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
+  current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role,
+  assigned_to, notes, last_contacted, archived, created_by, merged_into_id, first_touch_due_at, first_touched_at, created_at, updated_at),
+  entry AS (
+      INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
+                             request_method, request_path, request_headers, request_ip, request_id)
+      SELECT $41::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, jsonb_set(slots.audit_data, '{assignedTo}', coalesce(to_jsonb(slots.assignee), 'null'::jsonb)) || jsonb_build_object('assignment', slots.how),
+             slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
+        FROM slots
+      RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
+  request_method, request_path, request_headers, request_ip, request_id),
+  lead_events AS (
+      INSERT INTO events (account_id, public_id, type, data)
+      SELECT $41::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
+        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'firstTouchDueAt', to_char(lead.first_touch_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'firstTouchedAt', to_char(lead.first_touched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, slots.how AS assignment FROM slots JOIN lead USING (id)) l
+       CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
+                                  (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
+                                     THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
+      WHERE e.data IS NOT NULL
+      ORDER BY l.ord, e.n
+      RETURNING account_id, id, public_id, type),
+  lead_events_deliveries AS (
+      INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, next_attempt_at)
+      SELECT e.account_id, w.id, e.id, now()
+        FROM lead_events e
+        JOIN webhook_endpoints w ON w.account_id = e.account_id AND w.enabled AND w.events && ARRAY[e.type::text, '*']
+       WHERE e.type <> 'webhook.test'
+      RETURNING 1)
+  SELECT slots.ord, lead.*, to_json(entry.*) AS entry
+    FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
+
+-- leads/insert-one.explained
+WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::boolean AS fenced, $29::integer AS first_touch_seconds, $30::bigint AS first_touch_rotation_id, $31::jsonb AS audit_data, $32::text AS actor_user, $33::text AS actor_api_key_id, $34::text AS actor_request_method, $35::text AS actor_request_path, $36::jsonb AS actor_request_headers, $37::text AS actor_request_ip, $38::text AS actor_request_id),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($39::jsonb -> input.ord) ->> 'user' AS assignee, ($39::jsonb -> input.ord) AS how FROM input),
+  lead AS (
+      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id, email_fenced, phone_fenced)
       SELECT id, $40::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key,
-             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END
+             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END,
+             fenced AND email_key IS NOT NULL, fenced AND phone_key IS NOT NULL
         FROM slots
       RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
   phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
@@ -438,13 +482,114 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
   SELECT slots.ord, lead.*, to_json(entry.*) AS entry
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
--- leads/insert-one.explained
-WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::integer AS first_touch_seconds, $29::bigint AS first_touch_rotation_id, $30::jsonb AS audit_data, $31::text AS actor_user, $32::text AS actor_api_key_id, $33::text AS actor_request_method, $34::text AS actor_request_path, $35::jsonb AS actor_request_headers, $36::text AS actor_request_ip, $37::text AS actor_request_id),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($38::jsonb -> input.ord) ->> 'user' AS assignee, ($38::jsonb -> input.ord) AS how FROM input),
+-- leads/insert-one.guarded
+WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::boolean AS fenced, $29::integer AS first_touch_seconds, $30::bigint AS first_touch_rotation_id, $31::jsonb AS audit_data, $32::text AS actor_user, $33::text AS actor_api_key_id, $34::text AS actor_request_method, $35::text AS actor_request_path, $36::jsonb AS actor_request_headers, $37::text AS actor_request_ip, $38::text AS actor_request_id),
+  team AS (SELECT 1 FROM teams WHERE account_id = $39::bigint AND id = $40::bigint AND deleted_at IS NULL FOR SHARE),
+  source AS (SELECT 1 FROM lead_sources
+              WHERE account_id = $39::bigint AND team_id = $40::bigint AND id = $41::bigint AND deleted_at IS NULL FOR SHARE),
+  assignee AS (SELECT 1 FROM memberships WHERE account_id = $39::bigint AND email = $42::text AND active FOR SHARE),
+  rules AS (SELECT (
+      ($40::bigint IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND ($41::bigint IS NULL OR EXISTS (SELECT 1 FROM source))
+  AND ($42::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
+  AND (CASE WHEN $40::bigint IS NULL AND NOT $43::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $39::bigint AND deleted_at IS NULL) END) IS NOT TRUE
+  AND (CASE WHEN $40::bigint IS NOT NULL AND $41::bigint IS NULL AND NOT $43::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $39::bigint AND team_id = $40::bigint AND deleted_at IS NULL) END) IS NOT TRUE)
+      AND ($44::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, r.first_touch_seconds, rm.user_email, rm.weight, ms.active AS member_active,
+            rm.cap_day, rm.cap_week,
+            CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $39::bigint)), 'workingHours', ms.working_hours,
+     'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
+                         FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
+     FROM rotations r
+     JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
+     LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
+    WHERE r.account_id = $39::bigint AND r.active AND r.deleted_at IS NULL
+      AND (r.team_id IS NULL OR r.team_id = $40::bigint)) c)::text = $44::text)
+      AND EXISTS (SELECT 1 FROM accounts WHERE id = $39::bigint
+      AND ($45::text IS NULL OR default_country = $45::text)
+      AND ($46::text IS NULL OR duplicate_policy = $46::text))
+      AND (NOT $47::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $39::bigint AND l.email_key = i.email_key AND NOT l.archived)
+        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $39::bigint AND l.phone_key = i.phone_key AND NOT l.archived))) AS pass),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, input.assigned_to AS assignee FROM input WHERE (SELECT pass FROM rules)),
   lead AS (
-      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id)
+      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id, email_fenced, phone_fenced)
       SELECT id, $39::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key,
-             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END
+             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END,
+             fenced AND email_key IS NOT NULL, fenced AND phone_key IS NOT NULL
+        FROM slots
+      RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
+  phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
+  current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role,
+  assigned_to, notes, last_contacted, archived, created_by, merged_into_id, first_touch_due_at, first_touched_at, created_at, updated_at),
+  entry AS (
+      INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
+                             request_method, request_path, request_headers, request_ip, request_id)
+      SELECT $39::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, slots.audit_data,
+             slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
+        FROM slots
+      RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
+  request_method, request_path, request_headers, request_ip, request_id),
+  lead_events AS (
+      INSERT INTO events (account_id, public_id, type, data)
+      SELECT $39::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
+        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'firstTouchDueAt', to_char(lead.first_touch_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'firstTouchedAt', to_char(lead.first_touched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, coalesce(slots.audit_data -> 'assignment', jsonb_build_object('rotationId', NULL, 'user', slots.assignee, 'reason', 'named', 'fallbackFromTeamRotationId', NULL, 'candidates', '[]'::jsonb, 'consulted', '[]'::jsonb)) AS assignment FROM slots JOIN lead USING (id)) l
+       CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
+                                  (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
+                                     THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
+      WHERE e.data IS NOT NULL
+      ORDER BY l.ord, e.n
+      RETURNING account_id, id, public_id, type),
+  lead_events_deliveries AS (
+      INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, next_attempt_at)
+      SELECT e.account_id, w.id, e.id, now()
+        FROM lead_events e
+        JOIN webhook_endpoints w ON w.account_id = e.account_id AND w.enabled AND w.events && ARRAY[e.type::text, '*']
+       WHERE e.type <> 'webhook.test'
+      RETURNING 1)
+  SELECT slots.ord, lead.*, to_json(entry.*) AS entry
+    FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
+
+-- leads/insert-one.guarded.decided
+WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::boolean AS fenced, $29::integer AS first_touch_seconds, $30::bigint AS first_touch_rotation_id, $31::jsonb AS audit_data, $32::text AS actor_user, $33::text AS actor_api_key_id, $34::text AS actor_request_method, $35::text AS actor_request_path, $36::jsonb AS actor_request_headers, $37::text AS actor_request_ip, $38::text AS actor_request_id),
+  team AS (SELECT 1 FROM teams WHERE account_id = $39::bigint AND id = $40::bigint AND deleted_at IS NULL FOR SHARE),
+  source AS (SELECT 1 FROM lead_sources
+              WHERE account_id = $39::bigint AND team_id = $40::bigint AND id = $41::bigint AND deleted_at IS NULL FOR SHARE),
+  assignee AS (SELECT 1 FROM memberships WHERE account_id = $39::bigint AND email = $42::text AND active FOR SHARE),
+  rules AS (SELECT (
+      ($40::bigint IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND ($41::bigint IS NULL OR EXISTS (SELECT 1 FROM source))
+  AND ($42::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
+  AND (CASE WHEN $40::bigint IS NULL AND NOT $43::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $39::bigint AND deleted_at IS NULL) END) IS NOT TRUE
+  AND (CASE WHEN $40::bigint IS NOT NULL AND $41::bigint IS NULL AND NOT $43::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $39::bigint AND team_id = $40::bigint AND deleted_at IS NULL) END) IS NOT TRUE)
+      AND ($44::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, r.first_touch_seconds, rm.user_email, rm.weight, ms.active AS member_active,
+            rm.cap_day, rm.cap_week,
+            CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $39::bigint)), 'workingHours', ms.working_hours,
+     'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
+                         FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
+     FROM rotations r
+     JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
+     LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
+    WHERE r.account_id = $39::bigint AND r.active AND r.deleted_at IS NULL
+      AND (r.team_id IS NULL OR r.team_id = $40::bigint)) c)::text = $44::text)
+      AND EXISTS (SELECT 1 FROM accounts WHERE id = $39::bigint
+      AND ($45::text IS NULL OR default_country = $45::text)
+      AND ($46::text IS NULL OR duplicate_policy = $46::text))
+      AND (NOT $47::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $39::bigint AND l.email_key = i.email_key AND NOT l.archived)
+        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $39::bigint AND l.phone_key = i.phone_key AND NOT l.archived))) AS pass),
+  turn AS (
+      UPDATE rotations SET position = position + $48::integer, cap_counters = cap_counters || $49::jsonb
+       WHERE account_id = $39::bigint AND id = $50::bigint AND active AND deleted_at IS NULL AND members_version = $51::integer
+         AND position = $52::bigint
+         AND (SELECT pass FROM rules)
+         AND set_config('lock_timeout', $53::text, true) IS NOT NULL
+       RETURNING position - $48::integer AS slot),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($54::jsonb -> input.ord) ->> 'user' AS assignee, ($54::jsonb -> input.ord) AS how FROM input, turn),
+  lead AS (
+      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id, email_fenced, phone_fenced)
+      SELECT id, $39::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key,
+             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END,
+             fenced AND email_key IS NOT NULL, fenced AND phone_key IS NOT NULL
         FROM slots
       RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
   phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
@@ -478,181 +623,40 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
   SELECT slots.ord, lead.*, to_json(entry.*) AS entry
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
--- leads/insert-one.guarded
-WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::integer AS first_touch_seconds, $29::bigint AS first_touch_rotation_id, $30::jsonb AS audit_data, $31::text AS actor_user, $32::text AS actor_api_key_id, $33::text AS actor_request_method, $34::text AS actor_request_path, $35::jsonb AS actor_request_headers, $36::text AS actor_request_ip, $37::text AS actor_request_id),
-  team AS (SELECT 1 FROM teams WHERE account_id = $38::bigint AND id = $39::bigint AND deleted_at IS NULL FOR SHARE),
-  source AS (SELECT 1 FROM lead_sources
-              WHERE account_id = $38::bigint AND team_id = $39::bigint AND id = $40::bigint AND deleted_at IS NULL FOR SHARE),
-  assignee AS (SELECT 1 FROM memberships WHERE account_id = $38::bigint AND email = $41::text AND active FOR SHARE),
-  rules AS (SELECT (
-      ($39::bigint IS NULL OR EXISTS (SELECT 1 FROM team))
-  AND ($40::bigint IS NULL OR EXISTS (SELECT 1 FROM source))
-  AND ($41::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
-  AND (CASE WHEN $39::bigint IS NULL AND NOT $42::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $38::bigint AND deleted_at IS NULL) END) IS NOT TRUE
-  AND (CASE WHEN $39::bigint IS NOT NULL AND $40::bigint IS NULL AND NOT $42::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $38::bigint AND team_id = $39::bigint AND deleted_at IS NULL) END) IS NOT TRUE)
-      AND ($43::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, r.first_touch_seconds, rm.user_email, rm.weight, ms.active AS member_active,
-            rm.cap_day, rm.cap_week,
-            CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
-                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $38::bigint)), 'workingHours', ms.working_hours,
-     'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
-                         FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
-     FROM rotations r
-     JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
-     LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
-    WHERE r.account_id = $38::bigint AND r.active AND r.deleted_at IS NULL
-      AND (r.team_id IS NULL OR r.team_id = $39::bigint)) c)::text = $43::text)
-      AND EXISTS (SELECT 1 FROM accounts WHERE id = $38::bigint
-      AND ($44::text IS NULL OR default_country = $44::text)
-      AND ($45::text IS NULL OR duplicate_policy = $45::text))
-      AND (NOT $46::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $38::bigint AND l.email_key = i.email_key AND NOT l.archived)
-        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $38::bigint AND l.phone_key = i.phone_key AND NOT l.archived)
-        AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, input.assigned_to AS assignee FROM input WHERE (SELECT pass FROM rules)),
-  lead AS (
-      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id)
-      SELECT id, $38::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key,
-             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END
-        FROM slots
-      RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
-  phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
-  current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role,
-  assigned_to, notes, last_contacted, archived, created_by, merged_into_id, first_touch_due_at, first_touched_at, created_at, updated_at),
-  entry AS (
-      INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
-                             request_method, request_path, request_headers, request_ip, request_id)
-      SELECT $38::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, slots.audit_data,
-             slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
-        FROM slots
-      RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip, request_id),
-  lead_events AS (
-      INSERT INTO events (account_id, public_id, type, data)
-      SELECT $38::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
-        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'firstTouchDueAt', to_char(lead.first_touch_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'firstTouchedAt', to_char(lead.first_touched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, coalesce(slots.audit_data -> 'assignment', jsonb_build_object('rotationId', NULL, 'user', slots.assignee, 'reason', 'named', 'fallbackFromTeamRotationId', NULL, 'candidates', '[]'::jsonb, 'consulted', '[]'::jsonb)) AS assignment FROM slots JOIN lead USING (id)) l
-       CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
-                                  (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
-                                     THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
-      WHERE e.data IS NOT NULL
-      ORDER BY l.ord, e.n
-      RETURNING account_id, id, public_id, type),
-  lead_events_deliveries AS (
-      INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, next_attempt_at)
-      SELECT e.account_id, w.id, e.id, now()
-        FROM lead_events e
-        JOIN webhook_endpoints w ON w.account_id = e.account_id AND w.enabled AND w.events && ARRAY[e.type::text, '*']
-       WHERE e.type <> 'webhook.test'
-      RETURNING 1)
-  SELECT slots.ord, lead.*, to_json(entry.*) AS entry
-    FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
-
--- leads/insert-one.guarded.decided
-WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::integer AS first_touch_seconds, $29::bigint AS first_touch_rotation_id, $30::jsonb AS audit_data, $31::text AS actor_user, $32::text AS actor_api_key_id, $33::text AS actor_request_method, $34::text AS actor_request_path, $35::jsonb AS actor_request_headers, $36::text AS actor_request_ip, $37::text AS actor_request_id),
-  team AS (SELECT 1 FROM teams WHERE account_id = $38::bigint AND id = $39::bigint AND deleted_at IS NULL FOR SHARE),
-  source AS (SELECT 1 FROM lead_sources
-              WHERE account_id = $38::bigint AND team_id = $39::bigint AND id = $40::bigint AND deleted_at IS NULL FOR SHARE),
-  assignee AS (SELECT 1 FROM memberships WHERE account_id = $38::bigint AND email = $41::text AND active FOR SHARE),
-  rules AS (SELECT (
-      ($39::bigint IS NULL OR EXISTS (SELECT 1 FROM team))
-  AND ($40::bigint IS NULL OR EXISTS (SELECT 1 FROM source))
-  AND ($41::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
-  AND (CASE WHEN $39::bigint IS NULL AND NOT $42::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $38::bigint AND deleted_at IS NULL) END) IS NOT TRUE
-  AND (CASE WHEN $39::bigint IS NOT NULL AND $40::bigint IS NULL AND NOT $42::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $38::bigint AND team_id = $39::bigint AND deleted_at IS NULL) END) IS NOT TRUE)
-      AND ($43::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, r.first_touch_seconds, rm.user_email, rm.weight, ms.active AS member_active,
-            rm.cap_day, rm.cap_week,
-            CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
-                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $38::bigint)), 'workingHours', ms.working_hours,
-     'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
-                         FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
-     FROM rotations r
-     JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
-     LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
-    WHERE r.account_id = $38::bigint AND r.active AND r.deleted_at IS NULL
-      AND (r.team_id IS NULL OR r.team_id = $39::bigint)) c)::text = $43::text)
-      AND EXISTS (SELECT 1 FROM accounts WHERE id = $38::bigint
-      AND ($44::text IS NULL OR default_country = $44::text)
-      AND ($45::text IS NULL OR duplicate_policy = $45::text))
-      AND (NOT $46::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $38::bigint AND l.email_key = i.email_key AND NOT l.archived)
-        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $38::bigint AND l.phone_key = i.phone_key AND NOT l.archived)
-        AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass),
-  turn AS (
-      UPDATE rotations SET position = position + $47::integer, cap_counters = cap_counters || $48::jsonb
-       WHERE account_id = $38::bigint AND id = $49::bigint AND active AND deleted_at IS NULL AND members_version = $50::integer
-         AND position = $51::bigint
-         AND (SELECT pass FROM rules)
-         AND set_config('lock_timeout', $52::text, true) IS NOT NULL
-       RETURNING position - $47::integer AS slot),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($53::jsonb -> input.ord) ->> 'user' AS assignee, ($53::jsonb -> input.ord) AS how FROM input, turn),
-  lead AS (
-      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id)
-      SELECT id, $38::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key,
-             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END
-        FROM slots
-      RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
-  phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
-  current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role,
-  assigned_to, notes, last_contacted, archived, created_by, merged_into_id, first_touch_due_at, first_touched_at, created_at, updated_at),
-  entry AS (
-      INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
-                             request_method, request_path, request_headers, request_ip, request_id)
-      SELECT $38::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, jsonb_set(slots.audit_data, '{assignedTo}', coalesce(to_jsonb(slots.assignee), 'null'::jsonb)) || jsonb_build_object('assignment', slots.how),
-             slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
-        FROM slots
-      RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
-  request_method, request_path, request_headers, request_ip, request_id),
-  lead_events AS (
-      INSERT INTO events (account_id, public_id, type, data)
-      SELECT $38::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
-        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'firstTouchDueAt', to_char(lead.first_touch_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'firstTouchedAt', to_char(lead.first_touched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, slots.how AS assignment FROM slots JOIN lead USING (id)) l
-       CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
-                                  (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
-                                     THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
-      WHERE e.data IS NOT NULL
-      ORDER BY l.ord, e.n
-      RETURNING account_id, id, public_id, type),
-  lead_events_deliveries AS (
-      INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, next_attempt_at)
-      SELECT e.account_id, w.id, e.id, now()
-        FROM lead_events e
-        JOIN webhook_endpoints w ON w.account_id = e.account_id AND w.enabled AND w.events && ARRAY[e.type::text, '*']
-       WHERE e.type <> 'webhook.test'
-      RETURNING 1)
-  SELECT slots.ord, lead.*, to_json(entry.*) AS entry
-    FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
-
 -- leads/insert-one.guarded.explained
-WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::integer AS first_touch_seconds, $29::bigint AS first_touch_rotation_id, $30::jsonb AS audit_data, $31::text AS actor_user, $32::text AS actor_api_key_id, $33::text AS actor_request_method, $34::text AS actor_request_path, $35::jsonb AS actor_request_headers, $36::text AS actor_request_ip, $37::text AS actor_request_id),
-  team AS (SELECT 1 FROM teams WHERE account_id = $38::bigint AND id = $39::bigint AND deleted_at IS NULL FOR SHARE),
+WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::boolean AS fenced, $29::integer AS first_touch_seconds, $30::bigint AS first_touch_rotation_id, $31::jsonb AS audit_data, $32::text AS actor_user, $33::text AS actor_api_key_id, $34::text AS actor_request_method, $35::text AS actor_request_path, $36::jsonb AS actor_request_headers, $37::text AS actor_request_ip, $38::text AS actor_request_id),
+  team AS (SELECT 1 FROM teams WHERE account_id = $39::bigint AND id = $40::bigint AND deleted_at IS NULL FOR SHARE),
   source AS (SELECT 1 FROM lead_sources
-              WHERE account_id = $38::bigint AND team_id = $39::bigint AND id = $40::bigint AND deleted_at IS NULL FOR SHARE),
-  assignee AS (SELECT 1 FROM memberships WHERE account_id = $38::bigint AND email = $41::text AND active FOR SHARE),
+              WHERE account_id = $39::bigint AND team_id = $40::bigint AND id = $41::bigint AND deleted_at IS NULL FOR SHARE),
+  assignee AS (SELECT 1 FROM memberships WHERE account_id = $39::bigint AND email = $42::text AND active FOR SHARE),
   rules AS (SELECT (
-      ($39::bigint IS NULL OR EXISTS (SELECT 1 FROM team))
-  AND ($40::bigint IS NULL OR EXISTS (SELECT 1 FROM source))
-  AND ($41::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
-  AND (CASE WHEN $39::bigint IS NULL AND NOT $42::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $38::bigint AND deleted_at IS NULL) END) IS NOT TRUE
-  AND (CASE WHEN $39::bigint IS NOT NULL AND $40::bigint IS NULL AND NOT $42::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $38::bigint AND team_id = $39::bigint AND deleted_at IS NULL) END) IS NOT TRUE)
-      AND ($43::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, r.first_touch_seconds, rm.user_email, rm.weight, ms.active AS member_active,
+      ($40::bigint IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND ($41::bigint IS NULL OR EXISTS (SELECT 1 FROM source))
+  AND ($42::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
+  AND (CASE WHEN $40::bigint IS NULL AND NOT $43::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $39::bigint AND deleted_at IS NULL) END) IS NOT TRUE
+  AND (CASE WHEN $40::bigint IS NOT NULL AND $41::bigint IS NULL AND NOT $43::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $39::bigint AND team_id = $40::bigint AND deleted_at IS NULL) END) IS NOT TRUE)
+      AND ($44::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, r.first_touch_seconds, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
-                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $38::bigint)), 'workingHours', ms.working_hours,
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $39::bigint)), 'workingHours', ms.working_hours,
      'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
                          FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
      FROM rotations r
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
-    WHERE r.account_id = $38::bigint AND r.active AND r.deleted_at IS NULL
-      AND (r.team_id IS NULL OR r.team_id = $39::bigint)) c)::text = $43::text)
-      AND EXISTS (SELECT 1 FROM accounts WHERE id = $38::bigint
-      AND ($44::text IS NULL OR default_country = $44::text)
-      AND ($45::text IS NULL OR duplicate_policy = $45::text))
-      AND (NOT $46::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $38::bigint AND l.email_key = i.email_key AND NOT l.archived)
-        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $38::bigint AND l.phone_key = i.phone_key AND NOT l.archived)
-        AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($47::jsonb -> input.ord) ->> 'user' AS assignee, ($47::jsonb -> input.ord) AS how FROM input WHERE (SELECT pass FROM rules)),
+    WHERE r.account_id = $39::bigint AND r.active AND r.deleted_at IS NULL
+      AND (r.team_id IS NULL OR r.team_id = $40::bigint)) c)::text = $44::text)
+      AND EXISTS (SELECT 1 FROM accounts WHERE id = $39::bigint
+      AND ($45::text IS NULL OR default_country = $45::text)
+      AND ($46::text IS NULL OR duplicate_policy = $46::text))
+      AND (NOT $47::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $39::bigint AND l.email_key = i.email_key AND NOT l.archived)
+        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $39::bigint AND l.phone_key = i.phone_key AND NOT l.archived))) AS pass),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($48::jsonb -> input.ord) ->> 'user' AS assignee, ($48::jsonb -> input.ord) AS how FROM input WHERE (SELECT pass FROM rules)),
   lead AS (
-      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id)
-      SELECT id, $38::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key,
-             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END
+      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id, email_fenced, phone_fenced)
+      SELECT id, $39::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key,
+             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END,
+             fenced AND email_key IS NOT NULL, fenced AND phone_key IS NOT NULL
         FROM slots
       RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
   phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
@@ -661,14 +665,14 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
   entry AS (
       INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
                              request_method, request_path, request_headers, request_ip, request_id)
-      SELECT $38::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, jsonb_set(slots.audit_data, '{assignedTo}', coalesce(to_jsonb(slots.assignee), 'null'::jsonb)) || jsonb_build_object('assignment', slots.how),
+      SELECT $39::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, jsonb_set(slots.audit_data, '{assignedTo}', coalesce(to_jsonb(slots.assignee), 'null'::jsonb)) || jsonb_build_object('assignment', slots.how),
              slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
         FROM slots
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
   request_method, request_path, request_headers, request_ip, request_id),
   lead_events AS (
       INSERT INTO events (account_id, public_id, type, data)
-      SELECT $38::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
+      SELECT $39::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
         FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'firstTouchDueAt', to_char(lead.first_touch_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'firstTouchedAt', to_char(lead.first_touched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, slots.how AS assignment FROM slots JOIN lead USING (id)) l
        CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
                                   (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
@@ -687,45 +691,45 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
 -- leads/insert-one.guarded.turn
-WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::integer AS first_touch_seconds, $29::bigint AS first_touch_rotation_id, $30::jsonb AS audit_data, $31::text AS actor_user, $32::text AS actor_api_key_id, $33::text AS actor_request_method, $34::text AS actor_request_path, $35::jsonb AS actor_request_headers, $36::text AS actor_request_ip, $37::text AS actor_request_id),
-  team AS (SELECT 1 FROM teams WHERE account_id = $38::bigint AND id = $39::bigint AND deleted_at IS NULL FOR SHARE),
+WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::boolean AS fenced, $29::integer AS first_touch_seconds, $30::bigint AS first_touch_rotation_id, $31::jsonb AS audit_data, $32::text AS actor_user, $33::text AS actor_api_key_id, $34::text AS actor_request_method, $35::text AS actor_request_path, $36::jsonb AS actor_request_headers, $37::text AS actor_request_ip, $38::text AS actor_request_id),
+  team AS (SELECT 1 FROM teams WHERE account_id = $39::bigint AND id = $40::bigint AND deleted_at IS NULL FOR SHARE),
   source AS (SELECT 1 FROM lead_sources
-              WHERE account_id = $38::bigint AND team_id = $39::bigint AND id = $40::bigint AND deleted_at IS NULL FOR SHARE),
-  assignee AS (SELECT 1 FROM memberships WHERE account_id = $38::bigint AND email = $41::text AND active FOR SHARE),
+              WHERE account_id = $39::bigint AND team_id = $40::bigint AND id = $41::bigint AND deleted_at IS NULL FOR SHARE),
+  assignee AS (SELECT 1 FROM memberships WHERE account_id = $39::bigint AND email = $42::text AND active FOR SHARE),
   rules AS (SELECT (
-      ($39::bigint IS NULL OR EXISTS (SELECT 1 FROM team))
-  AND ($40::bigint IS NULL OR EXISTS (SELECT 1 FROM source))
-  AND ($41::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
-  AND (CASE WHEN $39::bigint IS NULL AND NOT $42::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $38::bigint AND deleted_at IS NULL) END) IS NOT TRUE
-  AND (CASE WHEN $39::bigint IS NOT NULL AND $40::bigint IS NULL AND NOT $42::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $38::bigint AND team_id = $39::bigint AND deleted_at IS NULL) END) IS NOT TRUE)
-      AND ($43::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, r.first_touch_seconds, rm.user_email, rm.weight, ms.active AS member_active,
+      ($40::bigint IS NULL OR EXISTS (SELECT 1 FROM team))
+  AND ($41::bigint IS NULL OR EXISTS (SELECT 1 FROM source))
+  AND ($42::text IS NULL OR EXISTS (SELECT 1 FROM assignee))
+  AND (CASE WHEN $40::bigint IS NULL AND NOT $43::boolean THEN EXISTS (SELECT 1 FROM teams WHERE account_id = $39::bigint AND deleted_at IS NULL) END) IS NOT TRUE
+  AND (CASE WHEN $40::bigint IS NOT NULL AND $41::bigint IS NULL AND NOT $43::boolean THEN EXISTS (SELECT 1 FROM lead_sources WHERE account_id = $39::bigint AND team_id = $40::bigint AND deleted_at IS NULL) END) IS NOT TRUE)
+      AND ($44::text IS NULL OR (SELECT coalesce(json_agg(c ORDER BY c.id, c.ordinal), '[]'::json) FROM (SELECT r.id, r.team_id, r.members_version, r.respect_availability, r.first_touch_seconds, rm.user_email, rm.weight, ms.active AS member_active,
             rm.cap_day, rm.cap_week,
             CASE WHEN r.respect_availability OR rm.cap_day IS NOT NULL OR rm.cap_week IS NOT NULL
-                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $38::bigint)), 'workingHours', ms.working_hours,
+                 THEN json_build_object('timeZone', coalesce(ms.time_zone, (SELECT time_zone FROM accounts WHERE id = $39::bigint)), 'workingHours', ms.working_hours,
      'away', CASE WHEN r.respect_availability THEN (SELECT coalesce(json_agg(json_build_array(floor(extract(epoch FROM a.starts_at) * 1000), floor(extract(epoch FROM a.ends_at) * 1000)) ORDER BY a.starts_at, a.id), '[]'::json)
                          FROM member_away_periods a WHERE a.account_id = ms.account_id AND a.user_email = ms.email AND a.ends_at > now()) ELSE '[]'::json END) END AS availability, rm.ordinal
      FROM rotations r
      JOIN rotation_members rm ON rm.account_id = r.account_id AND rm.rotation_id = r.id
      LEFT JOIN memberships ms ON ms.account_id = rm.account_id AND ms.email = rm.user_email
-    WHERE r.account_id = $38::bigint AND r.active AND r.deleted_at IS NULL
-      AND (r.team_id IS NULL OR r.team_id = $39::bigint)) c)::text = $43::text)
-      AND EXISTS (SELECT 1 FROM accounts WHERE id = $38::bigint
-      AND ($44::text IS NULL OR default_country = $44::text)
-      AND ($45::text IS NULL OR duplicate_policy = $45::text))
-      AND (NOT $46::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $38::bigint AND l.email_key = i.email_key AND NOT l.archived)
-        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $38::bigint AND l.phone_key = i.phone_key AND NOT l.archived)
-        AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass),
+    WHERE r.account_id = $39::bigint AND r.active AND r.deleted_at IS NULL
+      AND (r.team_id IS NULL OR r.team_id = $40::bigint)) c)::text = $44::text)
+      AND EXISTS (SELECT 1 FROM accounts WHERE id = $39::bigint
+      AND ($45::text IS NULL OR default_country = $45::text)
+      AND ($46::text IS NULL OR duplicate_policy = $46::text))
+      AND (NOT $47::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $39::bigint AND l.email_key = i.email_key AND NOT l.archived)
+        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $39::bigint AND l.phone_key = i.phone_key AND NOT l.archived))) AS pass),
   turn AS (
       UPDATE rotations SET position = position + 1
-       WHERE account_id = $38::bigint AND id = $47::bigint AND active AND deleted_at IS NULL AND members_version = $48::integer
+       WHERE account_id = $39::bigint AND id = $48::bigint AND active AND deleted_at IS NULL AND members_version = $49::integer
          AND (SELECT pass FROM rules)
-         AND set_config('lock_timeout', $49::text, true) IS NOT NULL
+         AND set_config('lock_timeout', $50::text, true) IS NOT NULL
        RETURNING position - 1 AS slot),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($50::text[])[($51::smallint[])[((turn.slot + input.ord) % cardinality($51::smallint[])) + 1] + 1] AS assignee FROM input, turn),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($51::text[])[($52::smallint[])[((turn.slot + input.ord) % cardinality($52::smallint[])) + 1] + 1] AS assignee FROM input, turn),
   lead AS (
-      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id)
-      SELECT id, $38::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key,
-             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END
+      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id, email_fenced, phone_fenced)
+      SELECT id, $39::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key,
+             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END,
+             fenced AND email_key IS NOT NULL, fenced AND phone_key IS NOT NULL
         FROM slots
       RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
   phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
@@ -734,15 +738,15 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
   entry AS (
       INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
                              request_method, request_path, request_headers, request_ip, request_id)
-      SELECT $38::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, jsonb_set(slots.audit_data, '{assignedTo}', to_jsonb(slots.assignee)) || jsonb_build_object('assignment', $52::jsonb || jsonb_build_object('user', slots.assignee)),
+      SELECT $39::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, jsonb_set(slots.audit_data, '{assignedTo}', to_jsonb(slots.assignee)) || jsonb_build_object('assignment', $53::jsonb || jsonb_build_object('user', slots.assignee)),
              slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
         FROM slots
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
   request_method, request_path, request_headers, request_ip, request_id),
   lead_events AS (
       INSERT INTO events (account_id, public_id, type, data)
-      SELECT $38::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
-        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'firstTouchDueAt', to_char(lead.first_touch_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'firstTouchedAt', to_char(lead.first_touched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, $52::jsonb || jsonb_build_object('user', slots.assignee) AS assignment FROM slots JOIN lead USING (id)) l
+      SELECT $39::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
+        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'firstTouchDueAt', to_char(lead.first_touch_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'firstTouchedAt', to_char(lead.first_touched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, $53::jsonb || jsonb_build_object('user', slots.assignee) AS assignment FROM slots JOIN lead USING (id)) l
        CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
                                   (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
                                      THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
@@ -760,18 +764,19 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
     FROM slots JOIN lead USING (id) JOIN entry ON entry.entity_id = lead.id::text
 
 -- leads/insert-one.turn
-WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::integer AS first_touch_seconds, $29::bigint AS first_touch_rotation_id, $30::jsonb AS audit_data, $31::text AS actor_user, $32::text AS actor_api_key_id, $33::text AS actor_request_method, $34::text AS actor_request_path, $35::jsonb AS actor_request_headers, $36::text AS actor_request_ip, $37::text AS actor_request_id),
+WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_source_id, $3::text AS first_name, $4::text AS last_name, $5::text AS img_src, $6::text AS email, $7::text AS phone, $8::text AS company, $9::text AS job_title, $10::text AS branch, $11::text AS source, $12::text AS position, $13::text AS location, $14::text AS products_services_sold, $15::integer AS number_of_employees, $16::text AS current_payment_processor, $17::bigint AS monthly_transaction_volume, $18::boolean AS interested_in_switching, $19::text AS process_stage, $20::text AS buying_role, $21::text AS assigned_to, $22::text AS notes, $23::timestamptz AS last_contacted, $24::boolean AS archived, $25::text AS created_by, $26::text AS email_key, $27::text AS phone_key, $28::boolean AS fenced, $29::integer AS first_touch_seconds, $30::bigint AS first_touch_rotation_id, $31::jsonb AS audit_data, $32::text AS actor_user, $33::text AS actor_api_key_id, $34::text AS actor_request_method, $35::text AS actor_request_path, $36::jsonb AS actor_request_headers, $37::text AS actor_request_ip, $38::text AS actor_request_id),
   turn AS (
       UPDATE rotations SET position = position + 1
-       WHERE account_id = $38::bigint AND id = $39::bigint AND active AND deleted_at IS NULL AND members_version = $40::integer
+       WHERE account_id = $39::bigint AND id = $40::bigint AND active AND deleted_at IS NULL AND members_version = $41::integer
          
-         AND set_config('lock_timeout', $41::text, true) IS NOT NULL
+         AND set_config('lock_timeout', $42::text, true) IS NOT NULL
        RETURNING position - 1 AS slot),
-  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($42::text[])[($43::smallint[])[((turn.slot + input.ord) % cardinality($43::smallint[])) + 1] + 1] AS assignee FROM input, turn),
+  slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($43::text[])[($44::smallint[])[((turn.slot + input.ord) % cardinality($44::smallint[])) + 1] + 1] AS assignee FROM input, turn),
   lead AS (
-      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id)
-      SELECT id, $38::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key,
-             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END
+      INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id, email_fenced, phone_fenced)
+      SELECT id, $39::bigint, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assignee, notes, last_contacted, archived, created_by, email_key, phone_key,
+             CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN now() + first_touch_seconds * interval '1 second' END, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END,
+             fenced AND email_key IS NOT NULL, fenced AND phone_key IS NOT NULL
         FROM slots
       RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
   phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,
@@ -780,15 +785,15 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
   entry AS (
       INSERT INTO audit_log (account_id, event, entity_type, entity_id, user_email, api_key_id, data,
                              request_method, request_path, request_headers, request_ip, request_id)
-      SELECT $38::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, jsonb_set(slots.audit_data, '{assignedTo}', to_jsonb(slots.assignee)) || jsonb_build_object('assignment', $44::jsonb || jsonb_build_object('user', slots.assignee)),
+      SELECT $39::bigint, 'lead_created', 'lead', slots.id::text, slots.actor_user, slots.actor_api_key_id, jsonb_set(slots.audit_data, '{assignedTo}', to_jsonb(slots.assignee)) || jsonb_build_object('assignment', $45::jsonb || jsonb_build_object('user', slots.assignee)),
              slots.actor_request_method, slots.actor_request_path, slots.actor_request_headers, slots.actor_request_ip, slots.actor_request_id
         FROM slots
       RETURNING id, account_id, event, entity_type, entity_id, user_email, api_key_id, data, created_at,
   request_method, request_path, request_headers, request_ip, request_id),
   lead_events AS (
       INSERT INTO events (account_id, public_id, type, data)
-      SELECT $38::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
-        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'firstTouchDueAt', to_char(lead.first_touch_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'firstTouchedAt', to_char(lead.first_touched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, $44::jsonb || jsonb_build_object('user', slots.assignee) AS assignment FROM slots JOIN lead USING (id)) l
+      SELECT $39::bigint, 'evt_' || replace(gen_random_uuid()::text, '-', ''), e.type, e.data
+        FROM (SELECT slots.ord, jsonb_build_object('id', lead.id, 'accountId', lead.account_id::text, 'applicationId', lead.application_id, 'teamId', lead.team_id, 'leadSourceId', lead.lead_source_id, 'firstName', lead.first_name, 'lastName', lead.last_name, 'imgSrc', lead.img_src, 'email', lead.email, 'phone', lead.phone, 'company', lead.company, 'jobTitle', lead.job_title, 'branch', lead.branch, 'source', lead.source, 'position', lead.position, 'location', lead.location, 'productsServicesSold', lead.products_services_sold, 'numberOfEmployees', lead.number_of_employees, 'currentPaymentProcessor', lead.current_payment_processor, 'monthlyTransactionVolume', lead.monthly_transaction_volume, 'interestedInSwitching', lead.interested_in_switching, 'processStage', lead.process_stage, 'buyingRole', lead.buying_role, 'assignedTo', lead.assigned_to, 'notes', lead.notes, 'lastContacted', to_char(lead.last_contacted AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'archived', lead.archived, 'createdBy', lead.created_by, 'mergedIntoId', lead.merged_into_id, 'firstTouchDueAt', to_char(lead.first_touch_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'firstTouchedAt', to_char(lead.first_touched_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'createdAt', to_char(lead.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'updatedAt', to_char(lead.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) AS lead_json, lead.assigned_to, $45::jsonb || jsonb_build_object('user', slots.assignee) AS assignment FROM slots JOIN lead USING (id)) l
        CROSS JOIN LATERAL (VALUES (1, 'lead.created', jsonb_build_object('lead', l.lead_json)),
                                   (2, 'lead.assigned', CASE WHEN l.assigned_to IS NOT NULL
                                      THEN jsonb_build_object('lead', l.lead_json, 'previousUser', NULL, 'assignment', l.assignment) END)) e(n, type, data)
@@ -866,7 +871,7 @@ UPDATE leads SET application_id = $1,
   assigned_to, notes, last_contacted, archived, created_by, merged_into_id, first_touch_due_at, first_touched_at, created_at, updated_at
 
 -- leads/set-archived
-UPDATE leads SET archived = $1,
+UPDATE leads SET archived = $1, email_fenced = email_fenced AND NOT archived, phone_fenced = phone_fenced AND NOT archived,
      first_touched_at = CASE WHEN $2::boolean AND first_touch_due_at IS NOT NULL THEN now() ELSE first_touched_at END,
      first_touch_due_at = CASE WHEN $2::boolean OR $3::boolean THEN NULL ELSE first_touch_due_at END,
      updated_at = now() WHERE account_id = $4 AND id = $5 RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
@@ -913,6 +918,7 @@ UPDATE leads SET
      merged_into_id = CASE WHEN $1::jsonb ? 'merged_into_id' THEN ($1::jsonb ->> 'merged_into_id')::bigint ELSE merged_into_id END,
      first_touched_at = CASE WHEN $2::boolean AND first_touch_due_at IS NOT NULL THEN now() ELSE first_touched_at END,
      first_touch_due_at = CASE WHEN $2::boolean OR $3::boolean THEN NULL ELSE first_touch_due_at END,
+     email_fenced = email_fenced AND NOT archived AND email_key IS NOT DISTINCT FROM CASE WHEN $1::jsonb ? 'email_key' THEN $1::jsonb ->> 'email_key' ELSE email_key END, phone_fenced = phone_fenced AND NOT archived AND phone_key IS NOT DISTINCT FROM CASE WHEN $1::jsonb ? 'phone_key' THEN $1::jsonb ->> 'phone_key' ELSE phone_key END,
      updated_at = now()
    WHERE account_id = $4 AND id = $5 RETURNING id, account_id, team_id, lead_source_id, application_id, first_name, last_name, img_src, email,
   phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees,

@@ -9,8 +9,11 @@ import { RUN_DATABASE_ENV, usingRealPostgres } from './support/test-database';
  * API.md section 11, exact under concurrency across processes: N creates of one email at once, spread over
  * three built server processes (`dist/main.js`, run `npm run build` first) on one PostgreSQL database. Each
  * process first learns the account's settings and plan (one lead of another email), so the burst goes through
- * POST /leads's one-statement insert (under reject: guarded by the deferred trigger `leads_reject_duplicates`)
- * as well as the checked transaction (every third request carries an Idempotency-Key). Skipped visibly on PGlite.
+ * POST /leads's one-statement insert (under reject: its lead fences its keys, unique indexes
+ * `leads_email_fence_key` / `leads_phone_fence_key`) as well as the checked transaction (every third request carries
+ * an Idempotency-Key). A second connection plays a concurrent create under reject that has not committed yet (a
+ * lead inserted with its fences) to prove each path waits for it and answers as if it came after. Skipped
+ * visibly on PGlite.
  */
 const { it: itReal } = itWhen(needsPostgres());
 const N = 50;
@@ -71,31 +74,118 @@ describe('duplicates under concurrency, several server processes', () => {
     expect(rows[0].n).toBe(1);
   }, 120000);
 
-  itReal('reject: a duplicate committed while the one-statement insert runs is caught at COMMIT (the deferred trigger), answered 409', async () => {
-    const { token, accountId } = await setUp('reject');
+  /** Another connection inside a transaction: plays a create under reject that has not committed yet. */
+  async function concurrently<T>(work: (other: PgClient) => Promise<T>): Promise<T> {
     const other = new PgClient({ connectionString: process.env[RUN_DATABASE_ENV] });
     await other.connect();
     try {
-      // another transaction holds the key's lock and has inserted a lead with the email, not yet committed
       await other.query('BEGIN');
-      await other.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`${accountId}:email:late@example.com`]);
-      const { rows } = await other.query(
-        `INSERT INTO leads (account_id, first_name, last_name, email, email_key, created_by) VALUES ($1, 'Late', 'L', 'late@example.com', 'late@example.com', 'x@example.com') RETURNING id`,
-        [accountId],
-      );
-      // warmed process: the one-statement insert sees no duplicate, writes, and its COMMIT waits for the key's lock
-      const pending = send(0, 'POST', '/leads', token, accountId, { firstName: 'Mine', lastName: 'M', email: 'late@example.com' });
-      await new Promise((r) => setTimeout(r, 500));
-      await other.query('COMMIT');
-      const answer = await pending;
-      expect(answer.status).toBe(409);
-      expect(answer.body.duplicates).toEqual([{ id: Number(rows[0].id), matchedOn: ['email'] }]);
-      const { rows: count } = await db.query(`SELECT count(*)::int AS n FROM leads WHERE account_id = $1 AND email_key = 'late@example.com'`, [accountId]);
-      expect(count[0].n).toBe(1);
+      return await work(other);
     } finally {
       await other.end();
     }
+  }
+  /** A lead as a create under reject writes it: its keys fenced. */
+  const insertFenced = async (other: PgClient, accountId: string, email: string | null, phone: string | null) => {
+    const { rows } = await other.query(
+      `INSERT INTO leads (account_id, first_name, last_name, email, email_key, phone, phone_key, created_by, email_fenced, phone_fenced)
+       VALUES ($1, 'Late', 'L', $2::text, $2::text, $3::text, $3::text, 'x@example.com', $2::text IS NOT NULL, $3::text IS NOT NULL) RETURNING id`,
+      [accountId, email, phone],
+    );
+    return Number(rows[0].id);
+  };
+  const countOf = async (accountId: string, email: string) =>
+    (await db.query(`SELECT count(*)::int AS n FROM leads WHERE account_id = $1 AND email_key = $2`, [accountId, email])).rows[0].n;
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  itReal('reject, one-statement insert: a create of the same email not yet committed makes it wait; 409 once that commits, 201 if it rolls back', async () => {
+    const { token, accountId } = await setUp('reject');
+    await concurrently(async (other) => {
+      const id = await insertFenced(other, accountId, 'late@example.com', null);
+      // warmed process: the one-statement insert sees no duplicate and waits on the fence's unique index
+      const pending = send(0, 'POST', '/leads', token, accountId, { firstName: 'Mine', lastName: 'M', email: 'late@example.com' });
+      await pause(500);
+      await other.query('COMMIT');
+      const answer = await pending;
+      expect(answer.status).toBe(409);
+      expect(answer.body.duplicates).toEqual([{ id, matchedOn: ['email'] }]);
+    });
+    expect(await countOf(accountId, 'late@example.com')).toBe(1);
+    await concurrently(async (other) => {
+      await insertFenced(other, accountId, 'gone@example.com', null);
+      const pending = send(0, 'POST', '/leads', token, accountId, { firstName: 'Mine', lastName: 'M', email: 'gone@example.com' });
+      await pause(500);
+      await other.query('ROLLBACK');
+      expect((await pending).status).toBe(201);
+    });
+    expect(await countOf(accountId, 'gone@example.com')).toBe(1);
   }, 60000);
+
+  itReal('reject, checked path (Idempotency-Key): a create of the same email committed between its look-up and its insert runs it again: 409', async () => {
+    const { token, accountId } = await setUp('reject');
+    await concurrently(async (other) => {
+      // no advisory lock: the one-statement way takes none, so the checked path's look-up passes and its insert waits
+      const id = await insertFenced(other, accountId, 'checked@example.com', null);
+      const pending = send(1, 'POST', '/leads', token, accountId, { firstName: 'Mine', lastName: 'M', email: 'checked@example.com' }, 'checked-race');
+      await pause(500);
+      await other.query('COMMIT');
+      const answer = await pending;
+      expect(answer.status).toBe(409);
+      expect(answer.body).toEqual({ error: 'a lead with the same email or phone already exists', duplicates: [{ id, matchedOn: ['email'] }] });
+    });
+    expect(await countOf(accountId, 'checked@example.com')).toBe(1);
+  }, 60000);
+
+  itReal('reject, POST /leads/bulk: a create of one of its emails committed meanwhile runs the batch again: that lead 409, the others created', async () => {
+    const { token, accountId } = await setUp('reject');
+    await concurrently(async (other) => {
+      const id = await insertFenced(other, accountId, 'bulk-race@example.com', null);
+      const leads = [{ firstName: 'B', lastName: '0', email: 'bulk-race@example.com' }, { firstName: 'B', lastName: '1', email: 'bulk-free@example.com' }];
+      const pending = send(2, 'POST', '/leads/bulk', token, accountId, { leads });
+      await pause(500);
+      await other.query('COMMIT');
+      const answer = await pending;
+      expect(answer.status).toBe(200);
+      expect(answer.body.created).toBe(1);
+      expect(answer.body.results[0]).toEqual({ index: 0, status: 409, error: 'a lead with the same email or phone already exists', duplicates: [{ id, matchedOn: ['email'] }] });
+      expect(answer.body.results[1]).toMatchObject({ index: 1, status: 201 });
+    });
+    expect(await countOf(accountId, 'bulk-race@example.com')).toBe(1);
+    expect(await countOf(accountId, 'bulk-free@example.com')).toBe(1);
+  }, 60000);
+
+  itReal('reject: a one-statement insert that deadlocks with a concurrent create (two keys in opposite orders) answers through the checked path, never 500', async () => {
+    const { token, accountId } = await setUp('reject');
+    await concurrently(async (other) => {
+      // the other side waits longest before looking for deadlocks: PostgreSQL aborts the server's statement
+      await other.query(`SET LOCAL deadlock_timeout = '10s'`);
+      const id = await insertFenced(other, accountId, null, '+14155550199');
+      // the statement fences the email, then waits on the phone the other holds ...
+      const pending = send(0, 'POST', '/leads', token, accountId, { firstName: 'Mine', lastName: 'M', email: 'deadlock@example.com', phone: '+1 415 555 0199' });
+      await pause(300);
+      // ... which now waits on the email the statement holds: a cycle, broken by aborting the statement (40P01)
+      await other.query(`UPDATE leads SET email = 'deadlock@example.com', email_key = 'deadlock@example.com', email_fenced = true WHERE account_id = $1 AND id = $2`, [accountId, id]);
+      await other.query('COMMIT');
+      const answer = await pending;
+      expect(answer.status).toBe(409);
+      expect(answer.body.duplicates).toEqual([{ id, matchedOn: ['email', 'phone'] }]);
+    });
+    expect(await countOf(accountId, 'deadlock@example.com')).toBe(1);
+  }, 60000);
+
+  itReal('reject: POST /leads/bulk concurrent with single creates of the same email (both paths): one lead of it', async () => {
+    const { token, accountId } = await setUp('reject');
+    const bulk = (n: number) => ({ leads: [{ firstName: 'B', lastName: `${n}`, email: `bulk-only${n}@example.com` }, { firstName: 'B', lastName: `s${n}`, email: 'bulk-shared@example.com' }] });
+    const answers = await Promise.all([
+      ...Array.from({ length: 6 }, (_, i) => send(i, 'POST', '/leads/bulk', token, accountId, bulk(i))),
+      ...Array.from({ length: 30 }, (_, i) =>
+        send(i, 'POST', '/leads', token, accountId, { firstName: 'S', lastName: `${i}`, email: 'Bulk-Shared@example.com' }, i % 3 === 0 ? `bulk-single-${i}` : undefined),
+      ),
+    ]);
+    expect(answers.filter((a) => a.status !== 200 && a.status !== 201 && a.status !== 409)).toEqual([]);
+    expect(await countOf(accountId, 'bulk-shared@example.com')).toBe(1);
+    for (let i = 0; i < 6; i++) expect(await countOf(accountId, `bulk-only${i}@example.com`)).toBe(1);
+  }, 120000);
 
   itReal(`under reject through a team's rotation (leads batched per team): each email created once, every other answer 409`, async () => {
     const { token, accountId } = await setUp('reject');

@@ -70,6 +70,49 @@ describe('duplicates, merge, bulk create and import', () => {
       expect((await account.owner.api.post('/leads?onDuplicate=maybe', { firstName: 'C', lastName: 'D' })).status).toBe(400);
     });
 
+    it('reject: every way of creating fences the new lead keys; a change of key, archive + unarchive and merge never meet a fence and free the old key', async () => {
+      const account = await createAccount(t);
+      const api = account.owner.api;
+      expect((await setPolicy(account, { duplicatePolicy: 'reject', defaultCountry: 'US' })).status).toBe(200);
+      const fences = async (id: number) => (await dataSourceOf(t).query('SELECT email_fenced, phone_fenced FROM leads WHERE id = $1', [id]))[0];
+      const lead = (n: string, extra: Record<string, unknown> = {}) => ({ firstName: 'F', lastName: n, ...extra });
+      // the first create of a process meeting the account is checked; the next goes in one statement
+      const a = await createLead(api, lead('a', { email: 'one@example.com', phone: '(415) 555-0101' }));
+      const b = await createLead(api, lead('b', { email: 'two@example.com', phone: '(415) 555-0102' }));
+      const keyed = await api.post('/leads', lead('c', { email: 'three@example.com' }), { 'idempotency-key': 'fence-c' });
+      expect(keyed.status).toBe(201);
+      const bulk = await api.post('/leads/bulk', { leads: [lead('bulk', { email: 'four@example.com' })] });
+      expect(bulk.body.created).toBe(1);
+      const allowed = await createLead(api, lead('allowed', { email: 'five@example.com' }), '?onDuplicate=allow');
+      expect(await fences(a.id)).toEqual({ email_fenced: true, phone_fenced: true });
+      expect(await fences(b.id)).toEqual({ email_fenced: true, phone_fenced: true });
+      expect(await fences(keyed.body.id)).toEqual({ email_fenced: true, phone_fenced: false });
+      expect(await fences(bulk.body.results[0].lead.id)).toEqual({ email_fenced: true, phone_fenced: false });
+      expect(await fences(allowed.id)).toEqual({ email_fenced: false, phone_fenced: false });
+
+      // PATCH onto another fenced lead's email: duplicates are judged at create only; the changed key's fence goes
+      expect((await api.patch(`/leads/${a.id}`, { email: 'Two@example.com' })).status).toBe(200);
+      expect(await fences(a.id)).toEqual({ email_fenced: false, phone_fenced: true });
+      expect((await api.post('/leads', lead('d', { email: 'one@example.com' }))).status).toBe(201);
+
+      // archived, its phone taken by a new lead, then unarchived: both live, the unarchived one fences nothing
+      expect((await api.post(`/leads/${b.id}/archive`)).status).toBe(200);
+      expect((await api.post('/leads', lead('e', { email: 'six@example.com', phone: '+1 415 555 0102' }))).status).toBe(201);
+      expect((await api.post(`/leads/${b.id}/unarchive`)).status).toBe(200);
+      expect(await fences(b.id)).toEqual({ email_fenced: false, phone_fenced: false });
+      const twice = await api.post('/leads', lead('g', { email: 'two@example.com' }));
+      expect(twice.status).toBe(409);
+      expect(twice.body.duplicates.map((d: { id: number }) => d.id).sort()).toEqual([a.id, b.id].sort());
+
+      // a merge filling the target's phone from a fenced source
+      const source = await createLead(api, lead('h', { phone: '(415) 555-0103' }));
+      const merged = await api.post(`/leads/${keyed.body.id}/merge`, { sourceIds: [source.id] });
+      expect(merged.status).toBe(200);
+      expect(merged.body.phone).toBe('(415) 555-0103');
+      expect((await api.post('/leads', lead('i', { phone: '4155550103' }))).status).toBe(409);
+      expect((await api.post(`/leads/${source.id}/unarchive`)).status).toBe(200);
+    });
+
     it('assign_to_owner: goes to the newest match with an active assignee, reason duplicate_owner, no rotation turn', async () => {
       const account = await createAccount(t);
       const [a, b] = [await account.member('agent'), await account.member('agent')];

@@ -5,6 +5,7 @@ import { RotationErrors } from '../rotations/rotations.errors';
 import { AssignmentService, NO_ROTATION, type AssignmentExplanation, type RotationConfig, type RotationState } from '../rotations/assignment.service';
 import type { MemberCounter } from '../rotations/routing-engine';
 import type { CandidateRow } from '../rotations/rotations.queries';
+import { isFenceViolation } from './lead-insert';
 import { TAKE_DECIDED_TURN } from '../rotations/rotations.queries';
 
 /** A rotation changed between the batch's read of it and its lock: nothing usable was taken; the whole batch runs again. */
@@ -100,7 +101,9 @@ const MAX_BATCH_ATTEMPTS = 5;
 /**
  * runTransaction for work that assigns through a BatchRouter: a rotation that changed under the batch rolls
  * the whole transaction back (its turns with it) and runs it again, reading the rotations afresh; after
- * MAX_BATCH_ATTEMPTS, the rotations' "kept changing" 503.
+ * MAX_BATCH_ATTEMPTS, the rotations' "kept changing" 503. A lead created under `reject` that fails on a fence
+ * index (a create of the same key committed between the transaction's read of the matches and its insert)
+ * runs it again too: it then sees that lead (a 409); after MAX_BATCH_ATTEMPTS, the violation's own 409.
  */
 export async function runBatchTransaction<T>(dataSource: DataSource, work: TransactionWork<T>): Promise<T> {
   let attempts = 0;
@@ -108,6 +111,7 @@ export async function runBatchTransaction<T>(dataSource: DataSource, work: Trans
     try {
       return await work(m);
     } catch (error) {
+      if (isFenceViolation(error) && ++attempts < MAX_BATCH_ATTEMPTS) throw new RunAgainLater(() => Promise.resolve());
       if (!(error instanceof RotationChangedDuringBatch)) throw error;
       if (++attempts >= MAX_BATCH_ATTEMPTS) throw RotationErrors.keptChanging();
       throw new RunAgainLater(() => Promise.resolve());

@@ -13,7 +13,9 @@ import { LEAD_COLUMNS, type LeadRow } from './dto/lead.dto';
  * taken in sorted order so two transactions never wait on each other in a cycle. A create under `reject` or
  * `assign_to_owner` takes them BEFORE it looks for matches, in an earlier statement of its transaction: in READ
  * COMMITTED each statement sees what committed before it began, so the look-up after the lock sees the lead of
- * whoever held the key before (a lock taken inside the look-up's own statement would not).
+ * whoever held the key before (a lock taken inside the look-up's own statement would not). POST /leads's
+ * one-statement insert takes none: under `reject`, the fence indexes (src/leads/lead-insert.ts FENCE_INDEXES)
+ * order it against every other create, and a checked create it overtakes runs again (runBatchTransaction).
  */
 export const LOCK_MATCH_KEYS = defineQuery<{ keys: string[] }, { locked: number }>(
   'leads/lock-match-keys',

@@ -172,7 +172,8 @@ export class LeadBatchService {
       lead.values.assignedTo = owner;
       lead.assignment = owner === null ? undefined : duplicateOwner(owner);
     }
-    const leads = await this.insert(m, ctx, created);
+    // under reject, the created leads fence their keys (src/leads/lead-insert.ts FENCE_INDEXES)
+    const leads = await this.insert(m, ctx, created, policy === 'reject');
     return outcomes(judged, leads);
   }
 
@@ -242,10 +243,10 @@ export class LeadBatchService {
   }
 
   /** Every created lead and its `lead_created` entry, in ONE statement, ids drawn in the batch's order. */
-  private async insert(m: EntityManager, ctx: AccountContext, created: Judged[]): Promise<LeadDto[]> {
+  private async insert(m: EntityManager, ctx: AccountContext, created: Judged[], fenced: boolean): Promise<LeadDto[]> {
     if (created.length === 0) return [];
     const records = created.map((lead, ord) => {
-      const toInsert: LeadToInsert = { values: lead.values, actor: ctx, keys: lead.keys, assignment: lead.assignment, firstTouch: lead.firstTouch };
+      const toInsert: LeadToInsert = { values: lead.values, actor: ctx, keys: lead.keys, assignment: lead.assignment, firstTouch: lead.firstTouch, fenced };
       return { ord, ...leadRecord(toInsert) };
     });
     const rows = await preparedRows(m, INSERT_LEADS.batchChecked, { accountId: ctx.accountId, leads: JSON.stringify(records) });

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor } from '../audit/actor';
 import { actorRecord } from '../audit/audit.queries';
+import { sqlState, UNIQUE_VIOLATION } from '../common/filters/database-errors';
 import { toAuditEntryDto } from '../audit/dto/audit-entry.dto';
 import { preparedRows } from '../database/sql';
 import { observeRotationTurn, rotationTurnsObserved } from '../metrics/rotation-turns';
@@ -20,6 +21,22 @@ export interface LeadToInsert {
   assignment?: Record<string, unknown>;
   /** The first-touch timer of the rotation that assigned it (API.md 10), when that rotation has one */
   firstTouch?: FirstTouch | null;
+  /** Created under `reject`: it fences its match keys (FENCE_INDEXES) */
+  fenced?: boolean;
+}
+
+/**
+ * The unique partial indexes over the match keys of leads created under `reject` (migrations/1764279100000-
+ * LeadRejectFence.js). A create under `reject` failing on one of them (23505) met a concurrent create of the
+ * same key that committed first: its statement wrote nothing, and run again (the checked path) it sees that lead.
+ */
+export const FENCE_INDEXES: ReadonlySet<string> = new Set(['leads_email_fence_key', 'leads_phone_fence_key']);
+
+/** A unique violation of a fence index (FENCE_INDEXES), and of nothing else. */
+export function isFenceViolation(error: unknown): boolean {
+  const e = error as { constraint?: unknown; driverError?: { constraint?: unknown } } | null;
+  const constraint = e?.driverError?.constraint ?? e?.constraint;
+  return sqlState(error) === UNIQUE_VIOLATION && typeof constraint === 'string' && FENCE_INDEXES.has(constraint);
 }
 
 /** A rotation's first-touch timer, as a lead it assigns carries it into the insert. */
@@ -50,11 +67,12 @@ function auditValues(values: LeadValues): Record<string, unknown> {
 }
 
 /** One lead as a record of the insert's input: its values by column, its match keys, what its entry keeps, and its actor. */
-export function leadRecord({ values, actor, keys, assignment, firstTouch }: LeadToInsert): Record<string, unknown> {
+export function leadRecord({ values, actor, keys, assignment, firstTouch, fenced }: LeadToInsert): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   for (const [field, column] of INPUT_COLUMNS) record[column] = values[field];
   record.email_key = keys?.emailKey ?? null;
   record.phone_key = keys?.phoneKey ?? null;
+  record.fenced = fenced === true;
   record.first_touch_seconds = firstTouch?.seconds ?? null;
   record.first_touch_rotation_id = firstTouch?.rotationId ?? null;
   const audit = auditValues(values);

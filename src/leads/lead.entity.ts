@@ -37,6 +37,9 @@ import { TeamEntity } from '../teams/team.entity';
 // Duplicates: partial indexes over live leads' match keys (migrations/1764270300000-LeadMatchKeys.js)
 @Index('leads_account_email_key_idx', { synchronize: false })
 @Index('leads_account_phone_key_idx', { synchronize: false })
+// `reject` exact under concurrency: no two fenced live leads of an account share a key (migrations/1764279100000-LeadRejectFence.js)
+@Index('leads_email_fence_key', ['accountId', 'emailKey'], { unique: true, where: 'email_fenced AND NOT archived AND email_key IS NOT NULL' })
+@Index('leads_phone_fence_key', ['accountId', 'phoneKey'], { unique: true, where: 'phone_fenced AND NOT archived AND phone_key IS NOT NULL' })
 @ForeignKey(() => LeadEntity, ['accountId', 'mergedIntoId'], ['accountId', 'id'], { name: 'leads_account_id_merged_into_id_fkey' })
 export class LeadEntity {
   @PrimaryColumn({ type: 'bigint', generated: 'identity', generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'leads_pkey', transformer: NUMERIC_ID })
@@ -135,6 +138,17 @@ export class LeadEntity {
   /** Match key: the phone in E.164 for the account's default country, or its digits alone. */
   @Column({ name: 'phone_key', type: 'varchar', length: 255, nullable: true })
   phoneKey: string | null;
+
+  /**
+   * The lead was created under `reject` with this email key and fences it (leads_email_fence_key): set only at
+   * create; cleared when the key changes or an archived lead changes (unarchive).
+   */
+  @Column({ name: 'email_fenced', type: 'boolean', default: false })
+  emailFenced: boolean;
+
+  /** As emailFenced, for the phone key (leads_phone_fence_key). */
+  @Column({ name: 'phone_fenced', type: 'boolean', default: false })
+  phoneFenced: boolean;
 
   /** Set when the lead was merged into another (and archived). */
   @Column({ name: 'merged_into_id', type: 'bigint', nullable: true, transformer: NUMERIC_ID })

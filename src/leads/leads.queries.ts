@@ -112,6 +112,8 @@ const LEAD_RECORD = [
   'ord integer',
   ...INPUT_COLUMNS.map(([, column]) => `${column} ${COLUMN_TYPES[column] ?? 'text'}`),
   ...MATCH_KEY_COLUMNS.map((column) => `${column} text`),
+  // created under `reject`: the lead fences its match keys (migrations/1764279100000-LeadRejectFence.js)
+  'fenced boolean',
   // the first-touch timer of the rotation that assigns it (null: none), known from the plan (src/leads/lead-insert.ts)
   'first_touch_seconds integer',
   'first_touch_rotation_id bigint',
@@ -144,8 +146,8 @@ export interface InsertGuardParams {
   /** The duplicate policy the account must still have (`allow` or `reject`); null: not compared (?onDuplicate) */
   policy: string | null;
   /**
-   * `reject`: write only leads no visible live lead duplicates, and mark the transaction so the deferred trigger
-   * `leads_reject_duplicates` (migrations/1764270300001) re-checks at COMMIT under the match keys' locks
+   * `reject`: write only leads no visible live lead duplicates (the leads then fence their keys, `fenced`: a
+   * concurrent create of the same key under `reject` fails on the fence's unique index, FENCE_INDEXES)
    */
   rejectDuplicates: boolean;
 }
@@ -218,8 +220,7 @@ function insertLeadsSql(shape: { many: boolean; turn: TurnShape; guarded: boolea
     ctes.push(`rules AS (SELECT ${rulesPass(rules)}
       AND (:candidatesText::text IS NULL OR ${candidatesJson(rules.account, rules.team)}::text = :candidatesText::text)
       AND ${accountSettingsHold(rules.account, ':country::text', ':policy::text')}
-      AND (NOT :rejectDuplicates::boolean OR (${noVisibleDuplicate(rules.account)}
-        AND set_config('leaddesk.reject_duplicates', 'on', true) = 'on')) AS pass)`);
+      AND (NOT :rejectDuplicates::boolean OR (${noVisibleDuplicate(rules.account)})) AS pass)`);
   }
   const when = shape.guarded ? '(SELECT pass FROM rules)' : undefined;
   if (shape.turn === 'slot') {
@@ -240,9 +241,10 @@ function insertLeadsSql(shape: { many: boolean; turn: TurnShape; guarded: boolea
   );
   const columns = [...INPUT_COLUMNS.map(([, column]) => column), ...MATCH_KEY_COLUMNS];
   ctes.push(`lead AS (
-      INSERT INTO leads (id, account_id, ${columns.join(', ')}, first_touch_due_at, first_touch_rotation_id)
+      INSERT INTO leads (id, account_id, ${columns.join(', ')}, first_touch_due_at, first_touch_rotation_id, email_fenced, phone_fenced)
       SELECT id, :accountId::bigint, ${columns.map((c) => (c === 'assigned_to' ? 'assignee' : c)).join(', ')},
-             ${firstTouchDue('first_touch_seconds', 'assignee')}, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END
+             ${firstTouchDue('first_touch_seconds', 'assignee')}, CASE WHEN first_touch_seconds IS NOT NULL AND assignee IS NOT NULL THEN first_touch_rotation_id END,
+             fenced AND email_key IS NOT NULL, fenced AND phone_key IS NOT NULL
         FROM slots
       RETURNING ${LEAD_COLUMNS})`);
   const data =
@@ -378,8 +380,18 @@ export interface TouchFlags {
 }
 
 /**
+ * A lead's fence of one match key after a change (migrations/1764279100000-LeadRejectFence.js): kept only while
+ * the key stays and the lead was live, so no change ever meets the fence's unique index (duplicates are judged at
+ * create only): a new key, or an archived lead changed (unarchived), fences nothing.
+ */
+const fenceKept = (key: 'email' | 'phone', newKey: string | null) =>
+  `${key}_fenced = ${key}_fenced AND NOT archived${newKey === null ? '' : ` AND ${key}_key IS NOT DISTINCT FROM ${newKey}`}`;
+const changedKey = (column: string) => `CASE WHEN :changes::jsonb ? '${column}' THEN :changes::jsonb ->> '${column}' ELSE ${column} END`;
+
+/**
  * Sets the input columns (and match keys, merged_into_id) named in `:changes` (a JSON object by column name;
- * JSON null clears) and leaves the others as they are: one statement whatever the PATCH carries.
+ * JSON null clears) and leaves the others as they are: one statement whatever the PATCH carries. A key that
+ * changes (or an unarchive) clears its fence.
  */
 export const UPDATE_LEAD = defineQuery<{ accountId: string; id: number; changes: string } & TouchFlags, LeadRow>(
   'leads/update',
@@ -389,13 +401,15 @@ export const UPDATE_LEAD = defineQuery<{ accountId: string; id: number; changes:
        .join(',\n     ')},
      first_touched_at = CASE WHEN :touch::boolean AND first_touch_due_at IS NOT NULL THEN now() ELSE first_touched_at END,
      first_touch_due_at = CASE WHEN :touch::boolean OR :stopTimer::boolean THEN NULL ELSE first_touch_due_at END,
+     ${fenceKept('email', changedKey('email_key'))}, ${fenceKept('phone', changedKey('phone_key'))},
      updated_at = now()
    WHERE account_id = :accountId AND id = :id RETURNING ${LEAD_COLUMNS}`,
 );
 
+/** Archive or unarchive; an unarchived lead fences nothing (its fences go). */
 export const SET_ARCHIVED = defineQuery<{ accountId: string; id: number; archived: boolean } & TouchFlags, LeadRow>(
   'leads/set-archived',
-  `UPDATE leads SET archived = :archived,
+  `UPDATE leads SET archived = :archived, ${fenceKept('email', null)}, ${fenceKept('phone', null)},
      first_touched_at = CASE WHEN :touch::boolean AND first_touch_due_at IS NOT NULL THEN now() ELSE first_touched_at END,
      first_touch_due_at = CASE WHEN :touch::boolean OR :stopTimer::boolean THEN NULL ELSE first_touch_due_at END,
      updated_at = now() WHERE account_id = :accountId AND id = :id RETURNING ${LEAD_COLUMNS}`,

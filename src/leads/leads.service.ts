@@ -13,7 +13,7 @@ import { IdempotencyService, type StoredResponse } from './idempotency.service';
 import { INPUT_COLUMNS, type LeadValues } from './lead-columns';
 import { KeyedBatcher } from './keyed-batcher';
 import { LeadCreatePaths } from './lead-create-paths';
-import { insertLeads, MAX_LEADS_PER_STATEMENT, UnexpectedInsertResult, type InsertGuard, type LeadToInsert } from './lead-insert';
+import { insertLeads, isFenceViolation, MAX_LEADS_PER_STATEMENT, UnexpectedInsertResult, type InsertGuard, type LeadToInsert } from './lead-insert';
 import { checkLeadRules } from './lead-rules';
 import { LeadBatchService, type BatchOptions, type DuplicateSettings } from './lead-batch.service';
 import { matchKeysOf, type MatchKeys } from './match-keys';
@@ -57,10 +57,12 @@ export class LeadsService {
    *   statement, the last before COMMIT, so the rotation's row lock is held only that long) → [stored answer].
    * Duplicates (API.md section 11): the one-statement way is taken under `allow` and `reject` (the policy and
    * the default country this process knows, which the statement verifies); under `reject` it writes only a
-   * lead it sees no duplicate of, and the deferred trigger `leads_reject_duplicates` re-checks at COMMIT under
-   * the match keys' locks (SQLSTATE LDDUP: nothing written, the checked way answers). The checked way reads the
-   * account's settings; under `reject` it locks the keys and reads the matches after rules 1-5; under
-   * `assign_to_owner` it hands the lead to LeadBatchService as a batch of one.
+   * lead it sees no duplicate of, and the lead fences its match keys: a concurrent create of the same key under
+   * `reject` that committed first makes the insert fail on a fence index (FENCE_INDEXES, 23505: nothing written,
+   * the checked way answers). The checked way reads the account's settings; under `reject` it locks the keys,
+   * reads the matches after rules 1-5 and fences the keys too (a fence violation there, from a one-statement
+   * create that committed between its read and its insert, runs its transaction again: runBatchTransaction);
+   * under `assign_to_owner` it hands the lead to LeadBatchService as a batch of one.
    * A rotation whose row stays locked by others past ROTATION_LOCK_TIMEOUT_MS answers 503 with Retry-After.
    */
   async create(ctx: AccountContext, input: LeadInputDto, options: CreateLeadOptions, idempotency: IdempotentRequest | null): Promise<CreateLeadResult> {
@@ -114,13 +116,13 @@ export class LeadsService {
     const settings = this.batches.cachedSettings(ctx.accountId);
     const policy = options.onDuplicate ?? settings?.policy ?? 'allow';
     if (policy === 'assign_to_owner') return null;
-    // reject: the statement writes only a lead it sees no duplicate of, and the deferred trigger re-checks at COMMIT
+    // reject: the statement writes only a lead it sees no duplicate of, and the lead fences its keys
     const rejectDuplicates = policy === 'reject';
     const expected = options.onDuplicate === undefined ? policy : null;
     const hasPhone = typeof values.phone === 'string' && /\d/.test(values.phone);
     if (hasPhone && !settings) return null;
     const country = hasPhone ? settings!.country : null;
-    const lead: LeadToInsert = { values, actor: ctx, keys: matchKeysOf(values, country ?? 'US') };
+    const lead: LeadToInsert = { values, actor: ctx, keys: matchKeysOf(values, country ?? 'US'), fenced: rejectDuplicates };
     const shared = { teamId, leadSourceId, skip, country, policy: expected, rejectDuplicates };
     const assignee = values.assignedTo as string | null;
     if (assignee !== null) return this.insertAlone(ctx.accountId, lead, null, { ...shared, assignee, candidatesText: null });
@@ -130,7 +132,7 @@ export class LeadsService {
     const alone = () => this.insertAlone(ctx.accountId, lead, learnt.plan, { ...shared, assignee: null, candidatesText: learnt.candidatesText }, learnt);
     if ((!learnt.plan && !learnt.stateful) || teamId === null) return alone();
     // a batch shares its team, source, skip and settings, so one guard checks rules 1-4 (and the settings) for all
-    // its leads; under reject, two leads of one batch with the same key fail the trigger at COMMIT (LDDUP), and
+    // its leads; under reject, two leads of one batch with the same key fail on the fence index (23505), and
     // each lead of the batch then takes the checked way, which judges them one after the other
     return this.teamBatches.run(`${planKey}\0${leadSourceId ?? ''}\0${skip}\0${country ?? ''}\0${expected ?? ''}`, lead, alone, (leads) =>
       this.insertTogether(ctx.accountId, planKey, leads, { ...shared, teamId }),
@@ -182,8 +184,9 @@ export class LeadsService {
       const decided = !plan && learnt?.none && guard.assignee === null ? explainedOnly(learnt.none, leads.length) : null;
       return await insertLeads(this.dataSource, accountId, leads, decided ? null : plan, guard, this.assignment.lockTimeout, decided);
     } catch (error) {
-      // a concurrent create of the same key committed first: nothing was written; the checked way answers the 409
-      if (sqlState(error) === DUPLICATE_AT_COMMIT) return null;
+      // a concurrent create of the same key under reject committed first (its fence), or a deadlock with one (two
+      // batches inserting two keys in opposite orders): the statement wrote nothing; the checked way answers
+      if (isFenceViolation(error) || sqlState(error) === DEADLOCK_DETECTED) return null;
       if (error instanceof UnexpectedInsertResult || mayHaveCommitted(error)) throw LeadErrors.outcomeUnknown();
       throw error;
     }
@@ -220,15 +223,16 @@ export class LeadsService {
     values: LeadValues,
     options: CreateLeadOptions,
     settings: DuplicateSettings,
-    afterRules?: (keys: MatchKeys) => Promise<void>,
+    refuseDuplicates?: (keys: MatchKeys) => Promise<void>,
   ): Promise<LeadDto> {
     const teamAndSource = { teamId: input.teamId ?? null, leadSourceId: input.leadSourceId ?? null };
     const assignedTo = values.assignedTo as string | null;
-    const lead: LeadToInsert = { values, actor: ctx, keys: matchKeysOf(values, settings.country) };
+    // reject (`refuseDuplicates`): a lead with no duplicate fences its keys, as the one-statement way's do
+    const lead: LeadToInsert = { values, actor: ctx, keys: matchKeysOf(values, settings.country), fenced: refuseDuplicates !== undefined };
     const lockTimeout = this.assignment.lockTimeout;
     // rules 1-5 and, when the lead needs an assignee, the rotations that may serve it: one round trip
     const candidates = await checkLeadRules(m, ctx.accountId, { teamAndSource, assignedTo }, options.skipTeamAndSourceRequirement, assignedTo === null);
-    if (afterRules) await afterRules(lead.keys!);
+    if (refuseDuplicates) await refuseDuplicates(lead.keys!);
     if (assignedTo !== null) return (await insertLeads(m, ctx.accountId, [lead], null, null, lockTimeout))![0];
 
     let routing = this.assignment.planFrom(candidates.rows);
@@ -284,8 +288,8 @@ const MAX_DECIDED_ATTEMPTS = 3;
 
 /** SQLSTATE of a lock wait that ran past `lock_timeout`. */
 const LOCK_NOT_AVAILABLE = '55P03';
-/** SQLSTATE of the deferred trigger `leads_reject_duplicates` (migrations/1764270300001-LeadRejectDuplicates.js). */
-const DUPLICATE_AT_COMMIT = 'LDDUP';
+/** SQLSTATE of a deadlock PostgreSQL broke by aborting this statement. */
+const DEADLOCK_DETECTED = '40P01';
 
 /**
  * Approximate bytes of plans a process keeps (see PlanCache): a plan of a 100-member rotation of weight 100
