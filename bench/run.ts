@@ -77,7 +77,11 @@ function cpuMsOf(pid: number): number {
 
 /** CPU ms of the server process and of each backend connected to its database (this machine's PostgreSQL only). */
 async function cpuSnapshot(server: Server): Promise<{ server: number; backends: Map<number, number> }> {
-  const pids = await admin(async (c) => (await c.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [server.database])).rows.map((r) => r.pid as number));
+  // Not the bench's own connection sampling the outbox lag (BENCH_WEBHOOKS): its queries are not the server's work
+  const pids = await admin(
+    async (c) =>
+      (await c.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name IS DISTINCT FROM $2`, [server.database, SAMPLER_APPLICATION])).rows.map((r) => r.pid as number),
+  );
   return { server: cpuMsOf(server.pid), backends: new Map(pids.map((pid) => [pid, cpuMsOf(pid)])) };
 }
 
@@ -367,6 +371,9 @@ async function importBench(base: string, pid: number) {
  * (due, in flight, waiting for a retry); `drain` waits for the outbox to empty (after each app round, so the
  * baseline's rounds do not share the machine with the app's backlog).
  */
+/** The application_name of the bench's lag-sampling connection, whose CPU is not counted as the app's. */
+const SAMPLER_APPLICATION = 'lead-desk-bench-sampler';
+
 async function startWebhookBench(base: string, targets: Target[], appDb: string) {
   const { createServer } = await import('node:http');
   let received = 0;
@@ -381,7 +388,7 @@ async function startWebhookBench(base: string, targets: Target[], appDb: string)
   const hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
   const accounts = new Map(targets.map((t) => [t.accountId, t.token]));
   for (const [accountId, token] of accounts) await api(base, token, 'POST', '/webhooks', accountId, { url: hookUrl, events: ['*'] });
-  const db = new Client({ connectionString: url(appDb) });
+  const db = new Client({ connectionString: url(appDb), application_name: SAMPLER_APPLICATION });
   await db.connect();
   const lagSql = `SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS lag FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at IS NOT NULL`;
   // What the oldest undelivered delivery is doing when sampled: waiting to be claimed (due), in flight (claimed),
