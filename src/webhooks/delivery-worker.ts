@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { preparedRows, sqlRows } from '../database/sql';
+import { sqlRows } from '../database/sql';
 import { runTransaction } from '../database/transaction';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -103,7 +103,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     try {
       const room = this.concurrency - this.inFlight.size;
       if (room > 0) {
-        const claimed = await preparedRows(this.dataSource, CLAIM, { limit: room, leaseMs: LEASE_MS });
+        // Planned on every call, not prepared: a generic plan made while the tables were small joins the claimed rows
+        // to events by a hash of all events (a scan per claim once they are many)
+        const claimed = await sqlRows(this.dataSource, CLAIM, { limit: room, leaseMs: LEASE_MS });
         more = claimed.length === room;
         for (const row of claimed) this.start(row);
       }
@@ -174,7 +176,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     while (this.delivered.length > 0) {
       const batch = this.delivered.splice(0, 200);
       try {
-        await preparedRows(this.dataSource, FINISH_DELIVERED, { results: JSON.stringify(batch.map((b) => b.result)) });
+        // Not prepared either: a generic plan may hash every pending delivery against the batch
+        await sqlRows(this.dataSource, FINISH_DELIVERED, { results: JSON.stringify(batch.map((b) => b.result)) });
         for (const b of batch) b.recorded();
       } catch (error) {
         for (const b of batch) b.failed(error);
