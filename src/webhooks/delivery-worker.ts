@@ -14,6 +14,8 @@ import { CLAIM, DROP_CLAIMED, ENDPOINT_FAILED, FINISH, FINISH_DELIVERED, PARK_CL
 
 /** A claim's lease: past the attempt's own timeout, so a live attempt always ends before another may start. */
 export const LEASE_MS = ATTEMPT_TIMEOUT_MS + 15_000;
+/** After a claim that found deliveries (but fewer than it had room for), the next one is this soon. */
+const BUSY_POLL_MS = 50;
 /** After a claim failed (the database unreachable), the next one waits this long. */
 const RETRY_CLAIM_AFTER_MS = 5000;
 /** An endpoint whose every attempt failed this long is disabled (API.md 10). */
@@ -99,6 +101,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
 
   private async poll(): Promise<void> {
     let more = false;
+    let found = false;
     let failed = false;
     try {
       const room = this.concurrency - this.inFlight.size;
@@ -107,6 +110,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
         // to events by a hash of all events (a scan per claim once they are many)
         const claimed = await sqlRows(this.dataSource, CLAIM, { limit: room, leaseMs: LEASE_MS });
         more = claimed.length === room;
+        found = claimed.length > 0;
         for (const row of claimed) this.start(row);
       }
     } catch (error) {
@@ -115,7 +119,10 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       failed = true;
     } finally {
       // After a failure (the database unreachable), a pause: no log line and no attempt every poll
-      this.schedule(failed ? Math.max(RETRY_CLAIM_AFTER_MS, this.config.webhooks.pollMs) : more ? 0 : this.config.webhooks.pollMs);
+      // While events keep coming (this claim found some), the next look is sooner than the idle poll: what a
+      // full poll interval would let wait is most of the outbox lag under load
+      const next = more ? 0 : found ? Math.min(BUSY_POLL_MS, this.config.webhooks.pollMs) : this.config.webhooks.pollMs;
+      this.schedule(failed ? Math.max(RETRY_CLAIM_AFTER_MS, this.config.webhooks.pollMs) : next);
     }
   }
 
