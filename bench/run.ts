@@ -77,7 +77,11 @@ function cpuMsOf(pid: number): number {
 
 /** CPU ms of the server process and of each backend connected to its database (this machine's PostgreSQL only). */
 async function cpuSnapshot(server: Server): Promise<{ server: number; backends: Map<number, number> }> {
-  const pids = await admin(async (c) => (await c.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [server.database])).rows.map((r) => r.pid as number));
+  // Not the bench's own connection sampling the outbox lag (BENCH_WEBHOOKS): its queries are not the server's work
+  const pids = await admin(
+    async (c) =>
+      (await c.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name IS DISTINCT FROM $2`, [server.database, SAMPLER_APPLICATION])).rows.map((r) => r.pid as number),
+  );
   return { server: cpuMsOf(server.pid), backends: new Map(pids.map((pid) => [pid, cpuMsOf(pid)])) };
 }
 
@@ -256,6 +260,7 @@ async function main(): Promise<void> {
     const servers = { app: { base: app.base, pid: app.child.pid!, database: appDb }, raw: { base: raw.base, pid: raw.child.pid!, database: baseDb } };
     await load(servers.app, scenarios.spread.app, false, 3);
     await load(servers.raw, scenarios.spread.raw, true, 3);
+    if (hooks) await hooks.drain();
 
     const runs: Record<string, Figures[]> = {};
     let peakRss = 0;
@@ -264,8 +269,13 @@ async function main(): Promise<void> {
       for (const [name, s] of Object.entries(scenarios)) {
         const order = round % 2 === 0 ? (['raw', 'app'] as const) : (['app', 'raw'] as const);
         for (const who of order) {
+          if (hooks) hooks.sampling = who === 'app';
           const figures = await load(servers[who], s[who], who === 'raw', DURATION);
+          if (hooks) hooks.sampling = false;
           (runs[`${name}/${who}`] ??= []).push(figures);
+          // The app's undelivered backlog is delivered before the next round, not during the baseline's (where it
+          // would slow the baseline down and flatter the ratio); the time it takes is reported with the lag
+          if (who === 'app' && hooks) await hooks.drain();
           console.log(`round ${round + 1} ${name.padEnd(11)} ${who.padEnd(3)} ${figures.rps.toFixed(0).padStart(5)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms  non-2xx ${figures.non2xx}  CPU/req ${cpuText(figures)}`);
         }
       }
@@ -357,8 +367,13 @@ async function importBench(base: string, pid: number) {
 
 /**
  * BENCH_WEBHOOKS: a local receiver answering 200 and one endpoint (every event) per bench account; samples the outbox
- * lag (oldest pending, not parked delivery) every 250 ms until `finish`, which waits for the outbox to drain.
+ * lag (oldest pending, not parked delivery) every 250 ms during the app's rounds, and what that delivery is doing
+ * (due, in flight, waiting for a retry); `drain` waits for the outbox to empty (after each app round, so the
+ * baseline's rounds do not share the machine with the app's backlog).
  */
+/** The application_name of the bench's lag-sampling connection, whose CPU is not counted as the app's. */
+const SAMPLER_APPLICATION = 'lead-desk-bench-sampler';
+
 async function startWebhookBench(base: string, targets: Target[], appDb: string) {
   const { createServer } = await import('node:http');
   let received = 0;
@@ -373,24 +388,55 @@ async function startWebhookBench(base: string, targets: Target[], appDb: string)
   const hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
   const accounts = new Map(targets.map((t) => [t.accountId, t.token]));
   for (const [accountId, token] of accounts) await api(base, token, 'POST', '/webhooks', accountId, { url: hookUrl, events: ['*'] });
-  const db = new Client({ connectionString: url(appDb) });
+  const db = new Client({ connectionString: url(appDb), application_name: SAMPLER_APPLICATION });
   await db.connect();
   const lagSql = `SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS lag FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at IS NOT NULL`;
+  // What the oldest undelivered delivery is doing when sampled: waiting to be claimed (due), in flight (claimed),
+  // or waiting for a retry after a failed attempt (with that attempt's error): where the lag comes from
+  const oldestSql = `SELECT CASE WHEN locked_until > now() THEN 'in flight' WHEN next_attempt_at <= now() THEN 'due' ELSE 'retry: ' || coalesce(last_error, '?') END AS state
+                       FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at IS NOT NULL ORDER BY created_at LIMIT 1`;
   const lags: number[] = [];
-  const sampler = setInterval(() => void db.query(lagSql).then((r) => lags.push(r.rows[0].lag), () => undefined), 250);
-  return {
-    async finish() {
-      clearInterval(sampler);
+  let drainMs = 0;
+  const oldest = new Map<string, number>();
+  const sample = async () => {
+    if (!hooks.sampling) return;
+    lags.push((await db.query(lagSql)).rows[0].lag);
+    const state: string | undefined = (await db.query(oldestSql)).rows[0]?.state;
+    if (state) oldest.set(state, (oldest.get(state) ?? 0) + 1);
+  };
+  const sampler = setInterval(() => void sample().catch(() => undefined), 250);
+  const hooks = {
+    /** Lag is sampled only while set: during the app's rounds (at the bench's rate), not the baseline's or a drain */
+    sampling: false,
+    /** Waits until nothing is left to deliver (at most 2 minutes); adds the wait to the drain time. */
+    async drain() {
       const started = Date.now();
       while ((await db.query(lagSql)).rows[0].lag > 0 && Date.now() - started < 120_000) await sleep(100);
-      const drainMs = Date.now() - started;
+      drainMs += Date.now() - started;
+    },
+    async finish() {
+      clearInterval(sampler);
+      await this.drain();
+      const attempts = (await db.query(`SELECT attempts, count(*)::integer AS n FROM webhook_deliveries GROUP BY attempts ORDER BY attempts`)).rows;
       await db.end();
       receiver.close();
       const sorted = [...lags].sort((a, b) => a - b);
       const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-      return { endpoints: accounts.size, received, lagP50S: at(0.5), lagP99S: at(0.99), lagMaxS: sorted.at(-1) ?? 0, drainMs };
+      return {
+        endpoints: accounts.size,
+        received,
+        lagP50S: at(0.5),
+        lagP99S: at(0.99),
+        lagMaxS: sorted.at(-1) ?? 0,
+        drainMs,
+        /** deliveries by attempts made */
+        attempts: Object.fromEntries(attempts.map((r) => [r.attempts, r.n])),
+        /** samples by what the oldest undelivered delivery was doing */
+        oldest: Object.fromEntries(oldest),
+      };
     },
   };
+  return hooks;
 }
 
 /** GET /leads on one account holding LIST_LEADS leads, bulk-loaded by SQL. */
@@ -465,7 +511,8 @@ function printSummary(s: Record<string, any>): void {
   if (s.import) console.log(`POST /leads/import ${s.import.rows} rows: ${s.import.ms} ms, ${s.import.created} created; server RSS ${s.import.rssBeforeMb} MB before, peak ${s.import.rssPeakMb} MB`);
   if (s.webhooks) {
     const w = s.webhooks;
-    console.log(`webhooks: ${w.received} deliveries received; outbox lag (oldest undelivered) p50 ${w.lagP50S.toFixed(2)} s, p99 ${w.lagP99S.toFixed(2)} s, max ${w.lagMaxS.toFixed(2)} s; drained ${w.drainMs} ms after the last round`);
+    console.log(`webhooks: ${w.received} deliveries received; outbox lag (oldest undelivered) p50 ${w.lagP50S.toFixed(2)} s, p99 ${w.lagP99S.toFixed(2)} s, max ${w.lagMaxS.toFixed(2)} s; drained ${w.drainMs} ms after the app's rounds in all`);
+    console.log(`webhooks: deliveries by attempts ${JSON.stringify(w.attempts)}; the oldest undelivered one was, by samples: ${JSON.stringify(w.oldest)}`);
   }
   console.log(`start-up to ready: ${s.startupMs} ms; peak RSS under load: ${s.peakRssMb} MB`);
 }

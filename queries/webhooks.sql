@@ -13,16 +13,22 @@ WITH due AS (
              next_attempt_at = now() + $2 * interval '1 millisecond'
         FROM due WHERE d.account_id = due.account_id AND d.id = due.id
       RETURNING d.account_id, d.id, d.endpoint_id, d.event_id, d.attempts)
-  SELECT c.account_id, c.id, c.endpoint_id, c.attempts, w.enabled, w.url, w.secret,
+  SELECT c.account_id, c.id, c.endpoint_id, c.attempts, w.id IS NULL AS endpoint_gone, coalesce(w.enabled, false) AS enabled, w.url, w.secret,
          CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret END AS previous_secret,
-         e.public_id AS event_public_id, e.type AS event_type, e.data AS event_data,
+         e.public_id AS event_public_id, e.type AS event_type, e.data::text AS event_data,
          to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS event_created_at
     FROM claimed c
-    JOIN webhook_endpoints w ON w.account_id = c.account_id AND w.id = c.endpoint_id
     JOIN events e ON e.account_id = c.account_id AND e.id = c.event_id
+    LEFT JOIN webhook_endpoints w ON w.account_id = c.account_id AND w.id = c.endpoint_id
+
+-- webhooks/delete-endpoint-deliveries
+DELETE FROM webhook_deliveries WHERE account_id = $1 AND endpoint_id = $2
 
 -- webhooks/delivery-exists
 SELECT id FROM webhook_deliveries WHERE account_id = $1 AND endpoint_id = $2 AND id = $3::bigint
+
+-- webhooks/drop-claimed
+DELETE FROM webhook_deliveries WHERE account_id = $1 AND id = $2::bigint AND attempts = $3::integer AND status = 'pending'
 
 -- webhooks/emit
 WITH emitted AS (

@@ -420,6 +420,27 @@ describe('events and webhooks', () => {
       expect(JSON.stringify(audit.body.data)).not.toContain(rotated.body.secret.slice(6));
     });
 
+    it('deleting an endpoint deletes its deliveries; one its fan-out wrote as it was deleted is dropped by the worker, never attempted', async () => {
+      const account = await createAccount(t);
+      const r = await receiver({ answer: () => 500 });
+      const { id } = await createEndpoint(account, r);
+      await createLead(account.owner.api);
+      await r.waitFor(() => r.deliveries.length === 1);
+      const db = dataSourceOf(t);
+      const deliveries = async () => (await db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE account_id = $1 AND endpoint_id = $2`, [account.id, id]))[0].n;
+      expect(await deliveries()).toBe(1);
+      expect((await account.owner.api.delete(`/webhooks/${id}`)).status).toBe(204);
+      expect(await deliveries()).toBe(0);
+      // A lead insert that read the endpoint before the deletion committed writes its delivery after it
+      const received = r.deliveries.length;
+      await db.query(
+        `INSERT INTO webhook_deliveries (account_id, endpoint_id, event_id, next_attempt_at) SELECT account_id, $2, id, now() FROM events WHERE account_id = $1 ORDER BY id LIMIT 1`,
+        [account.id, id],
+      );
+      await until(async () => (await deliveries()) === 0, 'the orphan delivery dropped');
+      expect(r.deliveries).toHaveLength(received);
+    });
+
     it('lists deliveries newest first, page by page', async () => {
       const account = await createAccount(t);
       const r = await receiver();

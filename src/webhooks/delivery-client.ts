@@ -1,4 +1,4 @@
-import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type Agent as HttpAgent, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import { checkLiteral, DestinationNotAllowed, guardedLookup, urlProblem, type DestinationPolicy } from './destination-guard';
 
@@ -66,40 +66,60 @@ export function postEvent(
     };
     const https = url.protocol === 'https:';
     const send = https ? httpsRequest : httpRequest;
-    const req = send(
-      url,
-      {
-        method: 'POST',
-        agent: agents ? (https ? agents.https : agents.http) : false,
-        lookup: guardedLookup(policy),
-        headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'LeadDesk-Webhooks/1' },
-      },
-      (res: IncomingMessage) => {
-        const status = res.statusCode ?? 0;
-        const chunks: Buffer[] = [];
-        let kept = 0;
-        const done = () => {
-          const text = Buffer.concat(chunks).toString('utf8').replace(/\u0000/g, '');
-          if (status >= 200 && status < 300) settle(outcome('delivered', status, null, text));
-          else settle(outcome(status === 410 ? 'gone' : 'http_error', status, `HTTP ${status}`, text));
-        };
-        res.on('data', (chunk: Buffer) => {
-          if (kept < KEPT_BODY_BYTES) {
-            const part = chunk.subarray(0, KEPT_BODY_BYTES - kept);
-            chunks.push(part);
-            kept += part.length;
-          }
-          // Enough kept: the rest is not read (the status decided the outcome).
-          if (kept >= KEPT_BODY_BYTES) {
-            done();
-            res.destroy();
-          }
-        });
-        res.on('end', done);
-        res.on('error', done);
-        res.on('close', done);
-      },
-    );
+    let req: ClientRequest;
+    let resent = false;
+    let answered = false;
+    const sendRequest = () => {
+      req = send(
+        url,
+        {
+          method: 'POST',
+          agent: agents ? (https ? agents.https : agents.http) : false,
+          lookup: guardedLookup(policy),
+          headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'LeadDesk-Webhooks/1' },
+        },
+        (res: IncomingMessage) => {
+          answered = true;
+          const status = res.statusCode ?? 0;
+          const chunks: Buffer[] = [];
+          let kept = 0;
+          const done = () => {
+            const text = Buffer.concat(chunks).toString('utf8').replace(/\u0000/g, '');
+            if (status >= 200 && status < 300) settle(outcome('delivered', status, null, text));
+            else settle(outcome(status === 410 ? 'gone' : 'http_error', status, `HTTP ${status}`, text));
+          };
+          res.on('data', (chunk: Buffer) => {
+            if (kept < KEPT_BODY_BYTES) {
+              const part = chunk.subarray(0, KEPT_BODY_BYTES - kept);
+              chunks.push(part);
+              kept += part.length;
+            }
+            // Enough kept: the rest is not read (the status decided the outcome).
+            if (kept >= KEPT_BODY_BYTES) {
+              done();
+              res.destroy();
+            }
+          });
+          res.on('end', done);
+          res.on('error', done);
+          res.on('close', done);
+        },
+      );
+      const sent = req;
+      sent.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive connection the receiver had closed meanwhile (its idle timeout raced our reuse): sent again
+        // once, on a new connection (checked by the guarded lookup as any), as Node's documentation advises; not a
+        // failed attempt waiting 5 s for its retry. A receiver may see the event twice (at least once).
+        if (!resent && !settled && !answered && sent.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
+          resent = true;
+          sendRequest();
+          return;
+        }
+        if (error instanceof DestinationNotAllowed) return settle(outcome('destination_not_allowed', null, 'destination not allowed'));
+        settle(outcome('network_error', null, error.code ? `${error.code}: ${error.message}` : error.message));
+      });
+      sent.end(body);
+    };
     const timer = setTimeout(() => {
       settle(outcome('timeout', null, `no answer within ${timeoutMs / 1000} s`));
       req.destroy();
@@ -109,10 +129,6 @@ export function postEvent(
       req.destroy();
     };
     signal.addEventListener('abort', onAbort);
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      if (error instanceof DestinationNotAllowed) return settle(outcome('destination_not_allowed', null, 'destination not allowed'));
-      settle(outcome('network_error', null, error.code ? `${error.code}: ${error.message}` : error.message));
-    });
-    req.end(body);
+    sendRequest();
   });
 }

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 
 /** `whsec_` + base64 of 32 random bytes (API.md 10: at least 24), the Standard Webhooks secret format. */
 export function newWebhookSecret(): string {
@@ -11,7 +11,18 @@ export function newWebhookSecret(): string {
  */
 export function signatureHeader(secrets: string[], id: string, timestamp: number, body: string): string {
   const content = `${id}.${timestamp}.${body}`;
-  return secrets
-    .map((secret) => `v1,${createHmac('sha256', Buffer.from(secret.replace(/^whsec_/, ''), 'base64')).update(content).digest('base64')}`)
-    .join(' ');
+  return secrets.map((secret) => `v1,${createHmac('sha256', signingKey(secret)).update(content).digest('base64')}`).join(' ');
+}
+
+/** Signing keys by secret, decoded once (a process signs with few secrets, thousands of times a second). */
+const signingKeys = new Map<string, KeyObject>();
+const MAX_SIGNING_KEYS = 1000;
+
+function signingKey(secret: string): KeyObject {
+  let key = signingKeys.get(secret);
+  if (!key) {
+    if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear();
+    signingKeys.set(secret, (key = createSecretKey(Buffer.from(secret.replace(/^whsec_/, ''), 'base64'))));
+  }
+  return key;
 }

@@ -1,21 +1,18 @@
-import { Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
-import { AccountEntity } from '../accounts/account.entity';
-import { EventEntity } from './event.entity';
-import { WebhookEndpointEntity } from './webhook-endpoint.entity';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 /**
  * One event to one endpoint (migration Webhooks1764270200000): written with the event for every endpoint enabled
  * and subscribed at that moment, claimed by a delivery worker for an attempt (`lockedUntil`: the claim's lease).
+ * No foreign keys (migration LighterWebhookDeliveries1764279200000): each was a check and a row lock per delivery
+ * written; deleting an endpoint deletes its deliveries in its own statement, and the worker drops one claimed
+ * without endpoint.
  */
 @Entity('webhook_deliveries')
 @Unique('webhook_deliveries_endpoint_event_key', ['accountId', 'endpointId', 'eventId'])
-@ForeignKey(() => WebhookEndpointEntity, ['accountId', 'endpointId'], ['accountId', 'id'], { name: 'webhook_deliveries_endpoint_fkey', onDelete: 'CASCADE' })
-@ForeignKey(() => EventEntity, ['accountId', 'eventId'], ['accountId', 'id'], { name: 'webhook_deliveries_event_fkey', onDelete: 'CASCADE' })
 // Partial: `(next_attempt_at) WHERE status = 'pending'` (the migration creates it)
 @Index('webhook_deliveries_due_idx', { synchronize: false })
 export class WebhookDeliveryEntity {
   @PrimaryColumn({ name: 'account_id', type: 'bigint', primaryKeyConstraintName: 'webhook_deliveries_pkey' })
-  @ForeignKey(() => AccountEntity, { name: 'webhook_deliveries_account_id_fkey' })
   accountId: string;
 
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'BY DEFAULT', primaryKeyConstraintName: 'webhook_deliveries_pkey' })

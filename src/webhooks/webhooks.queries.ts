@@ -69,6 +69,15 @@ export const EMIT_TEST = defineQuery<{ accountId: string; endpointId: string; da
 // ---------------------------------------------------------------------------------------------------------
 // Endpoints
 
+/**
+ * DELETE /webhooks/{id}: the endpoint's deliveries go with it (no foreign key cascades them: migration
+ * LighterWebhookDeliveries1764279200000), in the deletion's transaction.
+ */
+export const DELETE_ENDPOINT_DELIVERIES = defineQuery<{ accountId: string; endpointId: string }, never>(
+  'webhooks/delete-endpoint-deliveries',
+  `DELETE FROM webhook_deliveries WHERE account_id = :accountId AND endpoint_id = :endpointId`,
+);
+
 /** Disabling an endpoint parks its pending deliveries (no next attempt); enabling it makes them due now. */
 export const PARK_DELIVERIES = defineQuery<{ accountId: string; endpointId: string }, never>(
   'webhooks/park-deliveries',
@@ -165,6 +174,8 @@ export interface ClaimedRow {
   id: string;
   endpoint_id: string;
   attempts: number;
+  /** The endpoint was deleted after the delivery was written (its fan-out raced the deletion): url and secret are null */
+  endpoint_gone: boolean;
   enabled: boolean;
   url: string;
   secret: string;
@@ -172,7 +183,8 @@ export interface ClaimedRow {
   previous_secret: string | null;
   event_public_id: string;
   event_type: string;
-  event_data: Record<string, unknown>;
+  /** The event's `data` as JSON text (spliced into the body as is: not parsed and serialized again) */
+  event_data: string;
   /** ISO 8601, milliseconds, UTC */
   event_created_at: string;
 }
@@ -198,13 +210,13 @@ export const CLAIM = defineQuery<{ limit: number; leaseMs: number }, ClaimedRow>
              next_attempt_at = now() + :leaseMs * interval '1 millisecond'
         FROM due WHERE d.account_id = due.account_id AND d.id = due.id
       RETURNING d.account_id, d.id, d.endpoint_id, d.event_id, d.attempts)
-  SELECT c.account_id, c.id, c.endpoint_id, c.attempts, w.enabled, w.url, w.secret,
+  SELECT c.account_id, c.id, c.endpoint_id, c.attempts, w.id IS NULL AS endpoint_gone, coalesce(w.enabled, false) AS enabled, w.url, w.secret,
          CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret END AS previous_secret,
-         e.public_id AS event_public_id, e.type AS event_type, e.data AS event_data,
+         e.public_id AS event_public_id, e.type AS event_type, e.data::text AS event_data,
          to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS event_created_at
     FROM claimed c
-    JOIN webhook_endpoints w ON w.account_id = c.account_id AND w.id = c.endpoint_id
-    JOIN events e ON e.account_id = c.account_id AND e.id = c.event_id`,
+    JOIN events e ON e.account_id = c.account_id AND e.id = c.event_id
+    LEFT JOIN webhook_endpoints w ON w.account_id = c.account_id AND w.id = c.endpoint_id`,
 );
 
 export interface FinishParams {
@@ -288,6 +300,12 @@ export const RELEASE = defineQuery<{ accountId: string; id: string; attempt: num
   'webhooks/release',
   `UPDATE webhook_deliveries SET attempts = attempts - 1, locked_until = NULL, next_attempt_at = now()
     WHERE account_id = :accountId AND id = :id::bigint AND attempts = :attempt::integer AND status = 'pending'`,
+);
+
+/** A claimed delivery whose endpoint was deleted (its fan-out raced the deletion): deleted as the endpoint's others were. */
+export const DROP_CLAIMED = defineQuery<{ accountId: string; id: string; attempt: number }, never>(
+  'webhooks/drop-claimed',
+  `DELETE FROM webhook_deliveries WHERE account_id = :accountId AND id = :id::bigint AND attempts = :attempt::integer AND status = 'pending'`,
 );
 
 /** A claimed delivery of a disabled endpoint: parked, and the claim not counted. */

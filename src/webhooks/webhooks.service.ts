@@ -26,7 +26,7 @@ import {
 import { newWebhookSecret } from './signature';
 import { WebhookEndpointEntity } from './webhook-endpoint.entity';
 import { WebhookErrors } from './webhooks.errors';
-import { DELIVERY_EXISTS, EMIT_TEST, LIST_DELIVERIES, PARK_DELIVERIES, REPLAY, RETRY_DELIVERY, UNPARK_DELIVERIES } from './webhooks.queries';
+import { DELETE_ENDPOINT_DELIVERIES, DELIVERY_EXISTS, EMIT_TEST, LIST_DELIVERIES, PARK_DELIVERIES, REPLAY, RETRY_DELIVERY, UNPARK_DELIVERIES } from './webhooks.queries';
 
 const CURSOR_SCOPE = 'webhooks';
 const DELIVERIES_CURSOR_SCOPE = 'webhook-deliveries';
@@ -119,10 +119,14 @@ export class WebhooksService {
     });
   }
 
-  /** Deletes the endpoint and its deliveries (pending ones are never attempted). */
+  /**
+   * Deletes the endpoint and its deliveries (pending ones are never attempted). A lead insert fanning out to it at
+   * this moment may still write one: the worker that claims it drops it (DROP_CLAIMED).
+   */
   async remove(ctx: AccountContext, id: number): Promise<void> {
     await runTransaction(this.dataSource, async (m) => {
       const current = await this.lock(m, ctx.accountId, id);
+      await sqlRows(m, DELETE_ENDPOINT_DELIVERIES, { accountId: ctx.accountId, endpointId: current.id });
       await m.delete(WebhookEndpointEntity, { accountId: ctx.accountId, id: current.id });
       await this.audit.record(m, ctx.accountId, ctx, { event: 'webhook_deleted', entityType: 'webhook', entityId: current.id, data: { url: current.url, events: current.events } });
     });

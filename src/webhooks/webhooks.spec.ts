@@ -1,5 +1,9 @@
 import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { createServer, type AddressInfo } from 'node:net';
+import { postEvent } from './delivery-client';
 import { retryDelayMs } from './delivery-worker';
 import { addressAllowed } from './destination-guard';
 import { newWebhookSecret, signatureHeader } from './signature';
@@ -75,5 +79,36 @@ describe('destination addresses', () => {
   ])('%s allowed: %s', (address, allowed) => {
     expect(addressAllowed(address, { allowPrivate: false })).toBe(allowed);
     expect(addressAllowed(address, { allowPrivate: true })).toBe(true);
+  });
+});
+
+describe('delivery over kept-alive connections', () => {
+  it('a kept-alive connection the receiver closed meanwhile is not a failed attempt: the POST goes again on a new connection', async () => {
+    // Answers the first request of each connection (keep-alive), and closes the connection on the next one
+    // without an answer: what a receiver whose idle timeout races the reuse looks like.
+    let connections = 0;
+    const server = createServer((socket) => {
+      connections++;
+      let requests = 0;
+      socket.on('data', (chunk) => {
+        if (!chunk.toString('latin1').startsWith('POST')) return;
+        if (++requests > 1) return void socket.destroy();
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+    const policy = { allowHttp: true, allowPrivate: true };
+    try {
+      const post = () => postEvent(url, { 'webhook-id': 'evt_1' }, '{}', policy, new AbortController().signal, agents);
+      expect((await post()).result).toBe('delivered');
+      const again = await post();
+      expect(again).toMatchObject({ result: 'delivered', statusCode: 200 });
+      expect(connections).toBe(2);
+    } finally {
+      agents.http.destroy();
+      server.close();
+    }
   });
 });
