@@ -2,6 +2,7 @@ import { HttpException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { parse, type CsvError } from 'csv-parse';
 import { Readable } from 'node:stream';
+import pLimit from 'p-limit';
 import { DataSource } from 'typeorm';
 import type { AccountContext } from '../common/account-context';
 import { DomainError } from '../common/errors/domain-error';
@@ -27,11 +28,23 @@ const INTEGER_FIELDS = new Set<InputField>(['teamId', 'leadSourceId', 'numberOfE
 const BOOLEAN_FIELDS = new Set<InputField>(['interestedInSwitching', 'archived']);
 
 /**
+ * How many batches (bulk calls, chunks of an import) a process works on at once; the others wait their turn, in
+ * arrival order, before their leads are even validated. A batch is a few hundred milliseconds of this process's
+ * CPU and of the database's: two at once keep both busy (one validating while the other's statements run). More
+ * only hold more batches in memory at once (the heap is small: `--max-old-space-size=160`, and garbage collection
+ * grew with it) and keep each batch's rotations locked longer (behind another rotation's batch on the same CPUs), so that
+ * concurrent batches of one rotation waited past the lock timeout (503) where they now wait here for their turn.
+ */
+export const BATCHES_AT_ONCE = 2;
+
+/**
  * POST /leads/bulk and POST /leads/import: the leads go through LeadBatchService, in one transaction per batch
- * of at most 1000 (a bulk call is one batch; an import one per 1000 rows).
+ * of at most 1000 (a bulk call is one batch; an import one per 1000 rows), BATCHES_AT_ONCE batches at a time.
  */
 @Injectable()
 export class LeadBulkService {
+  private readonly turns = pLimit(BATCHES_AT_ONCE);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly batches: LeadBatchService,
@@ -89,9 +102,13 @@ export class LeadBulkService {
     );
   }
 
-  /** A batch of items whose indexes are given (positions in a bulk call, an import's row numbers). */
-  private async bulkOf(ctx: AccountContext, rows: { index: number; raw: unknown }[], options: BatchOptions, idempotency: IdempotentRequest | null): Promise<BulkCreateResult> {
-    const items = await toItems(rows);
+  /** A batch of items whose indexes are given (positions in a bulk call, an import's row numbers), in its turn. */
+  private bulkOf(ctx: AccountContext, rows: { index: number; raw: unknown }[], options: BatchOptions, idempotency: IdempotentRequest | null): Promise<BulkCreateResult> {
+    return this.turns(() => this.runBatch(ctx, rows, options, idempotency));
+  }
+
+  private async runBatch(ctx: AccountContext, rows: { index: number; raw: unknown }[], options: BatchOptions, idempotency: IdempotentRequest | null): Promise<BulkCreateResult> {
+    const items = toItems(rows);
     try {
       return await runBatchTransaction(this.dataSource, async (m) => {
         if (idempotency) {
@@ -116,13 +133,11 @@ export class LeadBulkService {
 /** SQLSTATE of a lock wait that ran past `lock_timeout`. */
 const LOCK_NOT_AVAILABLE = '55P03';
 
-async function toItems(rows: { index: number; raw: unknown }[]): Promise<BatchItem[]> {
-  return Promise.all(
-    rows.map(async ({ index, raw }): Promise<BatchItem> => {
-      const input = await toLeadInput(raw);
-      return input instanceof ValidationException ? { index, refused: input } : { index, input };
-    }),
-  );
+function toItems(rows: { index: number; raw: unknown }[]): BatchItem[] {
+  return rows.map(({ index, raw }): BatchItem => {
+    const input = toLeadInput(raw);
+    return input instanceof ValidationException ? { index, refused: input } : { index, input };
+  });
 }
 
 /** The answer of a batch: counts, and each lead's result in order. */
