@@ -15,6 +15,8 @@
 // Citus-ready: each unique index starts with account_id.
 /** @typedef {import('typeorm').QueryRunner} QueryRunner */
 
+const LeadRejectDuplicates = require('./1764270300001-LeadRejectDuplicates.js');
+
 module.exports = class LeadRejectFence1764279100000 {
   name = 'LeadRejectFence1764279100000';
 
@@ -32,24 +34,7 @@ module.exports = class LeadRejectFence1764279100000 {
     await q.query(`DROP INDEX leads_phone_fence_key`);
     await q.query(`DROP INDEX leads_email_fence_key`);
     await q.query(`ALTER TABLE leads DROP COLUMN phone_fenced, DROP COLUMN email_fenced`);
-    await q.query(`
-      CREATE FUNCTION leads_reject_duplicates() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.email_key IS NOT NULL THEN
-          PERFORM pg_advisory_xact_lock(hashtextextended(NEW.account_id || ':email:' || NEW.email_key, 0));
-        END IF;
-        IF NEW.phone_key IS NOT NULL THEN
-          PERFORM pg_advisory_xact_lock(hashtextextended(NEW.account_id || ':phone:' || NEW.phone_key, 0));
-        END IF;
-        IF EXISTS (SELECT 1 FROM leads WHERE account_id = NEW.account_id AND email_key = NEW.email_key AND NOT archived AND id <> NEW.id)
-           OR EXISTS (SELECT 1 FROM leads WHERE account_id = NEW.account_id AND phone_key = NEW.phone_key AND NOT archived AND id <> NEW.id) THEN
-          RAISE EXCEPTION 'a lead with the same email or phone already exists' USING ERRCODE = 'LDDUP';
-        END IF;
-        RETURN NULL;
-      END $$`);
-    await q.query(`
-      CREATE CONSTRAINT TRIGGER leads_reject_duplicates AFTER INSERT ON leads DEFERRABLE INITIALLY DEFERRED
-        FOR EACH ROW WHEN (current_setting('leaddesk.reject_duplicates', true) = 'on' AND NOT NEW.archived)
-        EXECUTE FUNCTION leads_reject_duplicates()`);
+    // the trigger and its function exactly as migration 1764270300001 made them
+    await new LeadRejectDuplicates().up(q);
   }
 };
