@@ -123,8 +123,8 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
       AND EXISTS (SELECT 1 FROM accounts WHERE id = $2::bigint
       AND ($8::text IS NULL OR default_country = $8::text)
       AND ($9::text IS NULL OR duplicate_policy = $9::text))
-      AND (NOT $10::boolean OR (NOT EXISTS (SELECT 1 FROM input i CROSS JOIN LATERAL (SELECT 1 FROM leads l WHERE l.account_id = $2::bigint AND l.email_key = i.email_key AND NOT l.archived LIMIT 1) d)
-        AND NOT EXISTS (SELECT 1 FROM input i CROSS JOIN LATERAL (SELECT 1 FROM leads l WHERE l.account_id = $2::bigint AND l.phone_key = i.phone_key AND NOT l.archived LIMIT 1) d))) AS pass),
+      AND (NOT $10::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.email_key = i.email_key AND NOT l.archived)
+        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.phone_key = i.phone_key AND NOT l.archived))) AS pass),
   turn AS (
       UPDATE rotations SET position = position + (SELECT count(*)::integer FROM input)
        WHERE account_id = $2::bigint AND id = $11::bigint AND active AND deleted_at IS NULL AND members_version = $12::integer
@@ -237,8 +237,8 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
       AND EXISTS (SELECT 1 FROM accounts WHERE id = $2::bigint
       AND ($8::text IS NULL OR default_country = $8::text)
       AND ($9::text IS NULL OR duplicate_policy = $9::text))
-      AND (NOT $10::boolean OR (NOT EXISTS (SELECT 1 FROM input i CROSS JOIN LATERAL (SELECT 1 FROM leads l WHERE l.account_id = $2::bigint AND l.email_key = i.email_key AND NOT l.archived LIMIT 1) d)
-        AND NOT EXISTS (SELECT 1 FROM input i CROSS JOIN LATERAL (SELECT 1 FROM leads l WHERE l.account_id = $2::bigint AND l.phone_key = i.phone_key AND NOT l.archived LIMIT 1) d))) AS pass),
+      AND (NOT $10::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.email_key = i.email_key AND NOT l.archived)
+        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.phone_key = i.phone_key AND NOT l.archived))) AS pass),
   turn AS (
       UPDATE rotations SET position = position + $11::integer, cap_counters = cap_counters || $12::jsonb
        WHERE account_id = $2::bigint AND id = $13::bigint AND active AND deleted_at IS NULL AND members_version = $14::integer
@@ -311,8 +311,8 @@ WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord integer, tea
       AND EXISTS (SELECT 1 FROM accounts WHERE id = $2::bigint
       AND ($8::text IS NULL OR default_country = $8::text)
       AND ($9::text IS NULL OR duplicate_policy = $9::text))
-      AND (NOT $10::boolean OR (NOT EXISTS (SELECT 1 FROM input i CROSS JOIN LATERAL (SELECT 1 FROM leads l WHERE l.account_id = $2::bigint AND l.email_key = i.email_key AND NOT l.archived LIMIT 1) d)
-        AND NOT EXISTS (SELECT 1 FROM input i CROSS JOIN LATERAL (SELECT 1 FROM leads l WHERE l.account_id = $2::bigint AND l.phone_key = i.phone_key AND NOT l.archived LIMIT 1) d))) AS pass),
+      AND (NOT $10::boolean OR (NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.email_key = i.email_key AND NOT l.archived)
+        AND NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = $2::bigint AND l.phone_key = i.phone_key AND NOT l.archived))) AS pass),
   slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($11::jsonb -> input.ord) ->> 'user' AS assignee, ($11::jsonb -> input.ord) AS how FROM input WHERE (SELECT pass FROM rules) ORDER BY ord),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id, email_fenced, phone_fenced)
@@ -508,8 +508,8 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
       AND EXISTS (SELECT 1 FROM accounts WHERE id = $39::bigint
       AND ($45::text IS NULL OR default_country = $45::text)
       AND ($46::text IS NULL OR duplicate_policy = $46::text))
-      AND (NOT $47::boolean OR (NOT EXISTS (SELECT 1 FROM input i CROSS JOIN LATERAL (SELECT 1 FROM leads l WHERE l.account_id = $39::bigint AND l.email_key = i.email_key AND NOT l.archived LIMIT 1) d)
-        AND NOT EXISTS (SELECT 1 FROM input i CROSS JOIN LATERAL (SELECT 1 FROM leads l WHERE l.account_id = $39::bigint AND l.phone_key = i.phone_key AND NOT l.archived LIMIT 1) d))) AS pass),
+      AND (NOT $47::boolean OR (NOT EXISTS (SELECT 1 FROM leads l WHERE l.account_id = $39::bigint AND l.email_key = $26::text AND NOT l.archived)
+        AND NOT EXISTS (SELECT 1 FROM leads l WHERE l.account_id = $39::bigint AND l.phone_key = $27::text AND NOT l.archived))) AS pass),
   slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, input.assigned_to AS assignee FROM input WHERE (SELECT pass FROM rules)),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id, email_fenced, phone_fenced)
@@ -575,8 +575,8 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
       AND EXISTS (SELECT 1 FROM accounts WHERE id = $39::bigint
       AND ($45::text IS NULL OR default_country = $45::text)
       AND ($46::text IS NULL OR duplicate_policy = $46::text))
-      AND (NOT $47::boolean OR (NOT EXISTS (SELECT 1 FROM input i CROSS JOIN LATERAL (SELECT 1 FROM leads l WHERE l.account_id = $39::bigint AND l.email_key = i.email_key AND NOT l.archived LIMIT 1) d)
-        AND NOT EXISTS (SELECT 1 FROM input i CROSS JOIN LATERAL (SELECT 1 FROM leads l WHERE l.account_id = $39::bigint AND l.phone_key = i.phone_key AND NOT l.archived LIMIT 1) d))) AS pass),
+      AND (NOT $47::boolean OR (NOT EXISTS (SELECT 1 FROM leads l WHERE l.account_id = $39::bigint AND l.email_key = $26::text AND NOT l.archived)
+        AND NOT EXISTS (SELECT 1 FROM leads l WHERE l.account_id = $39::bigint AND l.phone_key = $27::text AND NOT l.archived))) AS pass),
   turn AS (
       UPDATE rotations SET position = position + $48::integer, cap_counters = cap_counters || $49::jsonb
        WHERE account_id = $39::bigint AND id = $50::bigint AND active AND deleted_at IS NULL AND members_version = $51::integer
@@ -649,8 +649,8 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
       AND EXISTS (SELECT 1 FROM accounts WHERE id = $39::bigint
       AND ($45::text IS NULL OR default_country = $45::text)
       AND ($46::text IS NULL OR duplicate_policy = $46::text))
-      AND (NOT $47::boolean OR (NOT EXISTS (SELECT 1 FROM input i CROSS JOIN LATERAL (SELECT 1 FROM leads l WHERE l.account_id = $39::bigint AND l.email_key = i.email_key AND NOT l.archived LIMIT 1) d)
-        AND NOT EXISTS (SELECT 1 FROM input i CROSS JOIN LATERAL (SELECT 1 FROM leads l WHERE l.account_id = $39::bigint AND l.phone_key = i.phone_key AND NOT l.archived LIMIT 1) d))) AS pass),
+      AND (NOT $47::boolean OR (NOT EXISTS (SELECT 1 FROM leads l WHERE l.account_id = $39::bigint AND l.email_key = $26::text AND NOT l.archived)
+        AND NOT EXISTS (SELECT 1 FROM leads l WHERE l.account_id = $39::bigint AND l.phone_key = $27::text AND NOT l.archived))) AS pass),
   slots AS (SELECT input.*, nextval(pg_get_serial_sequence('leads', 'id')) AS id, ($48::jsonb -> input.ord) ->> 'user' AS assignee, ($48::jsonb -> input.ord) AS how FROM input WHERE (SELECT pass FROM rules)),
   lead AS (
       INSERT INTO leads (id, account_id, team_id, lead_source_id, first_name, last_name, img_src, email, phone, company, job_title, branch, source, position, location, products_services_sold, number_of_employees, current_payment_processor, monthly_transaction_volume, interested_in_switching, process_stage, buying_role, assigned_to, notes, last_contacted, archived, created_by, email_key, phone_key, first_touch_due_at, first_touch_rotation_id, email_fenced, phone_fenced)
@@ -716,8 +716,8 @@ WITH input AS (SELECT 0 AS ord, $1::integer AS team_id, $2::integer AS lead_sour
       AND EXISTS (SELECT 1 FROM accounts WHERE id = $39::bigint
       AND ($45::text IS NULL OR default_country = $45::text)
       AND ($46::text IS NULL OR duplicate_policy = $46::text))
-      AND (NOT $47::boolean OR (NOT EXISTS (SELECT 1 FROM input i CROSS JOIN LATERAL (SELECT 1 FROM leads l WHERE l.account_id = $39::bigint AND l.email_key = i.email_key AND NOT l.archived LIMIT 1) d)
-        AND NOT EXISTS (SELECT 1 FROM input i CROSS JOIN LATERAL (SELECT 1 FROM leads l WHERE l.account_id = $39::bigint AND l.phone_key = i.phone_key AND NOT l.archived LIMIT 1) d))) AS pass),
+      AND (NOT $47::boolean OR (NOT EXISTS (SELECT 1 FROM leads l WHERE l.account_id = $39::bigint AND l.email_key = $26::text AND NOT l.archived)
+        AND NOT EXISTS (SELECT 1 FROM leads l WHERE l.account_id = $39::bigint AND l.phone_key = $27::text AND NOT l.archived))) AS pass),
   turn AS (
       UPDATE rotations SET position = position + 1
        WHERE account_id = $39::bigint AND id = $48::bigint AND active AND deleted_at IS NULL AND members_version = $49::integer

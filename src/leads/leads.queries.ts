@@ -101,16 +101,19 @@ const COLUMN_TYPES: Record<string, string> = {
 };
 
 /**
- * No live lead the statement can see shares a match key with a lead of `input`: per lead and key, one probe of the
- * key's index on (account_id, key) for both columns. As a LATERAL ... LIMIT 1 the key is a parameter of the probe,
- * so the plan cannot take it as a filter after the index: a plain join let the generic plan (cached per connection
- * once the statement had run five times, planned while the table was small) read every live lead of the account
- * by account_id alone and compare keys in a join filter, a cost growing with the account (reject measured 20%
- * below allow in the bench; shared buffers per one-lead insert 210 against allow's 96).
+ * No live lead the statement can see shares a match key with a lead of `input` (each an index probe of the key's
+ * index on (account_id, key)). A lone lead compares its keys as parameters: `l.key = :key` is an index condition
+ * in any plan. As a join with the one-row `input` CTE, the generic plan (cached per connection once the statement
+ * had run five times, planned while the table was small) read every live lead of the account by account_id alone
+ * and compared keys in a join filter, a cost growing with the account: reject measured 20% below allow, shared
+ * buffers per one-lead insert 210 against allow's 96. A batch keeps the join (a LATERAL ... LIMIT 1 per lead was
+ * slower there in the bench: its database CPU per lead doubled on one busy rotation).
  */
-const noVisibleDuplicate = (account: string) =>
-  MATCH_KEY_COLUMNS.map(
-    (key) => `NOT EXISTS (SELECT 1 FROM input i CROSS JOIN LATERAL (SELECT 1 FROM leads l WHERE l.account_id = ${account} AND l.${key} = i.${key} AND NOT l.archived LIMIT 1) d)`,
+const noVisibleDuplicate = (account: string, many: boolean) =>
+  MATCH_KEY_COLUMNS.map((key) =>
+    many
+      ? `NOT EXISTS (SELECT 1 FROM input i JOIN leads l ON l.account_id = ${account} AND l.${key} = i.${key} AND NOT l.archived)`
+      : `NOT EXISTS (SELECT 1 FROM leads l WHERE l.account_id = ${account} AND l.${key} = :${key}::text AND NOT l.archived)`,
   ).join('\n        AND ');
 
 /** The match keys a create writes with the input columns (src/leads/match-keys.ts). */
@@ -229,7 +232,7 @@ function insertLeadsSql(shape: { many: boolean; turn: TurnShape; guarded: boolea
     ctes.push(`rules AS (SELECT ${rulesPass(rules)}
       AND (:candidatesText::text IS NULL OR ${candidatesJson(rules.account, rules.team)}::text = :candidatesText::text)
       AND ${accountSettingsHold(rules.account, ':country::text', ':policy::text')}
-      AND (NOT :rejectDuplicates::boolean OR (${noVisibleDuplicate(rules.account)})) AS pass)`);
+      AND (NOT :rejectDuplicates::boolean OR (${noVisibleDuplicate(rules.account, shape.many)})) AS pass)`);
   }
   const when = shape.guarded ? '(SELECT pass FROM rules)' : undefined;
   if (shape.turn === 'slot') {
